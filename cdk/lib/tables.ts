@@ -1,0 +1,72 @@
+import { Construct } from 'constructs';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { NagSuppressions } from 'cdk-nag';
+import type { StageSettings } from './config';
+import type { AttributeTypeName, KeyDefinition, TableDefinition, TableDefinitions } from './table-definitions';
+
+const ATTRIBUTE_TYPES: Record<AttributeTypeName, dynamodb.AttributeType> = {
+  S: dynamodb.AttributeType.STRING,
+  N: dynamodb.AttributeType.NUMBER,
+  B: dynamodb.AttributeType.BINARY,
+};
+
+function attribute(key: KeyDefinition): dynamodb.Attribute {
+  return { name: key.name, type: ATTRIBUTE_TYPES[key.type] };
+}
+
+export interface ChatTablesProps {
+  readonly definitions: TableDefinitions;
+  readonly settings: StageSettings;
+}
+
+/**
+ * The two DynamoDB tables, built from `shared/tables.json` (key schema, GSIs, TTL attribute):
+ * - Clients: users and connections (`pk`/`sk`), connection items expire through TTL;
+ * - Messages: chat history (`conversationId`/`dedupKey`), read through the `byConversation` GSI.
+ *
+ * On-demand billing (chat traffic is spiky and small). For `prod` both tables get point-in-time
+ * recovery, deletion protection and RETAIN (they hold user names and history); `dev` tables are
+ * disposable (DESTROY, no PITR).
+ */
+export class ChatTables extends Construct {
+  readonly clients: dynamodb.Table;
+  readonly messages: dynamodb.Table;
+  readonly definitions: TableDefinitions;
+
+  constructor(scope: Construct, id: string, props: ChatTablesProps) {
+    super(scope, id);
+    this.definitions = props.definitions;
+    this.clients = this.table(props.definitions.clients, props.settings);
+    this.messages = this.table(props.definitions.messages, props.settings);
+  }
+
+  private table(def: TableDefinition, settings: StageSettings): dynamodb.Table {
+    const table = new dynamodb.Table(this, def.logicalName, {
+      partitionKey: attribute(def.partitionKey),
+      sortKey: def.sortKey && attribute(def.sortKey),
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: def.timeToLiveAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: settings.protectData },
+      deletionProtection: settings.protectData,
+      removalPolicy: settings.removalPolicy,
+    });
+    for (const gsi of def.globalSecondaryIndexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: gsi.indexName,
+        partitionKey: attribute(gsi.partitionKey),
+        sortKey: gsi.sortKey && attribute(gsi.sortKey),
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+    if (!settings.protectData) {
+      NagSuppressions.addResourceSuppressions(table, [
+        {
+          id: 'AwsSolutions-DDB3',
+          reason:
+            'Dev stage tables are disposable test data (DESTROY on stack delete); point-in-time recovery is enabled for the prod stage.',
+        },
+      ]);
+    }
+    return table;
+  }
+}

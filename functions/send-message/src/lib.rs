@@ -1,0 +1,49 @@
+//! `sendMessage` route: stores a direct message, delivers it to every live connection of the
+//! recipient and to the sender's other connections, and acknowledges it to the sending connection
+//! in the route response.
+
+use chat_domain::Chat;
+use chat_domain::lambda::{self, HandlerError, Request, Response};
+use chat_domain::ports::{ConnectionNotifier, ConnectionStore, MessageStore, UserStore};
+use chat_domain::protocol::{ClientAction, SEND_MESSAGE, ServerEvent};
+use chat_domain::rules::Clock;
+use tracing::info;
+
+pub async fn handle<S, N, C>(
+    chat: &Chat<S, N, C>,
+    request: Request,
+) -> Result<Response, HandlerError>
+where
+    S: ConnectionStore + UserStore + MessageStore,
+    N: ConnectionNotifier,
+    C: Clock,
+{
+    let connection_id = lambda::connection_id(&request)?;
+    lambda::traced(&request, async {
+        let send = match lambda::decode(&request) {
+            Ok(ClientAction::SendMessage(send)) => send,
+            other => return Ok(lambda::reply(&lambda::not_served(other, SEND_MESSAGE))),
+        };
+        let client_message_id = send.client_message_id.as_str().to_owned();
+        let event = match chat.send_message(connection_id, send).await {
+            Ok(sent) => {
+                let delivery = sent.delivery;
+                info!(
+                    message_id = %sent.message.id,
+                    duplicate = sent.duplicate,
+                    delivered = delivery.delivered,
+                    gone = delivery.gone,
+                    failed = delivery.failed,
+                    "message sent"
+                );
+                ServerEvent::MessageAck {
+                    message: (&sent.message).into(),
+                    duplicate: sent.duplicate,
+                }
+            }
+            Err(error) => lambda::chat_error_event(&error, SEND_MESSAGE, Some(&client_message_id)),
+        };
+        Ok(lambda::reply(&event))
+    })
+    .await
+}

@@ -1,0 +1,143 @@
+//! Glue between API Gateway WebSocket events and the use cases, shared by every route function and
+//! by the local gateway.
+
+use std::future::Future;
+use std::time::Instant;
+
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use aws_lambda_events::encodings::Body;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use lambda_runtime::Diagnostic;
+use thiserror::Error;
+use tracing::{Instrument, error, info, info_span};
+
+use crate::chat::ChatError;
+use crate::protocol::{ClientAction, Rejection, ServerEvent, decode_action};
+
+pub type Request = ApiGatewayWebsocketProxyRequest;
+pub type Response = ApiGatewayProxyResponse;
+
+/// An event a route function cannot serve at all. API Gateway answers the client with a generic
+/// error for these; they mean a misconfigured integration, never bad client input.
+#[derive(Debug, Error)]
+pub enum HandlerError {
+    #[error("the event has no requestContext.connectionId")]
+    MissingConnectionId,
+}
+
+impl From<HandlerError> for Diagnostic {
+    fn from(error: HandlerError) -> Self {
+        Diagnostic {
+            error_type: "MissingConnectionId".into(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+pub fn connection_id(request: &Request) -> Result<&str, HandlerError> {
+    request
+        .request_context
+        .connection_id
+        .as_deref()
+        .ok_or(HandlerError::MissingConnectionId)
+}
+
+/// The request body as sent by the client (binary frames arrive base64-encoded).
+pub fn body(request: &Request) -> Vec<u8> {
+    let raw = request.body.as_deref().unwrap_or_default();
+    if request.is_base64_encoded {
+        STANDARD
+            .decode(raw)
+            .unwrap_or_else(|_| raw.as_bytes().to_vec())
+    } else {
+        raw.as_bytes().to_vec()
+    }
+}
+
+/// Decodes the request body into a client action.
+pub fn decode(request: &Request) -> Result<ClientAction, Rejection> {
+    decode_action(&body(request))
+}
+
+/// The `error` event for a request that the route `route_action` cannot serve: a rejected body, or
+/// a valid action that API Gateway routed elsewhere (a misconfigured route table).
+pub fn not_served(decoded: Result<ClientAction, Rejection>, route_action: &str) -> ServerEvent {
+    match decoded {
+        Err(rejection) => rejection.to_event(),
+        Ok(action) => ServerEvent::error(
+            "unknown_action",
+            format!(
+                "action \"{}\" is not served by the {route_action} route",
+                action.name()
+            ),
+            Some(action.name().to_owned()),
+            None,
+        ),
+    }
+}
+
+/// A reply to the calling connection, sent back by API Gateway as the route response.
+pub fn reply(event: &ServerEvent) -> Response {
+    let mut response = status(200);
+    response.body = Some(Body::Text(event.to_json()));
+    response
+}
+
+/// A bare status: `$connect` accepts with 2xx and refuses the upgrade with anything else.
+pub fn status(code: i64) -> Response {
+    let mut response = Response::default();
+    response.status_code = code;
+    response
+}
+
+/// The `error` event for a use case failure. Storage failures are logged here, with their cause,
+/// and reach the client only as a retryable `service_unavailable`.
+pub fn chat_error_event(
+    error: &ChatError,
+    action: &str,
+    client_message_id: Option<&str>,
+) -> ServerEvent {
+    if let ChatError::Store(cause) = error {
+        error!(error = %cause, action, "storage failed");
+    }
+    ServerEvent::error(
+        error.code(),
+        error.to_string(),
+        Some(action.to_owned()),
+        client_message_id.map(str::to_owned),
+    )
+}
+
+/// Runs one route invocation inside a span with the route, API Gateway's request id and the
+/// connection id, and logs its outcome and duration. Never logs the body: it holds message text.
+pub async fn traced<F>(request: &Request, work: F) -> Result<Response, HandlerError>
+where
+    F: Future<Output = Result<Response, HandlerError>>,
+{
+    let context = &request.request_context;
+    let span = info_span!(
+        "route",
+        route = context.route_key.as_deref().unwrap_or("?"),
+        request_id = context.request_id.as_deref().unwrap_or("?"),
+        connection_id = context.connection_id.as_deref().unwrap_or("?"),
+    );
+    async {
+        let started = Instant::now();
+        let result = work.await;
+        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        match &result {
+            Ok(response) => info!(status = response.status_code, duration_ms, "route handled"),
+            Err(error) => error!(%error, duration_ms, "route failed"),
+        }
+        result
+    }
+    .instrument(span)
+    .await
+}
+
+/// Sets up JSON or text logs as Lambda's advanced logging controls ask (`AWS_LAMBDA_LOG_FORMAT`,
+/// `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`); the local gateway uses the same format.
+pub fn init_tracing() {
+    lambda_runtime::tracing::init_default_subscriber();
+}

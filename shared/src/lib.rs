@@ -1,0 +1,22 @@
+//! Chatastrophy's domain library: the WebSocket protocol, the chat's rules and use cases, the ports
+//! they need and the AWS adapters of those ports. Every route function and the local gateway are
+//! thin shells around it.
+
+pub mod apigateway;
+pub mod chat;
+pub mod config;
+pub mod dynamodb;
+pub mod lambda;
+pub mod model;
+pub mod ports;
+pub mod protocol;
+pub mod rules;
+pub mod schema;
+
+pub use apigateway::{ApiGatewayNotifier, NoNotifier};
+pub use chat::{Chat, ChatError};
+pub use dynamodb::{DynamoStore, TableNames};
+pub use rules::SystemClock;
+
+#[cfg(feature = "test-support")]
+pub mod testing;

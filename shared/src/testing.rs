@@ -1,0 +1,430 @@
+//! Building blocks for the route functions' unit tests (feature `test-support`, dev-only): a
+//! [`Chat`] over the real AWS adapters whose SDK clients are mocked with `aws-smithy-mocks`, and a
+//! [`CallLog`] of every AWS call in the order it was made, across both clients.
+//!
+//! DynamoDB rules run in [`RuleMode::Sequential`]: a call that is not the next expected one panics,
+//! so a test's rule list *is* the exact sequence of DynamoDB calls. Posts are matched by connection
+//! id in any order (they go out concurrently).
+
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_apigatewaymanagement::operation::post_to_connection::{
+    PostToConnectionError, PostToConnectionInput, PostToConnectionOutput,
+};
+use aws_sdk_apigatewaymanagement::types::error::GoneException;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemOutput;
+use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
+use aws_sdk_dynamodb::operation::put_item::{PutItemError, PutItemOutput};
+use aws_sdk_dynamodb::operation::query::QueryOutput;
+use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::error::{ConditionalCheckFailedException, InternalServerError};
+use aws_smithy_async::rt::sleep::TokioSleep;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+
+pub use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+
+use crate::apigateway::ApiGatewayNotifier;
+use crate::chat::Chat;
+use crate::dynamodb::{DynamoStore, TableNames};
+use crate::rules::FixedClock;
+
+/// The clock every mocked test runs at.
+pub const NOW: i64 = 1_764_000_000_000;
+pub const CLIENTS_TABLE: &str = "Clients";
+pub const MESSAGES_TABLE: &str = "Messages";
+pub const MESSAGES_INDEX: &str = "byConversation";
+
+pub type MockChat = Chat<DynamoStore, ApiGatewayNotifier, FixedClock>;
+
+/// Every AWS call made, in order: the operation name, and for posts the target connection
+/// (`"PostToConnection c2"`).
+#[derive(Debug, Clone, Default)]
+pub struct CallLog(Arc<Mutex<Vec<String>>>);
+
+impl CallLog {
+    pub fn calls(&self) -> Vec<String> {
+        self.0.lock().map(|calls| calls.clone()).unwrap_or_default()
+    }
+
+    fn push(&self, call: String) {
+        if let Ok(mut calls) = self.0.lock() {
+            calls.push(call);
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Recorder(CallLog);
+
+impl Intercept for Recorder {
+    fn name(&self) -> &'static str {
+        "CallLogRecorder"
+    }
+
+    fn read_before_serialization(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let operation = cfg
+            .load::<Metadata>()
+            .map_or("?", Metadata::name)
+            .to_owned();
+        let call = match context.input().downcast_ref::<PostToConnectionInput>() {
+            Some(post) => format!("{operation} {}", post.connection_id().unwrap_or("?")),
+            None => operation,
+        };
+        self.0.push(call);
+        Ok(())
+    }
+}
+
+/// A chat whose DynamoDB calls must be exactly `dynamodb` in order, and whose posts are answered
+/// by `posts`. SDK retries are off so each rule answers exactly one call (see
+/// [`mock_chat_with_retries`] for the retry behaviour itself).
+pub fn mock_chat(dynamodb: &[&Rule], posts: &[&Rule]) -> (MockChat, CallLog) {
+    build(dynamodb, posts, RetryConfig::disabled())
+}
+
+/// Like [`mock_chat`], with the SDK's standard retries on (3 attempts, as deployed).
+pub fn mock_chat_with_retries(dynamodb: &[&Rule], posts: &[&Rule]) -> (MockChat, CallLog) {
+    build(dynamodb, posts, RetryConfig::standard())
+}
+
+fn build(dynamodb: &[&Rule], posts: &[&Rule], retry: RetryConfig) -> (MockChat, CallLog) {
+    let log = CallLog::default();
+    let (ddb_log, post_log) = (log.clone(), log.clone());
+    let ddb_retry = retry.clone();
+    let dynamodb_client = mock_client!(
+        aws_sdk_dynamodb,
+        RuleMode::Sequential,
+        dynamodb.iter().copied(),
+        move |config| config
+            .interceptor(Recorder(ddb_log.clone()))
+            .retry_config(ddb_retry.clone())
+            .sleep_impl(TokioSleep::new())
+    );
+    let management_client = mock_client!(
+        aws_sdk_apigatewaymanagement,
+        RuleMode::MatchAny,
+        posts.iter().copied(),
+        move |config| config
+            .interceptor(Recorder(post_log.clone()))
+            .retry_config(retry.clone())
+    );
+    let tables = TableNames {
+        clients: CLIENTS_TABLE.into(),
+        messages: MESSAGES_TABLE.into(),
+        messages_by_conversation: MESSAGES_INDEX.into(),
+    };
+    let chat = Chat::new(
+        DynamoStore::new(dynamodb_client, tables),
+        ApiGatewayNotifier::new(management_client),
+        FixedClock(NOW),
+    );
+    (chat, log)
+}
+
+/// A post to `connection_id` that succeeds.
+pub fn post_ok(connection_id: &'static str) -> Rule {
+    mock!(aws_sdk_apigatewaymanagement::Client::post_to_connection)
+        .match_requests(move |r| r.connection_id() == Some(connection_id))
+        .then_output(|| PostToConnectionOutput::builder().build())
+}
+
+/// A post to `connection_id` that answers 410 Gone: the socket is no longer there.
+pub fn post_gone(connection_id: &'static str) -> Rule {
+    mock!(aws_sdk_apigatewaymanagement::Client::post_to_connection)
+        .match_requests(move |r| r.connection_id() == Some(connection_id))
+        .then_error(|| PostToConnectionError::GoneException(GoneException::builder().build()))
+}
+
+/// Shorthand for a string attribute.
+pub fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_owned())
+}
+
+/// Shorthand for a number attribute.
+pub fn n(value: i64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// Shorthand for a string-set attribute.
+pub fn ss(values: &[&str]) -> AttributeValue {
+    AttributeValue::Ss(values.iter().map(|v| (*v).to_owned()).collect())
+}
+
+/// A DynamoDB item.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The stored record of a connection of `username`, made at [`NOW`].
+pub fn connection_item(connection_id: &str, username: &str) -> Item {
+    HashMap::from([
+        ("pk".into(), s(&format!("CONNECTION#{connection_id}"))),
+        ("sk".into(), s("CONNECTION")),
+        ("connectionId".into(), s(connection_id)),
+        ("username".into(), s(username)),
+        ("connectedAt".into(), n(NOW)),
+        (
+            "expiresAt".into(),
+            n(NOW / 1000 + crate::rules::CONNECTION_TTL_SECS),
+        ),
+    ])
+}
+
+/// The stored record of a user with these live connections.
+pub fn user_item(username: &str, connection_ids: &[&str], last_seen: Option<i64>) -> Item {
+    let mut item = HashMap::from([
+        ("pk".into(), s("USERS")),
+        (
+            "sk".into(),
+            s(&format!("USER#{}", username.to_ascii_lowercase())),
+        ),
+        ("username".into(), s(username)),
+    ]);
+    if !connection_ids.is_empty() {
+        item.insert("connectionIds".into(), ss(connection_ids));
+    }
+    if let Some(last_seen) = last_seen {
+        item.insert("lastSeen".into(), n(last_seen));
+    }
+    item
+}
+
+/// A stored direct message.
+pub fn message_item(id: &str, from: &str, to: &str, client_message_id: &str) -> Item {
+    let (a, b) = (from.to_ascii_lowercase(), to.to_ascii_lowercase());
+    let conversation = if a <= b {
+        format!("dm#{a}#{b}")
+    } else {
+        format!("dm#{b}#{a}")
+    };
+    HashMap::from([
+        ("conversationId".into(), s(&conversation)),
+        ("dedupKey".into(), s(&format!("{a}#{client_message_id}"))),
+        ("messageId".into(), s(id)),
+        ("from".into(), s(from)),
+        ("to".into(), s(to)),
+        ("text".into(), s("hello")),
+        ("sentAt".into(), n(NOW - 1000)),
+        ("clientMessageId".into(), s(client_message_id)),
+    ])
+}
+
+fn is_key(key: Option<&Item>, pk: &str, sk: &str) -> bool {
+    key.is_some_and(|key| key.get("pk") == Some(&s(pk)) && key.get("sk") == Some(&s(sk)))
+}
+
+/// GetItem of a connection record (strongly consistent), answering `found`.
+pub fn get_connection(connection_id: &'static str, found: Option<Item>) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::get_item)
+        .match_requests(move |r| {
+            r.table_name() == Some(CLIENTS_TABLE)
+                && r.consistent_read() == Some(true)
+                && is_key(
+                    r.key(),
+                    &format!("CONNECTION#{connection_id}"),
+                    "CONNECTION",
+                )
+        })
+        .then_output(move || GetItemOutput::builder().set_item(found.clone()).build())
+}
+
+/// PutItem of a connection record.
+pub fn put_connection(connection_id: &'static str, username: &'static str) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::put_item)
+        .match_requests(move |r| {
+            r.table_name() == Some(CLIENTS_TABLE)
+                && r.item() == Some(&connection_item(connection_id, username))
+        })
+        .then_output(|| PutItemOutput::builder().build())
+}
+
+/// DeleteItem of a connection record, returning the old record if there was one.
+pub fn delete_connection(connection_id: &'static str, old: Option<Item>) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::delete_item)
+        .match_requests(move |r| {
+            r.table_name() == Some(CLIENTS_TABLE)
+                && is_key(
+                    r.key(),
+                    &format!("CONNECTION#{connection_id}"),
+                    "CONNECTION",
+                )
+        })
+        .then_output(move || {
+            DeleteItemOutput::builder()
+                .set_attributes(old.clone())
+                .build()
+        })
+}
+
+/// UpdateItem adding `connection_id` to the user, returning the user as it was (`None`: new user).
+pub fn attach_connection(
+    user_key: &'static str,
+    connection_id: &'static str,
+    before: Option<Item>,
+) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::update_item)
+        .match_requests(move |r| {
+            r.table_name() == Some(CLIENTS_TABLE)
+                && is_key(r.key(), "USERS", &format!("USER#{user_key}"))
+                && r.update_expression().is_some_and(|e| e.starts_with("ADD"))
+                && r.expression_attribute_values().and_then(|v| v.get(":id"))
+                    == Some(&ss(&[connection_id]))
+        })
+        .then_output(move || {
+            UpdateItemOutput::builder()
+                .set_attributes(before.clone())
+                .build()
+        })
+}
+
+/// UpdateItem removing `connection_id` from the user, returning the user after
+/// (`None`: no such user, the condition fails).
+pub fn detach_connection(
+    user_key: &'static str,
+    connection_id: &'static str,
+    after: Option<Item>,
+) -> Rule {
+    let rule = mock!(aws_sdk_dynamodb::Client::update_item).match_requests(move |r| {
+        r.table_name() == Some(CLIENTS_TABLE)
+            && is_key(r.key(), "USERS", &format!("USER#{user_key}"))
+            && r.update_expression()
+                .is_some_and(|e| e.starts_with("DELETE"))
+            && r.expression_attribute_values().and_then(|v| v.get(":id"))
+                == Some(&ss(&[connection_id]))
+            && r.expression_attribute_values().and_then(|v| v.get(":now")) == Some(&n(NOW))
+    });
+    match after {
+        Some(after) => rule.then_output(move || {
+            UpdateItemOutput::builder()
+                .set_attributes(Some(after.clone()))
+                .build()
+        }),
+        None => rule.then_error(|| {
+            UpdateItemError::ConditionalCheckFailedException(
+                ConditionalCheckFailedException::builder().build(),
+            )
+        }),
+    }
+}
+
+/// BatchGetItem of users (strongly consistent), answering with `found`.
+pub fn batch_get_users(found: Vec<Item>) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::batch_get_item)
+        .match_requests(|r| {
+            r.request_items()
+                .and_then(|items| items.get(CLIENTS_TABLE))
+                .is_some_and(|keys| keys.consistent_read() == Some(true))
+        })
+        .then_output(move || {
+            BatchGetItemOutput::builder()
+                .responses(CLIENTS_TABLE, found.clone())
+                .build()
+        })
+}
+
+/// Query of the users partition, answering one page with `users`.
+pub fn query_users(users: Vec<Item>) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::query)
+        .match_requests(|r| {
+            r.table_name() == Some(CLIENTS_TABLE)
+                && r.expression_attribute_values()
+                    .and_then(|v| v.get(":users"))
+                    == Some(&s("USERS"))
+        })
+        .then_output(move || {
+            QueryOutput::builder()
+                .set_items(Some(users.clone()))
+                .build()
+        })
+}
+
+/// Conditional PutItem of a message that stores it.
+pub fn put_message_stored() -> Rule {
+    mock!(aws_sdk_dynamodb::Client::put_item)
+        .match_requests(|r| {
+            r.table_name() == Some(MESSAGES_TABLE)
+                && r.condition_expression() == Some("attribute_not_exists(#key)")
+        })
+        .then_output(|| PutItemOutput::builder().build())
+}
+
+/// Conditional PutItem of a message whose sender and client id are already stored as `original`.
+pub fn put_message_duplicate(original: Item) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::put_item)
+        .match_requests(|r| r.table_name() == Some(MESSAGES_TABLE))
+        .then_error(move || {
+            PutItemError::ConditionalCheckFailedException(
+                ConditionalCheckFailedException::builder()
+                    .set_item(Some(original.clone()))
+                    .build(),
+            )
+        })
+}
+
+/// PutItem of a message failing with DynamoDB's 500 InternalServerError.
+pub fn put_message_fails() -> Rule {
+    mock!(aws_sdk_dynamodb::Client::put_item)
+        .match_requests(|r| r.table_name() == Some(MESSAGES_TABLE))
+        .then_error(|| PutItemError::InternalServerError(InternalServerError::builder().build()))
+}
+
+/// Query of the conversation index, newest first, answering `items` and `last_key`.
+pub fn query_messages(
+    conversation: &'static str,
+    limit: i32,
+    items: Vec<Item>,
+    last_key: Option<Item>,
+) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::query)
+        .match_requests(move |r| {
+            r.table_name() == Some(MESSAGES_TABLE)
+                && r.index_name() == Some(MESSAGES_INDEX)
+                && r.scan_index_forward() == Some(false)
+                && r.limit() == Some(limit)
+                && r.expression_attribute_values().and_then(|v| v.get(":c"))
+                    == Some(&s(conversation))
+        })
+        .then_output(move || {
+            QueryOutput::builder()
+                .set_items(Some(items.clone()))
+                .set_last_evaluated_key(last_key.clone())
+                .build()
+        })
+}
+
+/// A WebSocket event as API Gateway delivers it to a route's function.
+pub fn route_request(
+    route_key: &str,
+    connection_id: &str,
+    body: Option<&str>,
+) -> crate::lambda::Request {
+    let mut request = crate::lambda::Request::default();
+    request.request_context.route_key = Some(route_key.to_owned());
+    request.request_context.connection_id = Some(connection_id.to_owned());
+    request.request_context.request_id = Some("request-1".to_owned());
+    request.body = body.map(str::to_owned);
+    request
+}
+
+/// The event a route replied with (the route response body).
+pub fn reply_json(response: &crate::lambda::Response) -> serde_json::Value {
+    match &response.body {
+        Some(aws_lambda_events::encodings::Body::Text(text)) => {
+            serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
+        }
+        _ => serde_json::Value::Null,
+    }
+}
