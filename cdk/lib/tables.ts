@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import { NagSuppressions } from 'cdk-nag';
 import type { StageSettings } from './config';
 import type { AttributeTypeName, KeyDefinition, TableDefinition, TableDefinitions } from './table-definitions';
+import { acknowledge } from './nag';
 
 const ATTRIBUTE_TYPES: Record<AttributeTypeName, dynamodb.AttributeType> = {
   S: dynamodb.AttributeType.STRING,
@@ -59,13 +59,13 @@ export class ChatTables extends Construct {
       });
     }
     if (!settings.protectData) {
-      NagSuppressions.addResourceSuppressions(table, [
+      acknowledge(table,
         {
           id: 'AwsSolutions-DDB3',
           reason:
             'Dev stage tables are disposable test data (DESTROY on stack delete); point-in-time recovery is enabled for the prod stage.',
         },
-      ]);
+      );
     }
     return table;
   }

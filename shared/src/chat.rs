@@ -218,7 +218,7 @@ where
         };
         let sender_others = find(&sender_key)
             .into_iter()
-            .flat_map(|user| owned_connections(user))
+            .flat_map(owned_connections)
             .filter(|(_, id)| id != connection_id);
         let targets = owned_connections(recipient).chain(sender_others).collect();
         let delivery = self.deliver(targets, &event.to_json()).await;

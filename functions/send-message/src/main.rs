@@ -1,6 +1,4 @@
 //! Composition root of the `sendMessage` Lambda: configuration, clients and ports, once per cold start.
-// The handler future nests the SDK's deep future types; computing its layout needs more than the default.
-#![recursion_limit = "256"]
 
 use chat_domain::{ApiGatewayNotifier, Chat, DynamoStore, SystemClock, config, lambda};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -16,8 +14,9 @@ async fn main() -> Result<(), Error> {
         ApiGatewayNotifier::new(config::management_client(&sdk, &endpoint)),
         SystemClock,
     );
+    // Boxed: the handler's future nests the SDK's deep future types, too deep to lay out inline.
     lambda_runtime::run(service_fn(|event: LambdaEvent<lambda::Request>| {
-        route_send_message::handle(&chat, event.payload)
+        Box::pin(route_send_message::handle(&chat, event.payload))
     }))
     .await
 }

@@ -1,0 +1,230 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Construct } from 'constructs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { FUNCTION_DEFAULTS, type StageSettings } from './config';
+import type { ChatTables } from './tables';
+import { messagesByConversationIndex } from './table-definitions';
+import type { ChatWebSocketApi } from './websocket-api';
+import { acknowledge, nagRef } from './nag';
+
+/** The DynamoDB actions a function may call, per table / index. */
+export interface TableAccess {
+  readonly clients?: readonly string[];
+  readonly messages?: readonly string[];
+  /** Actions on the Messages table's `byConversation` GSI (index ARN only). */
+  readonly messagesByConversation?: readonly string[];
+}
+
+/** One route handler: a cargo-lambda binary in `<assetDir>/<name>/bootstrap`. */
+export interface RouteFunctionSpec {
+  /** Binary name = cargo-lambda output directory = construct id. */
+  readonly name: string;
+  readonly routeKey: string;
+  /** Two-way route: the Lambda's returned body goes back to the client as the route response. */
+  readonly twoWay: boolean;
+  readonly description: string;
+  /** Gets CLIENTS_TABLE, MESSAGES_TABLE and MESSAGES_BY_CONVERSATION_INDEX. */
+  readonly tableEnvironment: boolean;
+  /** Gets MANAGEMENT_ENDPOINT and `execute-api:ManageConnections` (posts to connections). */
+  readonly postsToConnections: boolean;
+  readonly tableAccess: TableAccess;
+}
+
+/**
+ * The routes and what each handler may do: the least-privilege policy of every function is derived
+ * from this table (and the tests check the synthesized policies against it). A new route is a new
+ * entry here plus its crate in the Cargo workspace.
+ */
+export const ROUTE_FUNCTIONS: readonly RouteFunctionSpec[] = [
+  {
+    name: 'connect',
+    routeKey: '$connect',
+    twoWay: false,
+    description: 'Registers a connection and its user, announces presence',
+    tableEnvironment: true,
+    postsToConnections: true,
+    tableAccess: { clients: ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
+  },
+  {
+    name: 'disconnect',
+    routeKey: '$disconnect',
+    twoWay: false,
+    description: 'Removes a connection, announces presence',
+    tableEnvironment: true,
+    postsToConnections: true,
+    tableAccess: { clients: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] },
+  },
+  {
+    name: 'send-message',
+    routeKey: 'sendMessage',
+    twoWay: true,
+    description: 'Stores a message and posts it to the recipients',
+    tableEnvironment: true,
+    postsToConnections: true,
+    tableAccess: {
+      clients: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+      messages: ['dynamodb:PutItem'],
+    },
+  },
+  {
+    name: 'get-messages',
+    routeKey: 'getMessages',
+    twoWay: true,
+    description: 'Returns a page of a conversation history',
+    tableEnvironment: true,
+    postsToConnections: false,
+    tableAccess: { clients: ['dynamodb:GetItem'], messagesByConversation: ['dynamodb:Query'] },
+  },
+  {
+    name: 'get-clients',
+    routeKey: 'getClients',
+    twoWay: true,
+    description: 'Returns the users and their presence',
+    tableEnvironment: true,
+    postsToConnections: false,
+    tableAccess: { clients: ['dynamodb:Query'] },
+  },
+  {
+    name: 'default',
+    routeKey: '$default',
+    twoWay: true,
+    description: 'Answers ping and unknown actions',
+    tableEnvironment: false,
+    postsToConnections: false,
+    tableAccess: {},
+  },
+];
+
+export interface ChatFunctionsProps {
+  readonly settings: StageSettings;
+  readonly tables: ChatTables;
+  readonly webSocket: ChatWebSocketApi;
+  /** Directory holding `<name>/bootstrap` for every function (cargo-lambda `--lambda-dir`). */
+  readonly assetDir: string;
+  readonly specs?: readonly RouteFunctionSpec[];
+}
+
+export interface RouteFunction {
+  readonly spec: RouteFunctionSpec;
+  readonly fn: lambda.Function;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+}
+
+/**
+ * One arm64 `provided.al2023` function per route, each with its own role (explicit statements, no
+ * managed policies), its own log group (retention set) and JSON logging.
+ */
+export class ChatFunctions extends Construct {
+  readonly functions: RouteFunction[] = [];
+
+  constructor(scope: Construct, id: string, props: ChatFunctionsProps) {
+    super(scope, id);
+    const missing = (props.specs ?? ROUTE_FUNCTIONS)
+      .map((s) => path.join(props.assetDir, s.name, 'bootstrap'))
+      .filter((file) => !fs.existsSync(file));
+    if (missing.length > 0) {
+      throw new Error(
+        `Lambda binaries not found: ${missing.join(', ')}. Build them first ` +
+          '(cargo lambda build --release --arm64 --lambda-dir target/lambda-arm64, i.e. `make build-lambdas`) ' +
+          'or point -c lambdaAssetDir=<dir> at a directory holding <function>/bootstrap.',
+      );
+    }
+    for (const spec of props.specs ?? ROUTE_FUNCTIONS) {
+      this.functions.push(this.routeFunction(spec, props));
+    }
+  }
+
+  get(name: string): RouteFunction {
+    const found = this.functions.find((f) => f.spec.name === name);
+    if (!found) throw new Error(`no function named ${name}`);
+    return found;
+  }
+
+  private routeFunction(spec: RouteFunctionSpec, props: ChatFunctionsProps): RouteFunction {
+    const { settings, tables, webSocket } = props;
+    const scope = new Construct(this, spec.name);
+
+    const logGroup = new logs.LogGroup(scope, 'LogGroup', {
+      retention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+    });
+
+    const role = new iam.Role(scope, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Chatastrophy ${spec.name} handler (${settings.stage})`,
+    });
+    // Only its own log group (the function's logs go there, see loggingConfig below): no
+    // AWSLambdaBasicExecutionRole, which would allow writing to any log group.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    const { clients, messages, messagesByConversation } = spec.tableAccess;
+    if (clients?.length) {
+      role.addToPolicy(new iam.PolicyStatement({ actions: [...clients], resources: [tables.clients.tableArn] }));
+    }
+    if (messages?.length) {
+      role.addToPolicy(new iam.PolicyStatement({ actions: [...messages], resources: [tables.messages.tableArn] }));
+    }
+    if (messagesByConversation?.length) {
+      const index = messagesByConversationIndex(tables.definitions).indexName;
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: [...messagesByConversation],
+          resources: [`${tables.messages.tableArn}/index/${index}`],
+        }),
+      );
+    }
+    if (spec.postsToConnections) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['execute-api:ManageConnections'],
+          resources: [webSocket.postToConnectionsArn],
+        }),
+      );
+      acknowledge(role, {
+        id:
+          'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:' +
+          `${nagRef(webSocket.api)}/${webSocket.stage.stageName}/POST/@connections/*]`,
+        reason:
+          'PostToConnection targets a connection id only known at run time; the ARN is pinned to this API, this stage and the POST method, the narrowest form execute-api:ManageConnections allows.',
+      });
+    }
+
+    const environment: Record<string, string> = {};
+    if (spec.tableEnvironment) {
+      const defs = tables.definitions;
+      const index = messagesByConversationIndex(defs);
+      environment[defs.clients.tableNameEnv] = tables.clients.tableName;
+      environment[defs.messages.tableNameEnv] = tables.messages.tableName;
+      environment[index.indexNameEnv] = index.indexName;
+    }
+    if (spec.postsToConnections) {
+      environment.MANAGEMENT_ENDPOINT = webSocket.managementEndpoint;
+    }
+
+    const fn = new lambda.Function(scope, 'Function', {
+      description: `Chatastrophy ${spec.routeKey}: ${spec.description}`,
+      runtime: lambda.Runtime.PROVIDED_AL2023,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'bootstrap',
+      code: lambda.Code.fromAsset(path.join(props.assetDir, spec.name)),
+      role,
+      memorySize: FUNCTION_DEFAULTS.memorySize,
+      timeout: FUNCTION_DEFAULTS.timeout,
+      environment,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.INFO,
+    });
+
+    return { spec, fn, role, logGroup };
+  }
+}

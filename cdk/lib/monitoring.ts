@@ -1,0 +1,229 @@
+import { Construct } from 'constructs';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { ChatFunctions, RouteFunction } from './functions';
+import type { ChatTables } from './tables';
+import type { ChatWebSocketApi } from './websocket-api';
+
+export interface ChatMonitoringProps {
+  readonly functions: ChatFunctions;
+  readonly webSocket: ChatWebSocketApi;
+  readonly tables: ChatTables;
+  /** Subscribed to the alarm topic when given. */
+  readonly alarmEmail?: string;
+}
+
+const PERIOD = Duration.minutes(5);
+
+/**
+ * Thresholds. The handlers are small Rust binaries: normal p99 is tens of milliseconds, so the
+ * duration alarm fires long before the 10 s timeout. Errors and throttles are rare enough that a
+ * handful in five minutes is worth a look.
+ */
+export const THRESHOLDS = {
+  functionErrors: 3,
+  functionThrottles: 1,
+  functionP99DurationMs: 2000,
+  apiIntegrationErrors: 5,
+  apiExecutionErrors: 1,
+  apiClientErrors: 100,
+  tableThrottledRequests: 1,
+  tableSystemErrors: 1,
+} as const;
+
+/** The DynamoDB operations the functions call on a table (from their least-privilege specs). */
+function operationsOn(functions: ChatFunctions, table: 'clients' | 'messages'): dynamodb.Operation[] {
+  const ops = new Set<string>();
+  for (const { spec } of functions.functions) {
+    const actions = table === 'clients'
+      ? spec.tableAccess.clients ?? []
+      : [...(spec.tableAccess.messages ?? []), ...(spec.tableAccess.messagesByConversation ?? [])];
+    for (const action of actions) ops.add(action.replace(/^dynamodb:/, ''));
+  }
+  const known = new Set<string>(Object.values(dynamodb.Operation));
+  for (const op of ops) if (!known.has(op)) throw new Error(`unknown DynamoDB operation ${op}`);
+  return [...ops].sort() as dynamodb.Operation[];
+}
+
+/**
+ * Alarms (all notify one SNS topic) and a CloudWatch dashboard:
+ * - per function: Errors, Throttles, p99 Duration;
+ * - WebSocket API stage: IntegrationError (the Lambda failed or answered 4xx/5xx), ExecutionError
+ *   (API Gateway could not call the integration: the WebSocket "5xx"), ClientError (4xx returned
+ *   by API Gateway before the integration: bad frames, throttling, unknown stage);
+ * - per table: ThrottledRequests and SystemErrors summed over the operations the functions use.
+ */
+export class ChatMonitoring extends Construct {
+  readonly topic: sns.Topic;
+  readonly dashboard: cloudwatch.Dashboard;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ChatMonitoringProps) {
+    super(scope, id);
+    const { functions, webSocket, tables } = props;
+    const stack = Stack.of(this);
+
+    this.topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `Chatastrophy alarms (${stack.stackName})`,
+      enforceSSL: true,
+      // No SSE: notifications carry alarm names and metric values only, and CloudWatch alarms
+      // cannot publish to a topic encrypted with the AWS-managed SNS key (its key policy cannot
+      // grant cloudwatch.amazonaws.com); a customer-managed key would add cost for no gain.
+    });
+    if (props.alarmEmail) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+    const action = new actions.SnsAction(this.topic);
+
+    const alarm = (
+      alarmId: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      description: string,
+      extra: Partial<cloudwatch.CreateAlarmOptions> = {},
+    ): cloudwatch.Alarm => {
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `${stack.stackName}: ${description}`,
+        ...extra,
+      });
+      created.addAlarmAction(action);
+      created.addOkAction(action);
+      this.alarms.push(created);
+      return created;
+    };
+
+    // Per function.
+    const fnMetrics = (f: RouteFunction) => ({
+      errors: f.fn.metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+      throttles: f.fn.metricThrottles({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+      p99: f.fn.metricDuration({ period: PERIOD, statistic: cloudwatch.Stats.p(99) }),
+      p50: f.fn.metricDuration({ period: PERIOD, statistic: cloudwatch.Stats.p(50) }),
+      invocations: f.fn.metricInvocations({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+    });
+    for (const f of functions.functions) {
+      const m = fnMetrics(f);
+      const name = f.spec.name;
+      alarm(`${name}-Errors`, m.errors, THRESHOLDS.functionErrors,
+        `${name} (${f.spec.routeKey}) returned ${THRESHOLDS.functionErrors}+ errors in 5 minutes`);
+      alarm(`${name}-Throttles`, m.throttles, THRESHOLDS.functionThrottles,
+        `${name} (${f.spec.routeKey}) was throttled (account concurrency exhausted)`);
+      alarm(`${name}-DurationP99`, m.p99, THRESHOLDS.functionP99DurationMs,
+        `${name} (${f.spec.routeKey}) p99 duration above ${THRESHOLDS.functionP99DurationMs} ms for 10 of the last 15 minutes`,
+        { evaluationPeriods: 3, datapointsToAlarm: 2 });
+    }
+
+    // WebSocket API stage.
+    const stage = webSocket.stage;
+    const apiMetric = (metricName: string) =>
+      stage.metric(metricName, { period: PERIOD, statistic: cloudwatch.Stats.SUM });
+    const integrationError = apiMetric('IntegrationError');
+    const executionError = apiMetric('ExecutionError');
+    const clientError = apiMetric('ClientError');
+    alarm('Api-IntegrationErrors', integrationError, THRESHOLDS.apiIntegrationErrors,
+      'WebSocket integrations (Lambda) answered with errors');
+    alarm('Api-ExecutionErrors', executionError, THRESHOLDS.apiExecutionErrors,
+      'API Gateway failed to call a WebSocket integration (5xx)');
+    alarm('Api-ClientErrors', clientError, THRESHOLDS.apiClientErrors,
+      'API Gateway rejected many WebSocket requests before the integration (4xx, includes throttling)');
+
+    // Tables.
+    const tableMetrics: Array<{ label: string; table: dynamodb.Table; ops: dynamodb.Operation[] }> = [
+      { label: 'Clients', table: tables.clients, ops: operationsOn(functions, 'clients') },
+      { label: 'Messages', table: tables.messages, ops: operationsOn(functions, 'messages') },
+    ];
+    const tableGraphs: cloudwatch.IWidget[] = [];
+    for (const { label, table, ops } of tableMetrics) {
+      const throttled = table.metricThrottledRequestsForOperations({ operations: ops, period: PERIOD });
+      const systemErrors = table.metricSystemErrorsForOperations({ operations: ops, period: PERIOD });
+      alarm(`${label}Table-ThrottledRequests`, throttled, THRESHOLDS.tableThrottledRequests,
+        `${label} table throttled requests (${ops.join(', ')})`);
+      alarm(`${label}Table-SystemErrors`, systemErrors, THRESHOLDS.tableSystemErrors,
+        `${label} table system errors (${ops.join(', ')})`);
+      tableGraphs.push(
+        new cloudwatch.GraphWidget({
+          title: `${label} table: consumed capacity`,
+          left: [
+            table.metricConsumedReadCapacityUnits({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+            table.metricConsumedWriteCapacityUnits({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+          ],
+          width: 8,
+        }),
+        // Two graphs: both math expressions name their per-operation metrics alike.
+        new cloudwatch.GraphWidget({ title: `${label} table: throttled requests`, left: [throttled], width: 4 }),
+        new cloudwatch.GraphWidget({ title: `${label} table: system errors`, left: [systemErrors], width: 4 }),
+        new cloudwatch.GraphWidget({
+          title: `${label} table: latency (avg)`,
+          left: ops
+            .filter((op) => ['GetItem', 'PutItem', 'Query', 'UpdateItem'].includes(op))
+            .map((op) => table.metricSuccessfulRequestLatency({ dimensionsMap: { TableName: table.tableName, Operation: op }, period: PERIOD, statistic: cloudwatch.Stats.AVERAGE, label: op })),
+          width: 8,
+        }),
+      );
+    }
+
+    // Dashboard.
+    const all = functions.functions.map((f) => ({ f, m: fnMetrics(f) }));
+    const labelled = (metric: cloudwatch.Metric, label: string) => metric.with({ label });
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: `# Chatastrophy (${stack.stackName})\nWebSocket API, route handlers and tables. Alarms notify the SNS topic.`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 6 }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'WebSocket: connections and messages',
+        left: [apiMetric('ConnectCount'), apiMetric('MessageCount')],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'WebSocket: errors',
+        left: [integrationError, executionError, clientError],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'WebSocket: integration latency',
+        left: [
+          stage.metric('IntegrationLatency', { period: PERIOD, statistic: cloudwatch.Stats.p(50), label: 'p50' }),
+          stage.metric('IntegrationLatency', { period: PERIOD, statistic: cloudwatch.Stats.p(99), label: 'p99' }),
+        ],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Functions: invocations',
+        left: all.map(({ f, m }) => labelled(m.invocations, f.spec.name)),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Functions: errors and throttles',
+        left: all.map(({ f, m }) => labelled(m.errors, `${f.spec.name} errors`)),
+        right: all.map(({ f, m }) => labelled(m.throttles, `${f.spec.name} throttles`)),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Functions: duration p50 / p99 (ms)',
+        left: all.flatMap(({ f, m }) => [labelled(m.p50, `${f.spec.name} p50`), labelled(m.p99, `${f.spec.name} p99`)]),
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(...tableGraphs);
+  }
+}

@@ -1,0 +1,183 @@
+//! The `getMessages` handler over a mocked DynamoDB client.
+
+use aws_sdk_dynamodb::operation::query::QueryOutput;
+use chat_domain::model::HistoryCursor;
+use chat_domain::testing::*;
+use route_get_messages::handle;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+const ME: &str = "c1";
+const CONVERSATION: &str = "dm#alice#bob";
+
+fn get_messages(body: Value) -> chat_domain::lambda::Request {
+    route_request("getMessages", ME, Some(&body.to_string()))
+}
+
+/// `count` messages between Alice and bob, newest first, ids descending.
+fn messages(count: usize, newest: usize) -> Vec<Item> {
+    (0..count)
+        .map(|i| {
+            let n = newest - i;
+            let (from, to) = if n.is_multiple_of(2) {
+                ("Alice", "bob")
+            } else {
+                ("bob", "Alice")
+            };
+            message_item(
+                &format!("01JDQ8Z7W4K3M2N1P0Q9R{n:05}"),
+                from,
+                to,
+                &format!("m-{n}"),
+            )
+        })
+        .collect()
+}
+
+fn me() -> Rule {
+    get_connection(ME, Some(connection_item(ME, "Alice")))
+}
+
+#[tokio::test]
+async fn a_full_page_reads_one_extra_item_to_know_an_older_page_exists() {
+    let me = me();
+    let query = query_messages(CONVERSATION, 51, messages(51, 200), None);
+    let (chat, log) = mock_chat(&[&me, &query], &[]);
+
+    let response = handle(
+        &chat,
+        get_messages(json!({"action": "getMessages", "with": "bob"})),
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(log.calls(), ["GetItem", "Query"]);
+    let page = reply_json(&response);
+    assert_eq!(page["type"], "messages");
+    assert_eq!(page["with"], "bob");
+    let listed = page["messages"].as_array().unwrap();
+    assert_eq!(listed.len(), 50, "default limit");
+    assert_eq!(
+        listed[0]["id"], "01JDQ8Z7W4K3M2N1P0Q9R00200",
+        "newest first"
+    );
+    let cursor = HistoryCursor::decode(page["nextCursor"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        cursor.message_id, "01JDQ8Z7W4K3M2N1P0Q9R00151",
+        "continues after the last listed"
+    );
+}
+
+#[tokio::test]
+async fn the_last_page_has_no_cursor() {
+    let me = me();
+    let query = query_messages(CONVERSATION, 11, messages(3, 3), None);
+    let (chat, _log) = mock_chat(&[&me, &query], &[]);
+
+    let page = reply_json(
+        &handle(
+            &chat,
+            get_messages(json!({"action": "getMessages", "with": "BOB", "limit": 10})),
+        )
+        .await
+        .unwrap(),
+    );
+
+    assert_eq!(page["messages"].as_array().unwrap().len(), 3);
+    assert_eq!(page["nextCursor"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_cursor_continues_the_query_where_the_last_page_ended() {
+    let cursor = HistoryCursor {
+        message_id: "01JDQ8Z7W4K3M2N1P0Q9R00151".into(),
+        dedup_key: "bob#m-151".into(),
+    };
+    let me = me();
+    let query = mock!(aws_sdk_dynamodb::Client::query)
+        .match_requests(|r| {
+            let start = r.exclusive_start_key().cloned().unwrap_or_default();
+            start.get("conversationId") == Some(&s(CONVERSATION))
+                && start.get("messageId") == Some(&s("01JDQ8Z7W4K3M2N1P0Q9R00151"))
+                && start.get("dedupKey") == Some(&s("bob#m-151"))
+        })
+        .then_output(|| {
+            QueryOutput::builder()
+                .set_items(Some(messages(2, 150)))
+                .build()
+        });
+    let (chat, _log) = mock_chat(&[&me, &query], &[]);
+
+    let body = json!({"action": "getMessages", "with": "bob", "cursor": cursor.encode()});
+    let page = reply_json(&handle(&chat, get_messages(body)).await.unwrap());
+
+    assert_eq!(page["messages"][0]["id"], "01JDQ8Z7W4K3M2N1P0Q9R00150");
+}
+
+#[tokio::test]
+async fn a_query_cut_short_by_the_1mb_limit_is_continued_until_the_page_is_full() {
+    let cut = HashMap::from([("conversationId".to_owned(), s(CONVERSATION))]);
+    let me = me();
+    let first = query_messages(CONVERSATION, 11, messages(4, 100), Some(cut));
+    let second = query_messages(CONVERSATION, 7, messages(7, 96), None);
+    let (chat, log) = mock_chat(&[&me, &first, &second], &[]);
+
+    let page = reply_json(
+        &handle(
+            &chat,
+            get_messages(json!({"action": "getMessages", "with": "bob", "limit": 10})),
+        )
+        .await
+        .unwrap(),
+    );
+
+    assert_eq!(log.calls(), ["GetItem", "Query", "Query"]);
+    assert_eq!(page["messages"].as_array().unwrap().len(), 10);
+    assert!(page["nextCursor"].is_string());
+}
+
+#[tokio::test]
+async fn invalid_requests_get_an_error_event_and_make_no_aws_call() {
+    for (body, code) in [
+        (json!({"action": "getMessages"}), "missing_field"),
+        (
+            json!({"action": "getMessages", "with": "bob", "limit": 0}),
+            "invalid_limit",
+        ),
+        (
+            json!({"action": "getMessages", "with": "bob", "limit": "5"}),
+            "invalid_field",
+        ),
+        (
+            json!({"action": "getMessages", "with": "bob", "cursor": "forged"}),
+            "invalid_cursor",
+        ),
+    ] {
+        let (chat, log) = mock_chat(&[], &[]);
+        let event = reply_json(&handle(&chat, get_messages(body)).await.unwrap());
+        assert_eq!(
+            (event["type"].as_str(), event["code"].as_str()),
+            (Some("error"), Some(code))
+        );
+        assert_eq!(event["action"], "getMessages");
+        assert!(log.calls().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn an_unregistered_connection_has_no_history() {
+    let nobody = get_connection(ME, None);
+    let (chat, log) = mock_chat(&[&nobody], &[]);
+
+    let event = reply_json(
+        &handle(
+            &chat,
+            get_messages(json!({"action": "getMessages", "with": "bob"})),
+        )
+        .await
+        .unwrap(),
+    );
+
+    assert_eq!(event["code"], "unknown_connection");
+    assert_eq!(log.calls(), ["GetItem"]);
+}
