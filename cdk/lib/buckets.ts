@@ -6,8 +6,9 @@ import type { StageSettings } from './config';
 export interface PrivateBucketProps extends Omit<s3.BucketProps,
   'blockPublicAccess' | 'enforceSSL' | 'encryption' | 'publicReadAccess' | 'removalPolicy' | 'autoDeleteObjects'> {
   readonly settings: StageSettings;
-  /** Bucket receiving this bucket's S3 server access logs (prefix `<id>/`). */
+  /** Bucket receiving this bucket's S3 server access logs, under `accessLogsPrefix`. */
   readonly accessLogs?: s3.IBucket;
+  readonly accessLogsPrefix?: string;
 }
 
 /**
@@ -16,7 +17,7 @@ export interface PrivateBucketProps extends Omit<s3.BucketProps,
  * stack; `prod` buckets are kept.
  */
 export function privateBucket(scope: Construct, id: string, props: PrivateBucketProps): s3.Bucket {
-  const { settings, accessLogs, ...rest } = props;
+  const { settings, accessLogs, accessLogsPrefix, ...rest } = props;
   return new s3.Bucket(scope, id, {
     ...rest,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -24,7 +25,7 @@ export function privateBucket(scope: Construct, id: string, props: PrivateBucket
     enforceSSL: true,
     encryption: s3.BucketEncryption.S3_MANAGED,
     serverAccessLogsBucket: accessLogs,
-    serverAccessLogsPrefix: accessLogs ? `${id.toLowerCase()}/` : undefined,
+    serverAccessLogsPrefix: accessLogs ? accessLogsPrefix ?? `s3/${id.toLowerCase()}/` : undefined,
     removalPolicy: settings.removalPolicy,
     autoDeleteObjects: !settings.protectData,
   });
@@ -41,9 +42,10 @@ export class AccessLogsBucket extends Construct {
     super(scope, id);
     this.bucket = privateBucket(this, 'Bucket', {
       settings: props.settings,
-      // CloudFront standard logging writes with an ACL grant to its log-delivery account, so
-      // this one bucket needs ACLs (object writer); public access stays fully blocked.
-      objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
+      // CloudFront standard logging writes through ACLs (grant to its log-delivery account), so
+      // this one bucket keeps ACLs enabled, with the bucket owner owning the log objects; public
+      // access stays fully blocked.
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
       lifecycleRules: [
         { expiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],

@@ -28,6 +28,7 @@ export class ChatMedia extends Construct {
     this.bucket = privateBucket(this, 'Bucket', {
       settings: props.settings,
       accessLogs: props.accessLogs,
+      accessLogsPrefix: 's3/media/',
       cors: [
         {
           allowedOrigins: props.allowedOrigins,

@@ -39,7 +39,11 @@ export class ChatSite extends Construct {
     super(scope, id);
     const { settings } = props;
 
-    this.bucket = privateBucket(this, 'Bucket', { settings, accessLogs: props.accessLogs });
+    this.bucket = privateBucket(this, 'Bucket', {
+      settings,
+      accessLogs: props.accessLogs,
+      accessLogsPrefix: 's3/site/',
+    });
 
     const s3RegionalHosts = `https://*.s3.${Aws.REGION}.${Aws.URL_SUFFIX}`;
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {

@@ -20,6 +20,8 @@ pub const SEND_MESSAGE: &str = "sendMessage";
 pub const GET_MESSAGES: &str = "getMessages";
 pub const GET_CLIENTS: &str = "getClients";
 pub const PING: &str = "ping";
+/// Actions with a route of their own; everything else (`ping` included) goes to `$default`.
+pub const ROUTED_ACTIONS: [&str; 3] = [SEND_MESSAGE, GET_MESSAGES, GET_CLIENTS];
 
 /// A valid request from a client.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,72 @@
+//! `local-gateway`: runs the chat locally (`make dev`). Starts DynamoDB Local with its data on disk,
+//! creates the tables, serves the WebSocket API, the @connections API and the web UI, and shuts
+//! everything down on Ctrl-C.
+//!
+//! Settings (environment): `LOCAL_GATEWAY_PORT` (8707), `DYNAMODB_LOCAL_PORT` (8708),
+//! `LOCAL_DATA_DIR` (`.local/dynamodb`), `WEB_DIR` (`web/dist`), `STAGE` (`local`),
+//! `IDLE_TIMEOUT_SECS` (600), `MAX_CONNECTION_SECS` (7200), `DYNAMODB_LOCAL_DIR` (the jar's folder).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chat_domain::lambda;
+use local_stack::dynamodb_local::{self, DynamoDbLocal, Storage};
+use local_stack::gateway::Limits;
+use local_stack::stack::{self, StackConfig};
+use tokio::signal::unix::{SignalKind, signal};
+use tracing::info;
+
+fn setting<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
+    match std::env::var(name) {
+        Ok(value) => value
+            .parse()
+            .map_err(|_| format!("{name}={value} is not valid")),
+        Err(_) => Ok(default),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    lambda::init_tracing();
+    let gateway_port: u16 = setting("LOCAL_GATEWAY_PORT", 8707)?;
+    let dynamodb_port: u16 = setting("DYNAMODB_LOCAL_PORT", 8708)?;
+    let data_dir: PathBuf = setting("LOCAL_DATA_DIR", PathBuf::from(".local/dynamodb"))?;
+    let limits = Limits {
+        idle_timeout: Duration::from_secs(setting("IDLE_TIMEOUT_SECS", 600)?),
+        max_connection_duration: Duration::from_secs(setting("MAX_CONNECTION_SECS", 7200)?),
+        ..Limits::default()
+    };
+
+    let jar_dir = dynamodb_local::find_jar_dir()?;
+    let dynamodb = tokio::task::spawn_blocking(move || {
+        DynamoDbLocal::start(&jar_dir, dynamodb_port, &Storage::OnDisk(data_dir))
+    })
+    .await??;
+    let gateway = stack::start_gateway(StackConfig {
+        gateway_port,
+        stage: setting("STAGE", "local".to_owned())?,
+        limits,
+        web_dir: setting("WEB_DIR", PathBuf::from("web/dist"))?,
+        dynamodb_endpoint: dynamodb.endpoint(),
+        tables: stack::table_names("")?,
+    })
+    .await?;
+
+    println!();
+    println!("  Chatastrophy is running.");
+    println!("  Open        {}", gateway.http_url());
+    println!("  WebSocket   {}?username=<name>", gateway.websocket_url());
+    println!("  DynamoDB    {}", dynamodb.endpoint());
+    println!("  Stop with Ctrl-C.");
+    println!();
+
+    let mut terminate = signal(SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    info!("shutting down");
+    gateway.stop().await;
+    dynamodb.stop();
+    Ok(())
+}

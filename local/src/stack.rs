@@ -1,0 +1,166 @@
+//! Putting the local stack together: tables in DynamoDB Local (from `shared/tables.json`, the
+//! definitions the CDK stack deploys), the handlers' SDK clients pointed at local endpoints, and the
+//! gateway in front of them.
+
+use std::path::PathBuf;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::types::TimeToLiveSpecification;
+use chat_domain::schema::{TableDefinition, Tables};
+use chat_domain::{ApiGatewayNotifier, Chat, DynamoStore, SystemClock, TableNames, config};
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tracing::info;
+
+use crate::gateway::{self, GatewayConfig, Limits, RunningGateway};
+
+#[derive(Debug, Error)]
+pub enum StackError {
+    #[error("could not listen on 127.0.0.1:{port}: {source}")]
+    Listen {
+        port: u16,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("shared/tables.json is invalid: {0}")]
+    Schema(#[from] serde_json::Error),
+    #[error("could not create table {table}: {message}")]
+    CreateTable { table: String, message: String },
+}
+
+/// What the gateway serves and where its data lives.
+#[derive(Debug, Clone)]
+pub struct StackConfig {
+    /// 0: any free port.
+    pub gateway_port: u16,
+    pub stage: String,
+    pub limits: Limits,
+    pub web_dir: PathBuf,
+    pub dynamodb_endpoint: String,
+    pub tables: TableNames,
+}
+
+/// Table names for a stack; tests give each stack its own prefix to share one DynamoDB Local.
+pub fn table_names(prefix: &str) -> Result<TableNames, StackError> {
+    let tables = Tables::load()?;
+    let index = tables
+        .messages
+        .global_secondary_indexes
+        .first()
+        .map(|index| index.index_name.clone())
+        .unwrap_or_default();
+    Ok(TableNames {
+        clients: format!("{prefix}{}", tables.clients.logical_name),
+        messages: format!("{prefix}{}", tables.messages.logical_name),
+        messages_by_conversation: index,
+    })
+}
+
+/// SDK configuration for local endpoints: fixed region and dummy credentials, so nothing probes
+/// for real AWS credentials.
+pub async fn local_sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "local-stack",
+        ))
+        .load()
+        .await
+}
+
+pub fn dynamodb_client(sdk: &SdkConfig, endpoint: &str) -> Client {
+    let config = aws_sdk_dynamodb::config::Builder::from(sdk)
+        .endpoint_url(endpoint)
+        .build();
+    Client::from_conf(config)
+}
+
+/// Creates any missing table with its indexes and TTL, exactly as defined in `tables.json`.
+pub async fn ensure_tables(client: &Client, names: &TableNames) -> Result<(), StackError> {
+    let definitions = Tables::load()?;
+    let existing = client
+        .list_tables()
+        .send()
+        .await
+        .map_err(|e| StackError::CreateTable {
+            table: "(listing)".into(),
+            message: aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string(),
+        })?
+        .table_names
+        .unwrap_or_default();
+    for (definition, name) in [
+        (&definitions.clients, &names.clients),
+        (&definitions.messages, &names.messages),
+    ] {
+        if !existing.contains(name) {
+            create_table(client, definition, name).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn create_table(
+    client: &Client,
+    definition: &TableDefinition,
+    name: &str,
+) -> Result<(), StackError> {
+    let failed = |message: String| StackError::CreateTable {
+        table: name.to_owned(),
+        message,
+    };
+    definition
+        .create_table(client, name)
+        .map_err(|e| failed(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| failed(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string()))?;
+    if let Some(attribute) = &definition.time_to_live_attribute {
+        let ttl = TimeToLiveSpecification::builder()
+            .enabled(true)
+            .attribute_name(attribute)
+            .build()
+            .map_err(|e| failed(e.to_string()))?;
+        client
+            .update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(ttl)
+            .send()
+            .await
+            .map_err(|e| failed(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string()))?;
+    }
+    info!(table = name, "created table");
+    Ok(())
+}
+
+/// Starts the gateway over DynamoDB at `config.dynamodb_endpoint`, creating the tables if needed.
+pub async fn start_gateway(config: StackConfig) -> Result<RunningGateway, StackError> {
+    let port = config.gateway_port;
+    let listen_error = |source| StackError::Listen { port, source };
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(listen_error)?;
+    let addr = listener.local_addr().map_err(listen_error)?;
+    let sdk = local_sdk_config().await;
+    let dynamodb = dynamodb_client(&sdk, &config.dynamodb_endpoint);
+    ensure_tables(&dynamodb, &config.tables).await?;
+    // The handlers post through the real management API client, to this very gateway.
+    let management =
+        config::management_client(&sdk, &gateway::management_endpoint(addr, &config.stage));
+    let chat = Chat::new(
+        DynamoStore::new(dynamodb, config.tables),
+        ApiGatewayNotifier::new(management),
+        SystemClock,
+    );
+    let gateway_config = GatewayConfig {
+        stage: config.stage,
+        limits: config.limits,
+        web_dir: config.web_dir,
+    };
+    gateway::start(listener, gateway_config, chat).map_err(listen_error)
+}

@@ -1,0 +1,209 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { ConnectionIndicator } from './components/ConnectionIndicator';
+import { ConversationView } from './components/ConversationView';
+import { PeopleList } from './components/PeopleList';
+import { ProfilePanel } from './components/ProfilePanel';
+import { SignIn } from './components/SignIn';
+import { Avatar } from './components/Avatar';
+import { useAppState, useNow } from './hooks';
+import { loadConfig as fetchConfig, type AppConfig } from './protocol/config';
+import { isValidUsername } from './protocol/rules';
+import { ChatSession, type KeyValueStorage, type TransportFactory } from './protocol/session';
+import { selectPeople, selectTotalUnread } from './protocol/state';
+
+export interface AppProps {
+  loadConfig?: () => Promise<AppConfig>;
+  createTransport?: TransportFactory;
+  storage?: KeyValueStorage | null;
+}
+
+function browserStorage(): KeyValueStorage | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function App({ loadConfig = () => fetchConfig(), createTransport, storage = browserStorage() }: AppProps) {
+  const [config, setConfig] = useState<AppConfig | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    loadConfig().then(
+      (c) => live && setConfig(c),
+      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+    );
+    return () => {
+      live = false;
+    };
+    // Loaded once per mount.
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  if (error) {
+    return (
+      <main className="flex h-full items-center justify-center p-6">
+        <div role="alert" data-testid="config-error" className="max-w-md text-center">
+          <h1 className="mb-2 text-xl font-semibold">Chatastrophy cannot start</h1>
+          <p className="text-sm text-slate-600 dark:text-slate-400">Could not load its configuration: {error}</p>
+        </div>
+      </main>
+    );
+  }
+  if (!config) {
+    return (
+      <main className="flex h-full items-center justify-center">
+        <p role="status" className="text-sm text-slate-500">
+          Loading…
+        </p>
+      </main>
+    );
+  }
+  return <ChatApp config={config} createTransport={createTransport} storage={storage} />;
+}
+
+/** `#/with/<username>`: the open conversation, so reload and the browser's back button work. */
+export function conversationFromHash(hash: string): string | null {
+  const m = /^#\/with\/([^/]+)$/.exec(hash);
+  if (!m?.[1]) return null;
+  try {
+    const name = decodeURIComponent(m[1]);
+    return isValidUsername(name) ? name : null;
+  } catch {
+    return null;
+  }
+}
+
+function ChatApp({ config, createTransport, storage }: { config: AppConfig; createTransport?: TransportFactory; storage: KeyValueStorage | null }) {
+  const session = useMemo(
+    () => new ChatSession({ websocketUrl: config.websocketUrl, createTransport, storage }),
+    [config.websocketUrl, createTransport, storage],
+  );
+  const state = useAppState(session);
+  const now = useNow();
+  const [filter, setFilter] = useState('');
+  const [profileOpen, setProfileOpen] = useState(false);
+  const [drafts, setDrafts] = useState<Record<string, string>>({});
+
+  useEffect(() => {
+    session.restore();
+    const online = () => session.setNetworkAvailable(true);
+    const offline = () => session.setNetworkAvailable(false);
+    const visible = () => document.visibilityState === 'visible' && session.wake();
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) offline();
+    window.addEventListener('online', online);
+    window.addEventListener('offline', offline);
+    document.addEventListener('visibilitychange', visible);
+    return () => {
+      window.removeEventListener('online', online);
+      window.removeEventListener('offline', offline);
+      document.removeEventListener('visibilitychange', visible);
+      session.dispose();
+    };
+  }, [session]);
+
+  // The open conversation follows the URL hash (reload, back button on phones).
+  const signedIn = state.me !== null && !state.signingIn;
+  useEffect(() => {
+    if (!signedIn) return;
+    const apply = () => session.openConversation(conversationFromHash(window.location.hash));
+    apply();
+    window.addEventListener('hashchange', apply);
+    window.addEventListener('popstate', apply);
+    return () => {
+      window.removeEventListener('hashchange', apply);
+      window.removeEventListener('popstate', apply);
+    };
+  }, [session, signedIn]);
+
+  const open = useCallback(
+    (name: string | null) => {
+      const hash = name ? `#/with/${encodeURIComponent(name)}` : '#/';
+      if (window.location.hash !== hash) window.history.pushState(null, '', hash);
+      session.openConversation(name);
+    },
+    [session],
+  );
+
+  const totalUnread = selectTotalUnread(state);
+  useEffect(() => {
+    document.title = totalUnread > 0 ? `(${totalUnread}) Chatastrophy` : 'Chatastrophy';
+  }, [totalUnread]);
+
+  if (!signedIn) {
+    return (
+      <SignIn
+        initialName={state.me ?? session.rememberedUsername() ?? ''}
+        error={state.signInError}
+        busy={state.signingIn}
+        onSignIn={(name) => session.signIn(name)}
+      />
+    );
+  }
+
+  const me = state.me!;
+  const people = selectPeople(state, filter);
+  const openKey = state.openKey;
+  const openUser = openKey ? state.users[openKey] : undefined;
+
+  return (
+    <div className="flex h-full flex-col">
+      <header className="flex items-center gap-2 border-b border-slate-200 bg-white px-3 py-2 dark:border-slate-800 dark:bg-slate-900">
+        <h1 className="mr-auto text-lg font-bold">
+          Chatastrophy
+        </h1>
+        <ConnectionIndicator state={state.connection} />
+        <span className="flex items-center gap-2" data-testid="me">
+          <Avatar name={me} size="sm" />
+          <span className="hidden text-sm font-medium sm:inline">{me}</span>
+          <span className="sr-only">Signed in as {me}</span>
+        </span>
+        <button
+          type="button"
+          onClick={() => session.signOut()}
+          className="rounded-lg px-2 py-1 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-slate-300 dark:hover:bg-slate-800"
+        >
+          Sign out
+        </button>
+      </header>
+      {state.notice && (
+        <div role="alert" data-testid="notice" className="flex items-center gap-2 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100">
+          <span className="flex-1">{state.notice.message}</span>
+          <button type="button" onClick={() => session.dismissNotice()} className="font-semibold underline">
+            Dismiss
+          </button>
+        </div>
+      )}
+      <div className="relative flex min-h-0 flex-1">
+        <aside
+          aria-label="People"
+          className={`${openKey ? 'hidden md:flex' : 'flex'} w-full flex-col border-slate-200 md:w-80 md:border-r dark:border-slate-800`}
+        >
+          <PeopleList people={people} openKey={openKey} now={now} filter={filter} onFilter={setFilter} onOpen={(name) => open(name)} />
+        </aside>
+        <main className={`${openKey ? 'flex' : 'hidden md:flex'} min-w-0 flex-1 flex-col`}>
+          {openKey ? (
+            <ConversationView
+              key={openKey}
+              session={session}
+              state={state}
+              conversationKey={openKey}
+              now={now}
+              profileOpen={profileOpen}
+              onToggleProfile={() => setProfileOpen((o) => !o)}
+              onBack={() => open(null)}
+              draft={drafts[openKey] ?? ''}
+              onDraftChange={(text) => setDrafts((d) => ({ ...d, [openKey]: text }))}
+            />
+          ) : (
+            <div className="flex flex-1 items-center justify-center p-6 text-center text-slate-500 dark:text-slate-400">
+              <p>Pick someone on the left to start a conversation.</p>
+            </div>
+          )}
+        </main>
+        {openKey && profileOpen && (
+          <ProfilePanel user={openUser ?? { username: state.conversations[openKey]?.with ?? openKey, online: false }} now={now} onClose={() => setProfileOpen(false)} />
+        )}
+      </div>
+    </div>
+  );
+}

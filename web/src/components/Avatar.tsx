@@ -1,0 +1,57 @@
+import { userKey } from '../protocol/rules';
+
+const PALETTE = [
+  'bg-rose-500',
+  'bg-orange-500',
+  'bg-amber-600',
+  'bg-lime-600',
+  'bg-emerald-600',
+  'bg-teal-600',
+  'bg-sky-600',
+  'bg-indigo-500',
+  'bg-violet-500',
+  'bg-fuchsia-600',
+];
+
+export function initials(name: string): string {
+  const parts = name.split(/[._-]+/).filter(Boolean);
+  const letters = parts.length >= 2 ? (parts[0]![0] ?? '') + (parts[1]![0] ?? '') : name.slice(0, 2);
+  return letters.toUpperCase() || '?';
+}
+
+function colorFor(name: string): string {
+  let h = 0;
+  for (const c of userKey(name)) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return PALETTE[h % PALETTE.length]!;
+}
+
+const SIZES = {
+  sm: 'h-8 w-8 text-xs',
+  md: 'h-10 w-10 text-sm',
+  lg: 'h-20 w-20 text-2xl',
+} as const;
+
+export function Avatar({ name, size = 'md', online }: { name: string; size?: keyof typeof SIZES; online?: boolean }) {
+  return (
+    <span className="relative inline-flex shrink-0">
+      <span
+        role="img"
+        aria-label={`Avatar of ${name}`}
+        data-testid="avatar"
+        className={`${SIZES[size]} ${colorFor(name)} inline-flex select-none items-center justify-center rounded-full font-semibold text-white`}
+      >
+        {initials(name)}
+      </span>
+      {online !== undefined && (
+        <span
+          data-testid="presence-dot"
+          data-online={online}
+          aria-hidden="true"
+          className={`absolute right-0 bottom-0 h-3 w-3 rounded-full ring-2 ring-white dark:ring-slate-900 ${
+            online ? 'bg-emerald-500' : 'bg-slate-400 dark:bg-slate-600'
+          }`}
+        />
+      )}
+    </span>
+  );
+}

@@ -1,0 +1,265 @@
+// The WebSocket transport: one socket at a time, keepalive pings, reconnect with exponential
+// backoff and jitter after any drop (including API Gateway's 2-hour cut). It knows nothing of
+// React or app state: it reports status changes, opens and parsed events to its handlers.
+import { parseServerEvent } from './parse';
+import type { ClientAction, ServerEvent } from './types';
+
+/** The subset of the browser WebSocket the client uses (a fake one in tests). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export type WebSocketFactory = (url: string) => WebSocketLike;
+
+export type TransportStatus = 'idle' | 'connecting' | 'online' | 'reconnecting' | 'offline';
+
+export interface TransportHandlers {
+  /** The socket opened; `reconnected` is false for the very first open. */
+  onOpen?(info: { reconnected: boolean }): void;
+  onEvent?(event: ServerEvent): void;
+  onStatus?(status: TransportStatus): void;
+  /** The first socket closed before it ever opened and retryBeforeFirstOpen is off: a refused $connect. */
+  onRefused?(info: { code: number; reason: string }): void;
+}
+
+export interface ChatClientOptions extends TransportHandlers {
+  /** Full URL including `?username=`. */
+  url: string;
+  createSocket?: WebSocketFactory;
+  /** Interval of `ping` frames while open; API Gateway drops sockets idle for 10 minutes. */
+  keepaliveMs?: number;
+  /** A connection that answers no frame this long after a ping is taken as dead. */
+  pongTimeoutMs?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** Random source for jitter, [0, 1). */
+  random?: () => number;
+  /** Keep retrying when the first connection fails (a remembered sign-in) instead of reporting it refused. */
+  retryBeforeFirstOpen?: boolean;
+}
+
+export const KEEPALIVE_MS = 5 * 60 * 1000;
+export const PONG_TIMEOUT_MS = 30 * 1000;
+export const BACKOFF_INITIAL_MS = 1000;
+export const BACKOFF_MAX_MS = 30 * 1000;
+
+const OPEN = 1;
+
+/** Exponential backoff with "equal jitter": half the step fixed, half random. */
+export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random: () => number): number {
+  const step = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(step / 2 + random() * (step / 2));
+}
+
+export function connectionUrl(websocketUrl: string, username: string): string {
+  const sep = websocketUrl.includes('?') ? '&' : '?';
+  return `${websocketUrl}${sep}username=${encodeURIComponent(username)}`;
+}
+
+const defaultFactory: WebSocketFactory = (url) => new WebSocket(url) as unknown as WebSocketLike;
+
+export class ChatClient {
+  private readonly opts: Required<Omit<ChatClientOptions, keyof TransportHandlers>> & TransportHandlers;
+  private socket: WebSocketLike | null = null;
+  private status: TransportStatus = 'idle';
+  private stopped = true;
+  private everOpened = false;
+  private attempt = 0;
+  private networkUp = true;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private keepaliveTimer: ReturnType<typeof setInterval> | null = null;
+  private pongTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(options: ChatClientOptions) {
+    this.opts = {
+      createSocket: defaultFactory,
+      keepaliveMs: KEEPALIVE_MS,
+      pongTimeoutMs: PONG_TIMEOUT_MS,
+      backoffInitialMs: BACKOFF_INITIAL_MS,
+      backoffMaxMs: BACKOFF_MAX_MS,
+      random: Math.random,
+      retryBeforeFirstOpen: false,
+      ...options,
+    };
+  }
+
+  getStatus(): TransportStatus {
+    return this.status;
+  }
+
+  /** Opens the connection (and keeps it open until close()). */
+  connect(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.everOpened = false;
+    this.attempt = 0;
+    this.openSocket();
+  }
+
+  /** Closes for good: no reconnect. */
+  close(): void {
+    this.stopped = true;
+    this.clearReconnect();
+    this.stopKeepalive();
+    this.dropSocket(1000, 'bye');
+    this.setStatus('idle');
+  }
+
+  /** Sends one action; false when there is no open socket (the caller keeps it for later). */
+  send(action: ClientAction): boolean {
+    const s = this.socket;
+    if (!s || s.readyState !== OPEN || this.status !== 'online') return false;
+    try {
+      s.send(JSON.stringify(action));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Drops the current socket (if any) and connects again at once. */
+  reconnectNow(): void {
+    if (this.stopped) return;
+    this.clearReconnect();
+    this.stopKeepalive();
+    this.dropSocket(4000, 'reconnect');
+    this.attempt = 0;
+    this.openSocket();
+  }
+
+  /** Sends a ping now and expects an answer within the pong timeout (e.g. when the tab becomes visible). */
+  checkAlive(): void {
+    if (this.status === 'online') this.ping();
+  }
+
+  /** Browser online/offline: no attempts while offline, one at once when back. */
+  setNetworkAvailable(up: boolean): void {
+    this.networkUp = up;
+    if (this.stopped) return;
+    if (!up && this.reconnectTimer !== null) {
+      this.clearReconnect();
+      this.setStatus('offline');
+    } else if (up && (this.status === 'offline' || this.status === 'reconnecting')) {
+      this.reconnectNow();
+    }
+  }
+
+  private setStatus(status: TransportStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    this.opts.onStatus?.(status);
+  }
+
+  private openSocket(): void {
+    this.setStatus(this.everOpened ? 'reconnecting' : 'connecting');
+    let socket: WebSocketLike;
+    try {
+      socket = this.opts.createSocket(this.opts.url);
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      if (this.socket !== socket) return;
+      const reconnected = this.everOpened;
+      this.everOpened = true;
+      this.attempt = 0;
+      this.setStatus('online');
+      this.startKeepalive();
+      this.opts.onOpen?.({ reconnected });
+    };
+    socket.onmessage = (ev) => {
+      if (this.socket !== socket) return;
+      this.clearPongTimer();
+      if (typeof ev.data !== 'string') return;
+      const event = parseServerEvent(ev.data);
+      if (event) this.opts.onEvent?.(event);
+    };
+    socket.onerror = () => {
+      // Always followed by close, which decides what to do.
+    };
+    socket.onclose = (ev) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.stopKeepalive();
+      if (this.stopped) return;
+      if (!this.everOpened && !this.opts.retryBeforeFirstOpen) {
+        this.stopped = true;
+        this.setStatus('idle');
+        this.opts.onRefused?.({ code: ev.code, reason: ev.reason });
+        return;
+      }
+      this.scheduleReconnect();
+    };
+  }
+
+  private scheduleReconnect(): void {
+    this.clearReconnect();
+    if (this.stopped) return;
+    if (!this.networkUp) {
+      this.setStatus('offline');
+      return;
+    }
+    const delay = backoffDelay(this.attempt, this.opts.backoffInitialMs, this.opts.backoffMaxMs, this.opts.random);
+    this.attempt += 1;
+    this.setStatus(this.everOpened ? 'reconnecting' : 'connecting');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.openSocket();
+    }, delay);
+  }
+
+  private clearReconnect(): void {
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+  }
+
+  /** Detaches and closes the current socket so its late events are ignored. */
+  private dropSocket(code: number, reason: string): void {
+    const s = this.socket;
+    this.socket = null;
+    if (!s) return;
+    s.onopen = s.onmessage = s.onerror = null;
+    s.onclose = null;
+    try {
+      s.close(code, reason);
+    } catch {
+      // already closed
+    }
+  }
+
+  private startKeepalive(): void {
+    this.stopKeepalive();
+    this.keepaliveTimer = setInterval(() => this.ping(), this.opts.keepaliveMs);
+  }
+
+  private stopKeepalive(): void {
+    if (this.keepaliveTimer !== null) clearInterval(this.keepaliveTimer);
+    this.keepaliveTimer = null;
+    this.clearPongTimer();
+  }
+
+  private ping(): void {
+    if (!this.send({ action: 'ping' })) return;
+    if (this.pongTimer !== null) return;
+    this.pongTimer = setTimeout(() => {
+      this.pongTimer = null;
+      // No frame since the ping: the socket is half-open (sleep, network change). Replace it.
+      this.stopKeepalive();
+      this.dropSocket(4001, 'keepalive timeout');
+      this.scheduleReconnect();
+    }, this.opts.pongTimeoutMs);
+  }
+
+  private clearPongTimer(): void {
+    if (this.pongTimer !== null) clearTimeout(this.pongTimer);
+    this.pongTimer = null;
+  }
+}

@@ -1,0 +1,289 @@
+import { describe, expect, it } from 'vitest';
+import { msg } from '../test/fakes';
+import {
+  emptyConversation,
+  initialState,
+  mergeMessages,
+  mergePage,
+  reduce,
+  selectOutgoing,
+  selectPeople,
+  selectPendingOutbox,
+  selectTotalUnread,
+  type Action,
+  type AppState,
+  type OutgoingMessage,
+} from './state';
+import type { ServerEvent } from './types';
+
+const server = (event: ServerEvent): Action => ({ type: 'server', event });
+const run = (state: AppState, ...actions: Action[]) => actions.reduce(reduce, state);
+
+function signedIn(me = 'alice'): AppState {
+  return run(
+    initialState,
+    { type: 'signIn', username: me },
+    { type: 'connection', state: 'online' },
+    server({
+      type: 'clients',
+      users: [
+        { username: 'Alice', online: true },
+        { username: 'Bob', online: true },
+        { username: 'carol', online: false, lastSeen: 1000 },
+      ],
+    }),
+  );
+}
+
+function outgoing(cmid: string, to = 'Bob', text = 'hello', createdAt = 5000): OutgoingMessage {
+  return { clientMessageId: cmid, conversationKey: to.toLowerCase(), to, text, createdAt, status: 'pending' };
+}
+
+const ids = (s: AppState, key: string) => s.conversations[key]!.messages.map((m) => m.id);
+
+describe('sign-in and connection', () => {
+  it('tracks connection state and sign-in', () => {
+    let s = reduce(initialState, { type: 'signIn', username: 'alice' });
+    expect(s).toMatchObject({ me: 'alice', connection: 'connecting', signingIn: true });
+    s = reduce(s, { type: 'connection', state: 'online' });
+    expect(s).toMatchObject({ connection: 'online', signingIn: false });
+    s = reduce(s, { type: 'connection', state: 'reconnecting' });
+    expect(s.connection).toBe('reconnecting');
+    s = reduce(s, { type: 'connection', state: 'offline' });
+    expect(s.connection).toBe('offline');
+    expect(reduce(s, { type: 'signOut' })).toEqual(initialState);
+  });
+
+  it('keeps a refused sign-in as an inline error', () => {
+    const s = run(initialState, { type: 'signIn', username: 'x' }, { type: 'signInFailed', error: 'Could not connect as “x”.' });
+    expect(s).toMatchObject({ me: null, connection: 'signedOut', signInError: 'Could not connect as “x”.', signingIn: false });
+  });
+
+  it('a restored sign-in is not a busy sign-in form', () => {
+    expect(reduce(initialState, { type: 'signIn', username: 'alice', restoring: true }).signingIn).toBe(false);
+  });
+
+  it('ignores server events when signed out', () => {
+    expect(reduce(initialState, server({ type: 'presence', user: { username: 'bob', online: true } }))).toBe(initialState);
+  });
+});
+
+describe('people and presence', () => {
+  it('lists everyone except me (whatever the case), sorted and filterable', () => {
+    const s = signedIn('ALICE');
+    expect(s.me).toBe('Alice'); // the server's display form
+    expect(selectPeople(s).map((p) => p.user.username)).toEqual(['Bob', 'carol']);
+    expect(selectPeople(s, 'CAR').map((p) => p.key)).toEqual(['carol']);
+    expect(selectPeople(s, 'zzz')).toEqual([]);
+  });
+
+  it('updates presence live, with lastSeen when going offline', () => {
+    let s = signedIn();
+    s = reduce(s, server({ type: 'presence', user: { username: 'Bob', online: false, lastSeen: 42 } }));
+    expect(s.users.bob).toEqual({ username: 'Bob', online: false, lastSeen: 42 });
+    s = reduce(s, server({ type: 'presence', user: { username: 'carol', online: true } }));
+    expect(s.users.carol).toEqual({ username: 'carol', online: true });
+    s = reduce(s, server({ type: 'presence', user: { username: 'dave', online: true } }));
+    expect(selectPeople(s).map((p) => p.key)).toEqual(['bob', 'carol', 'dave']);
+  });
+});
+
+describe('incoming messages and unread counts', () => {
+  it('files a message under the sender and counts it unread when the conversation is not open', () => {
+    let s = signedIn();
+    const m = msg('Bob', 'alice', 100);
+    s = reduce(s, server({ type: 'message', message: m }));
+    expect(ids(s, 'bob')).toEqual([m.id]);
+    expect(s.conversations.bob!.unread).toBe(1);
+    s = reduce(s, server({ type: 'message', message: msg('Bob', 'alice', 200) }));
+    s = reduce(s, server({ type: 'message', message: msg('carol', 'alice', 300) }));
+    expect(s.conversations.bob!.unread).toBe(2);
+    expect(s.conversations.carol!.unread).toBe(1);
+    expect(selectTotalUnread(s)).toBe(3);
+    expect(selectPeople(s).find((p) => p.key === 'bob')!.unread).toBe(2);
+  });
+
+  it('does not count messages in the open conversation, and opening clears the count', () => {
+    let s = signedIn();
+    s = reduce(s, server({ type: 'message', message: msg('Bob', 'alice', 100) }));
+    s = reduce(s, { type: 'openConversation', with: 'bob' });
+    expect(s.conversations.bob!.unread).toBe(0);
+    expect(s.openKey).toBe('bob');
+    s = reduce(s, server({ type: 'message', message: msg('Bob', 'alice', 200) }));
+    expect(s.conversations.bob!.unread).toBe(0);
+    expect(s.conversations.bob!.messages).toHaveLength(2);
+    s = reduce(s, { type: 'openConversation', with: null });
+    s = reduce(s, server({ type: 'message', message: msg('Bob', 'alice', 300) }));
+    expect(s.conversations.bob!.unread).toBe(1);
+  });
+
+  it('counts a message delivered twice once', () => {
+    let s = signedIn();
+    const m = msg('Bob', 'alice', 100);
+    s = run(s, server({ type: 'message', message: m }), server({ type: 'message', message: m }));
+    expect(s.conversations.bob!.messages).toHaveLength(1);
+    expect(s.conversations.bob!.unread).toBe(1);
+  });
+
+  it("files my own other tab's message under the recipient, without unread", () => {
+    let s = signedIn();
+    const m = msg('Alice', 'Bob', 100);
+    s = reduce(s, server({ type: 'message', message: m }));
+    expect(ids(s, 'bob')).toEqual([m.id]);
+    expect(s.conversations.alice).toBeUndefined();
+    expect(s.conversations.bob!.unread).toBe(0);
+  });
+
+  it('sorts by sentAt then id whatever the arrival order', () => {
+    let s = signedIn();
+    const a = msg('Bob', 'alice', 300);
+    const b = msg('Bob', 'alice', 100);
+    const c = { ...msg('Bob', 'alice', 100), id: '00-before-b' };
+    s = run(s, ...[a, b, c].map((message) => server({ type: 'message', message })));
+    expect(ids(s, 'bob')).toEqual([c.id, b.id, a.id]);
+  });
+
+  it('adds an unknown sender to the people list', () => {
+    let s = signedIn();
+    s = reduce(s, server({ type: 'message', message: msg('zed', 'alice', 1) }));
+    expect(s.users.zed).toEqual({ username: 'zed', online: true });
+  });
+});
+
+describe('optimistic send', () => {
+  it('ack replaces the pending message', () => {
+    let s = reduce(signedIn(), { type: 'send', message: outgoing('c-a') });
+    expect(selectOutgoing(s.outbox, 'bob')).toHaveLength(1);
+    expect(s.conversations.bob).toBeDefined();
+    const stored = msg('Alice', 'Bob', 6000, 'hello', { clientMessageId: 'c-a' });
+    s = reduce(s, server({ type: 'messageAck', duplicate: false, message: stored }));
+    expect(s.outbox).toEqual({});
+    expect(ids(s, 'bob')).toEqual([stored.id]);
+    expect(s.conversations.bob!.unread).toBe(0);
+  });
+
+  it('a duplicate ack (same clientMessageId re-sent) does not duplicate the message', () => {
+    let s = reduce(signedIn(), { type: 'send', message: outgoing('c-a') });
+    const stored = msg('Alice', 'Bob', 6000, 'hello', { clientMessageId: 'c-a' });
+    s = reduce(s, server({ type: 'messageAck', duplicate: false, message: stored }));
+    s = reduce(s, server({ type: 'messageAck', duplicate: true, message: stored }));
+    expect(ids(s, 'bob')).toEqual([stored.id]);
+    expect(s.outbox).toEqual({});
+  });
+
+  it('an error naming the clientMessageId marks exactly that message failed; retry makes it pending again', () => {
+    let s = run(signedIn(), { type: 'send', message: outgoing('c-a') }, { type: 'send', message: outgoing('c-b', 'Bob', 'x', 6000) });
+    s = reduce(
+      s,
+      server({ type: 'error', code: 'service_unavailable', message: 'storage failed', action: 'sendMessage', clientMessageId: 'c-a' }),
+    );
+    expect(s.outbox['c-a']).toMatchObject({ status: 'failed', error: { code: 'service_unavailable', message: 'storage failed' } });
+    expect(s.outbox['c-b']!.status).toBe('pending');
+    expect(selectPendingOutbox(s).map((m) => m.clientMessageId)).toEqual(['c-b']);
+    expect(s.notice).toBeNull();
+    s = reduce(s, { type: 'retry', clientMessageId: 'c-a' });
+    expect(s.outbox['c-a']).toEqual(outgoing('c-a'));
+    expect(selectPendingOutbox(s).map((m) => m.clientMessageId)).toEqual(['c-a', 'c-b']);
+    s = reduce(s, { type: 'discard', clientMessageId: 'c-b' });
+    expect(Object.keys(s.outbox)).toEqual(['c-a']);
+  });
+
+  it('unknown_connection keeps the message pending for the re-send after reconnecting', () => {
+    let s = reduce(signedIn(), { type: 'send', message: outgoing('c-a') });
+    s = reduce(s, server({ type: 'error', code: 'unknown_connection', message: 'gone', action: 'sendMessage', clientMessageId: 'c-a' }));
+    expect(s.outbox['c-a']!.status).toBe('pending');
+  });
+
+  it('an error not tied to a message becomes a notice', () => {
+    const s = reduce(signedIn(), server({ type: 'error', code: 'unknown_recipient', message: 'nobody is called zed', action: 'sendMessage' }));
+    expect(s.notice).toEqual({ code: 'unknown_recipient', message: 'nobody is called zed' });
+    expect(reduce(s, { type: 'dismissNotice' }).notice).toBeNull();
+  });
+
+  it('a history page holding the message confirms it (ack lost in a drop)', () => {
+    let s = reduce(signedIn(), { type: 'send', message: outgoing('c-a') });
+    const stored = msg('Alice', 'Bob', 6000, 'hello', { clientMessageId: 'c-a' });
+    s = reduce(s, server({ type: 'messages', with: 'bob', messages: [stored], nextCursor: null }));
+    expect(s.outbox).toEqual({});
+    expect(ids(s, 'bob')).toEqual([stored.id]);
+  });
+});
+
+describe('history pages', () => {
+  // 10 messages, t = 1000..10000; the server pages newest first.
+  const all = Array.from({ length: 10 }, (_, i) => msg(i % 2 ? 'Bob' : 'Alice', i % 2 ? 'Alice' : 'Bob', (i + 1) * 1000));
+  const newestFirst = (from: number, to: number) => all.slice(from, to).reverse();
+
+  it('merges older pages without duplicates and follows the cursor', () => {
+    let s = reduce(signedIn(), { type: 'openConversation', with: 'Bob' });
+    s = reduce(s, { type: 'requestPage', with: 'Bob', older: false });
+    expect(s.conversations.bob!.loadingNewest).toBe(true);
+    s = reduce(s, server({ type: 'messages', with: 'bob', messages: newestFirst(6, 10), nextCursor: 'k6' }));
+    expect(s.conversations.bob).toMatchObject({ nextCursor: 'k6', loadingNewest: false, unread: 0 });
+    // Overlapping older page (6 is in both).
+    s = reduce(s, { type: 'requestPage', with: 'Bob', older: true });
+    expect(s.conversations.bob!.loadingOlder).toBe(true);
+    s = reduce(s, server({ type: 'messages', with: 'Bob', messages: newestFirst(2, 7), nextCursor: 'k2' }));
+    expect(ids(s, 'bob')).toEqual(all.slice(2).map((m) => m.id));
+    expect(s.conversations.bob).toMatchObject({ nextCursor: 'k2', loadingOlder: false });
+    s = reduce(s, server({ type: 'messages', with: 'bob', messages: newestFirst(0, 2), nextCursor: null }));
+    expect(ids(s, 'bob')).toEqual(all.map((m) => m.id));
+    expect(s.conversations.bob!.nextCursor).toBeNull();
+    // A live event already in history is merged by id.
+    s = reduce(s, server({ type: 'message', message: all[9]! }));
+    expect(ids(s, 'bob')).toHaveLength(10);
+  });
+
+  it('reloading the newest page after older pages keeps the older cursor', () => {
+    let conv = emptyConversation('bob', 'Bob');
+    conv = mergePage(conv, newestFirst(6, 10), 'k6', 'Alice');
+    conv = mergePage(conv, newestFirst(2, 6), 'k2', 'Alice');
+    conv = mergePage(conv, newestFirst(6, 10), 'k6', 'Alice');
+    expect(conv.nextCursor).toBe('k2');
+    expect(conv.messages.map((m) => m.id)).toEqual(all.slice(2).map((m) => m.id));
+  });
+
+  it('an empty conversation reaches its start at once', () => {
+    const conv = mergePage(emptyConversation('bob', 'Bob'), [], null, 'Alice');
+    expect(conv).toMatchObject({ messages: [], nextCursor: null });
+  });
+
+  it('a newest page past a gap replaces what is loaded (messages missed while disconnected)', () => {
+    let conv = mergePage(emptyConversation('bob', 'Bob'), newestFirst(0, 3), 'k0', 'Alice');
+    conv = mergePage(conv, newestFirst(7, 10), 'k7', 'Alice');
+    expect(conv.messages.map((m) => m.id)).toEqual(all.slice(7).map((m) => m.id));
+    expect(conv.nextCursor).toBe('k7');
+  });
+
+  it('messages found on reconnect for a conversation not open count as unread', () => {
+    let s = signedIn();
+    s = reduce(s, server({ type: 'messages', with: 'bob', messages: newestFirst(0, 4), nextCursor: null }));
+    expect(s.conversations.bob!.unread).toBe(0);
+    s = reduce(s, server({ type: 'messages', with: 'bob', messages: newestFirst(2, 8), nextCursor: 'k2' }));
+    // 4..7 are new; of these Bob sent 5 and 7.
+    expect(s.conversations.bob!.unread).toBe(2);
+  });
+
+  it('mergeMessages reports only new ids', () => {
+    const { messages, added } = mergeMessages(all.slice(0, 3), [all[2]!, all[1]!, all[3]!]);
+    expect(messages.map((m) => m.id)).toEqual(all.slice(0, 4).map((m) => m.id));
+    expect(added.map((m) => m.id)).toEqual([all[3]!.id]);
+  });
+
+  it('a drop clears loading flags and marks loaded conversations stale', () => {
+    let s = reduce(signedIn(), { type: 'requestPage', with: 'Bob', older: false });
+    s = reduce(s, server({ type: 'messages', with: 'bob', messages: newestFirst(6, 10), nextCursor: 'k6' }));
+    s = reduce(s, { type: 'requestPage', with: 'Bob', older: true });
+    s = reduce(s, { type: 'connection', state: 'reconnecting' });
+    expect(s.conversations.bob).toMatchObject({ loadingOlder: false, loadingNewest: false, stale: true });
+    s = reduce(s, { type: 'requestPage', with: 'Bob', older: false });
+    expect(s.conversations.bob!.stale).toBe(false);
+  });
+
+  it('a getMessages error stops the loading indicator', () => {
+    let s = reduce(signedIn(), { type: 'requestPage', with: 'Bob', older: true });
+    s = reduce(s, server({ type: 'error', code: 'invalid_cursor', message: 'bad cursor', action: 'getMessages' }));
+    expect(s.conversations.bob!.loadingOlder).toBe(false);
+    expect(s.notice?.code).toBe('invalid_cursor');
+  });
+});
