@@ -106,7 +106,8 @@ export class ChatSite extends Construct {
       logBucket: props.accessLogs,
       logFilePrefix: 'cloudfront/',
     });
-    acknowledge(this.distribution,
+    acknowledge(
+      this.distribution,
       {
         id: 'AwsSolutions-CFR4',
         reason:

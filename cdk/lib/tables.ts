@@ -59,7 +59,8 @@ export class ChatTables extends Construct {
       });
     }
     if (!settings.protectData) {
-      acknowledge(table,
+      acknowledge(
+        table,
         {
           id: 'AwsSolutions-DDB3',
           reason:

@@ -103,7 +103,8 @@ export class ChatWebSocketApi extends Construct {
       role.applyRemovalPolicy(RemovalPolicy.RETAIN);
       // Logging settings on the stage are rejected until the account has the role.
       this.stage.node.addDependency(account);
-      acknowledge(role,
+      acknowledge(
+        role,
         {
           id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
           reason:
@@ -149,7 +150,8 @@ export class ChatWebSocketApi extends Construct {
       integration: new WebSocketLambdaIntegration(`${id}Integration`, handler),
       returnResponse: twoWay,
     });
-    acknowledge(route,
+    acknowledge(
+      route,
       {
         id: 'AwsSolutions-APIG4',
         reason:

@@ -148,9 +148,7 @@ function ChatApp({ config, createTransport, storage }: { config: AppConfig; crea
   return (
     <div className="flex h-full flex-col">
       <header className="flex items-center gap-2 border-b border-slate-200 bg-white px-3 py-2 dark:border-slate-800 dark:bg-slate-900">
-        <h1 className="mr-auto text-lg font-bold">
-          Chatastrophy
-        </h1>
+        <h1 className="mr-auto truncate text-base font-bold sm:text-lg">Chatastrophy</h1>
         <ConnectionIndicator state={state.connection} />
         <span className="flex items-center gap-2" data-testid="me">
           <Avatar name={me} size="sm" />
@@ -159,8 +157,12 @@ function ChatApp({ config, createTransport, storage }: { config: AppConfig; crea
         </span>
         <button
           type="button"
-          onClick={() => session.signOut()}
-          className="rounded-lg px-2 py-1 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-slate-300 dark:hover:bg-slate-800"
+          onClick={() => {
+            if (window.location.hash) window.history.replaceState(null, '', window.location.pathname + window.location.search);
+            setProfileOpen(false);
+            session.signOut();
+          }}
+          className="shrink-0 rounded-lg px-2 py-1 text-sm font-medium whitespace-nowrap text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-slate-300 dark:hover:bg-slate-800"
         >
           Sign out
         </button>
@@ -174,12 +176,9 @@ function ChatApp({ config, createTransport, storage }: { config: AppConfig; crea
         </div>
       )}
       <div className="relative flex min-h-0 flex-1">
-        <aside
-          aria-label="People"
-          className={`${openKey ? 'hidden md:flex' : 'flex'} w-full flex-col border-slate-200 md:w-80 md:border-r dark:border-slate-800`}
-        >
+        <div className={`${openKey ? 'hidden md:flex' : 'flex'} w-full flex-col border-slate-200 md:w-80 md:border-r dark:border-slate-800`}>
           <PeopleList people={people} openKey={openKey} now={now} filter={filter} onFilter={setFilter} onOpen={(name) => open(name)} />
-        </aside>
+        </div>
         <main className={`${openKey ? 'flex' : 'hidden md:flex'} min-w-0 flex-1 flex-col`}>
           {openKey ? (
             <ConversationView

@@ -62,7 +62,7 @@ export function Composer({ to, onSend, draft, onDraftChange }: ComposerProps) {
 
   return (
     <form
-      aria-label={`Send a message to ${to}`}
+      aria-label={`Write to ${to}`}
       data-testid="composer"
       onSubmit={onSubmit}
       className="border-t border-slate-200 bg-white p-2 sm:p-3 dark:border-slate-800 dark:bg-slate-900"

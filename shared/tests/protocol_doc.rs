@@ -1,0 +1,199 @@
+//! docs/protocol.md and the code agree: every action, event type and error code the code can
+//! produce is documented, and the document names nothing the code does not have. The `match`es
+//! without a wildcard make the compiler point here when a variant is added.
+
+use std::collections::BTreeSet;
+
+use chat_domain::ChatError;
+use chat_domain::protocol::{
+    GET_CLIENTS, GET_MESSAGES, PING, ProtocolError, SEND_MESSAGE, ServerEvent,
+};
+use chat_domain::rules::{RuleError, Username};
+
+const DOC: &str = include_str!("../../docs/protocol.md");
+
+fn rule_errors() -> Vec<RuleError> {
+    let all = vec![
+        RuleError::InvalidUsername,
+        RuleError::EmptyText,
+        RuleError::TextTooLong { chars: 4001 },
+        RuleError::ControlCharacterInText,
+        RuleError::InvalidClientMessageId,
+        RuleError::InvalidLimit,
+        RuleError::InvalidCursor,
+    ];
+    for error in &all {
+        match error {
+            RuleError::InvalidUsername
+            | RuleError::EmptyText
+            | RuleError::TextTooLong { .. }
+            | RuleError::ControlCharacterInText
+            | RuleError::InvalidClientMessageId
+            | RuleError::InvalidLimit
+            | RuleError::InvalidCursor => {}
+        }
+    }
+    all
+}
+
+fn protocol_errors() -> Vec<ProtocolError> {
+    let mut all = vec![
+        ProtocolError::PayloadTooLarge { size: 1 },
+        ProtocolError::InvalidJson("x".into()),
+        ProtocolError::NotAnObject,
+        ProtocolError::MissingAction,
+        ProtocolError::UnknownAction("x".into()),
+        ProtocolError::MissingField("to"),
+        ProtocolError::WrongType {
+            field: "to",
+            expected: "a string",
+        },
+    ];
+    all.extend(rule_errors().into_iter().map(ProtocolError::Rule));
+    for error in &all {
+        match error {
+            ProtocolError::PayloadTooLarge { .. }
+            | ProtocolError::InvalidJson(_)
+            | ProtocolError::NotAnObject
+            | ProtocolError::MissingAction
+            | ProtocolError::UnknownAction(_)
+            | ProtocolError::MissingField(_)
+            | ProtocolError::WrongType { .. }
+            | ProtocolError::Rule(_) => {}
+        }
+    }
+    all
+}
+
+fn chat_errors() -> Vec<ChatError> {
+    let store = chat_domain::ports::StoreError::Malformed("x".into());
+    let all = vec![
+        ChatError::UnknownConnection,
+        ChatError::UnknownRecipient(Username::parse("bob").unwrap()),
+        ChatError::MessageToSelf,
+        ChatError::Store(store),
+    ];
+    for error in &all {
+        match error {
+            ChatError::UnknownConnection
+            | ChatError::UnknownRecipient(_)
+            | ChatError::MessageToSelf
+            | ChatError::Store(_) => {}
+        }
+    }
+    all
+}
+
+fn event_types() -> BTreeSet<String> {
+    let message: chat_domain::protocol::MessageView = serde_json::from_value(serde_json::json!({"id": "i", "conversationId": "c", "from": "a", "to": "b", "text": "t", "sentAt": 1, "clientMessageId": "m"})).unwrap();
+    let user =
+        serde_json::from_value(serde_json::json!({"username": "a", "online": true})).unwrap();
+    let all = vec![
+        ServerEvent::Message {
+            message: message.clone(),
+        },
+        ServerEvent::MessageAck {
+            message,
+            duplicate: false,
+        },
+        ServerEvent::Messages {
+            with: "b".into(),
+            messages: vec![],
+            next_cursor: None,
+        },
+        ServerEvent::Clients { users: vec![] },
+        ServerEvent::Presence { user },
+        ServerEvent::Pong,
+        ServerEvent::error("x", "x", None, None),
+    ];
+    all.iter()
+        .map(|event| {
+            match event {
+                ServerEvent::Message { .. }
+                | ServerEvent::MessageAck { .. }
+                | ServerEvent::Messages { .. }
+                | ServerEvent::Clients { .. }
+                | ServerEvent::Presence { .. }
+                | ServerEvent::Pong
+                | ServerEvent::Error { .. } => {}
+            }
+            serde_json::to_value(event).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The first column of the "Error codes" table.
+fn documented_error_codes() -> BTreeSet<String> {
+    let section = DOC
+        .split("## Error codes")
+        .nth(1)
+        .expect("an Error codes section");
+    section
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split('`').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_error_code_is_documented_and_every_documented_code_exists() {
+    let mut codes: BTreeSet<String> = protocol_errors()
+        .iter()
+        .map(|e| e.code().to_owned())
+        .collect();
+    codes.extend(chat_errors().iter().map(|e| e.code().to_owned()));
+    // Refusals of $connect, made by the connect route itself.
+    codes.insert("missing_username".to_owned());
+    assert_eq!(documented_error_codes(), codes);
+}
+
+#[test]
+fn every_action_and_event_has_its_section_with_an_example() {
+    for action in [SEND_MESSAGE, GET_MESSAGES, GET_CLIENTS, PING] {
+        assert!(
+            DOC.contains(&format!("### `{action}`")),
+            "no section for action {action}"
+        );
+        assert!(
+            DOC.contains(&format!("{{\"action\": \"{action}\"")),
+            "no example of action {action}"
+        );
+    }
+    for event_type in event_types() {
+        assert!(
+            DOC.contains(&format!("### `{event_type}`")),
+            "no section for event {event_type}"
+        );
+        assert!(
+            DOC.contains(&format!("{{\"type\": \"{event_type}\"")),
+            "no example of event {event_type}"
+        );
+    }
+}
+
+#[test]
+fn documented_examples_are_valid_json_and_requests_decode() {
+    let examples: Vec<&str> = DOC
+        .split("```json\n")
+        .skip(1)
+        .filter_map(|block| block.split("\n```").next())
+        .collect();
+    assert!(examples.len() >= 10, "examples found: {}", examples.len());
+    for example in examples {
+        let value: serde_json::Value =
+            serde_json::from_str(example).unwrap_or_else(|e| panic!("{e}: {example}"));
+        if value.get("type").is_none() {
+            assert!(
+                chat_domain::protocol::decode_action(example.as_bytes()).is_ok(),
+                "documented request is refused: {example}"
+            );
+        } else {
+            let _: ServerEvent =
+                serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}: {example}"));
+        }
+    }
+}
