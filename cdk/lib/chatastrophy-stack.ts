@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogsBucket } from './buckets';
-import { type StageName, stageSettings } from './config';
+import { type LambdaArchitecture, type StageName, stageSettings } from './config';
 import { ChatFunctions } from './functions';
 import { ChatMedia } from './media';
 import { ChatMonitoring } from './monitoring';
@@ -22,6 +22,8 @@ export interface ChatastrophyStackProps extends StackProps {
   readonly alarmEmail?: string;
   /** Create the account-wide API Gateway CloudWatch Logs role (default true). */
   readonly apiGatewayCloudWatchRole?: boolean;
+  /** Architecture of the Lambda builds (default arm64; x86_64 is the fallback build). */
+  readonly architecture?: LambdaArchitecture;
 }
 
 /**
@@ -55,6 +57,7 @@ export class ChatastrophyStack extends Stack {
       tables: this.tables,
       webSocket: this.webSocket,
       assetDir: props.lambdaAssetDir,
+      architecture: props.architecture,
     });
     for (const { spec, fn } of this.functions.functions) {
       this.webSocket.addLambdaRoute(spec.routeKey, fn, spec.twoWay);

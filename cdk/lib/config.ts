@@ -59,7 +59,11 @@ export interface AppContext {
   readonly alarmEmail?: string;
   /** Set the account-wide API Gateway CloudWatch Logs role (needed for WebSocket access/execution logs). */
   readonly apiGatewayCloudWatchRole: boolean;
+  /** CPU architecture of the Lambda builds in `lambdaAssetDir` (arm64; x86_64 is the fallback build). */
+  readonly architecture: LambdaArchitecture;
 }
+
+export type LambdaArchitecture = 'arm64' | 'x86_64';
 
 function bool(value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
@@ -83,12 +87,17 @@ export function readAppContext(node: Node): AppContext {
   if (alarmEmail !== undefined && alarmEmail !== '' && !/^[^@\s]+@[^@\s]+$/.test(alarmEmail)) {
     throw new Error(`context "alarmEmail" is not an e-mail address: "${alarmEmail}"`);
   }
+  const arch = String(node.tryGetContext('architecture') ?? 'arm64').replace('x86-64', 'x86_64');
+  if (arch !== 'arm64' && arch !== 'x86_64') {
+    throw new Error(`context "architecture" must be arm64 or x86_64, got "${arch}"`);
+  }
   return {
     stage: stage as StageName,
     lambdaAssetDir: dir('lambdaAssetDir', DEFAULT_LAMBDA_ASSET_DIR),
     webDistDir: dir('webDistDir', DEFAULT_WEB_DIST_DIR),
     alarmEmail: alarmEmail || undefined,
     apiGatewayCloudWatchRole: bool(node.tryGetContext('apiGatewayCloudWatchRole'), true),
+    architecture: arch,
   };
 }
 

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { FUNCTION_DEFAULTS, type StageSettings } from './config';
+import { FUNCTION_DEFAULTS, type LambdaArchitecture, type StageSettings } from './config';
 import type { ChatTables } from './tables';
 import { messagesByConversationIndex } from './table-definitions';
 import type { ChatWebSocketApi } from './websocket-api';
@@ -104,6 +104,8 @@ export interface ChatFunctionsProps {
   readonly webSocket: ChatWebSocketApi;
   /** Directory holding `<name>/bootstrap` for every function (cargo-lambda `--lambda-dir`). */
   readonly assetDir: string;
+  /** Architecture the binaries were built for (default arm64). */
+  readonly architecture?: LambdaArchitecture;
   readonly specs?: readonly RouteFunctionSpec[];
 }
 
@@ -129,7 +131,7 @@ export class ChatFunctions extends Construct {
     if (missing.length > 0) {
       throw new Error(
         `Lambda binaries not found: ${missing.join(', ')}. Build them first ` +
-          '(cargo lambda build --release --arm64 --lambda-dir target/lambda-arm64, i.e. `make build-lambdas`) ' +
+          '(`make build`, i.e. cargo lambda build --release --arm64 --lambda-dir target/lambda-arm64) ' +
           'or point -c lambdaAssetDir=<dir> at a directory holding <function>/bootstrap.',
       );
     }
@@ -212,7 +214,7 @@ export class ChatFunctions extends Construct {
     const fn = new lambda.Function(scope, 'Function', {
       description: `Chatastrophy ${spec.routeKey}: ${spec.description}`,
       runtime: lambda.Runtime.PROVIDED_AL2023,
-      architecture: lambda.Architecture.ARM_64,
+      architecture: props.architecture === 'x86_64' ? lambda.Architecture.X86_64 : lambda.Architecture.ARM_64,
       handler: 'bootstrap',
       code: lambda.Code.fromAsset(path.join(props.assetDir, spec.name)),
       role,

@@ -164,7 +164,14 @@ export class ChatMonitoring extends Construct {
           title: `${label} table: latency (avg)`,
           left: ops
             .filter((op) => ['GetItem', 'PutItem', 'Query', 'UpdateItem'].includes(op))
-            .map((op) => table.metricSuccessfulRequestLatency({ dimensionsMap: { TableName: table.tableName, Operation: op }, period: PERIOD, statistic: cloudwatch.Stats.AVERAGE, label: op })),
+            .map((op) =>
+              table.metricSuccessfulRequestLatency({
+                dimensionsMap: { TableName: table.tableName, Operation: op },
+                period: PERIOD,
+                statistic: cloudwatch.Stats.AVERAGE,
+                label: op,
+              }),
+            ),
           width: 8,
         }),
       );

@@ -103,6 +103,14 @@ describe('route functions', () => {
     }
   });
 
+  it('-c architecture=x86_64 (fallback build) switches every route function to x86_64', () => {
+    const x86 = build('dev', { architecture: 'x86_64' });
+    const archs = Object.values(resources(x86.template, 'AWS::Lambda::Function'))
+      .filter((f) => f.Properties.Runtime === 'provided.al2023')
+      .map((f) => f.Properties.Architectures);
+    assert.deepEqual(archs, Array(6).fill(['x86_64']));
+  });
+
   it('a missing bootstrap fails the synth with a hint to build the Lambdas', () => {
     assert.throws(
       () => build('dev', { lambdaAssetDir: '/nonexistent/lambda-arm64' }),

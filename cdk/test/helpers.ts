@@ -46,8 +46,18 @@ export function cdkJsonContext(): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(path.join(CDK_DIR, 'cdk.json'), 'utf8')).context;
 }
 
-export function newApp(context: Record<string, unknown> = {}): App {
-  return new App({ outdir: tempDir('out'), context: { ...cdkJsonContext(), ...context } });
+let sharedOutdir: string | undefined;
+
+/**
+ * An App with cdk.json's feature flags. Apps of one test file share an output dir unless
+ * `isolated`: assets (e.g. BucketDeployment's 20 MB AWS CLI layer) are then staged once, which
+ * makes every synth after the first several times faster. CDK's built-in CloudFormation schema
+ * validation is off here (it costs 3-7 s per synth and only warns); the real `cdk synth` in
+ * scripts/cfn-lint.sh runs it, and cfn-lint checks the same templates strictly.
+ */
+export function newApp(context: Record<string, unknown> = {}, isolated = false): App {
+  const outdir = isolated ? tempDir('out') : (sharedOutdir ??= tempDir('out'));
+  return new App({ outdir, context: { ...cdkJsonContext(), ...context }, builtinCloudFormationValidation: false });
 }
 
 export interface Built {

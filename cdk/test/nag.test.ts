@@ -81,7 +81,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('an unacknowledged finding fails the synth (the check is live)', () => {
-    const app = newApp();
+    const app = newApp({}, true);
     const stack = new ChatastrophyStack(app, 'NagFail', {
       stage: 'dev',
       lambdaAssetDir: fakeLambdaAssets(),

@@ -95,6 +95,7 @@ describe('app context', () => {
       webDistDir: path.resolve(CDK_DIR, '../web/dist'),
       alarmEmail: undefined,
       apiGatewayCloudWatchRole: true,
+      architecture: 'arm64',
     });
     assert.equal(DEFAULT_LAMBDA_ASSET_DIR, path.resolve(CDK_DIR, '../target/lambda-arm64'));
     assert.equal(DEFAULT_WEB_DIST_DIR, path.resolve(CDK_DIR, '../web/dist'));
@@ -107,10 +108,14 @@ describe('app context', () => {
     assert.equal(c.webDistDir, '/abs/dist');
     assert.equal(c.alarmEmail, 'a@b.example');
     assert.equal(c.apiGatewayCloudWatchRole, false);
+    assert.equal(c.architecture, 'arm64');
+    assert.equal(ctx({ architecture: 'x86-64' }).architecture, 'x86_64');
+    assert.equal(ctx({ architecture: 'x86_64' }).architecture, 'x86_64');
   });
 
   it('rejects an unknown stage and a malformed e-mail', () => {
     assert.throws(() => ctx({ stage: 'staging' }), /stage.*dev, prod/);
     assert.throws(() => ctx({ alarmEmail: 'not-an-address' }), /alarmEmail/);
+    assert.throws(() => ctx({ architecture: 'riscv' }), /architecture/);
   });
 });

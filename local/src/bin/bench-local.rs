@@ -1,0 +1,342 @@
+//! `make bench-local`: load through the local gateway. N WebSocket clients each send M direct
+//! messages (client i writes to client i+1), all at once; reported: send→deliver latency, throughput,
+//! lost and duplicated messages (both must be 0), and, measured in the same run against the same
+//! DynamoDB Local, a bare PutItem+Query round trip so the gateway's own overhead shows as a ratio.
+//!
+//! Usage: bench-local [--clients N] [--messages M] [--json PATH]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chat_domain::TableNames;
+use futures_util::{SinkExt, StreamExt};
+use local_stack::dynamodb_local::{self, DynamoDbLocal, Storage};
+use local_stack::gateway::Limits;
+use local_stack::stack::{self, StackConfig};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+const DELIVERY_GRACE: Duration = Duration::from_secs(30);
+const BARE_ROUND_TRIPS: usize = 500;
+
+struct Options {
+    clients: usize,
+    messages: usize,
+    json: Option<String>,
+}
+
+fn options() -> Result<Options, String> {
+    let mut options = Options {
+        clients: 200,
+        messages: 20,
+        json: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--clients" => {
+                options.clients = value()?.parse().map_err(|_| "--clients takes a number")?
+            }
+            "--messages" => {
+                options.messages = value()?.parse().map_err(|_| "--messages takes a number")?
+            }
+            "--json" => options.json = Some(value()?),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if options.clients < 2 {
+        return Err("--clients must be at least 2".into());
+    }
+    Ok(options)
+}
+
+/// Latency percentiles in milliseconds.
+#[derive(Debug, Clone, Copy)]
+struct Percentiles {
+    p50: f64,
+    p95: f64,
+    p99: f64,
+    max: f64,
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> Percentiles {
+    samples.sort();
+    let at = |q: f64| {
+        if samples.is_empty() {
+            return 0.0;
+        }
+        let index = ((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1;
+        samples[index].as_secs_f64() * 1000.0
+    };
+    Percentiles {
+        p50: at(0.50),
+        p95: at(0.95),
+        p99: at(0.99),
+        max: at(1.0),
+    }
+}
+
+/// When each message was sent, by client id, and when (and how often) it arrived.
+#[derive(Default)]
+struct Ledger {
+    sent: HashMap<String, Instant>,
+    delivered: HashMap<String, Vec<Instant>>,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let options = options()?;
+    let jar_dir = dynamodb_local::find_jar_dir()?;
+    let dynamodb =
+        tokio::task::spawn_blocking(move || DynamoDbLocal::start(&jar_dir, 0, &Storage::InMemory))
+            .await??;
+    let tables = stack::table_names("bench-")?;
+    let gateway = stack::start_gateway(StackConfig {
+        gateway_port: 0,
+        stage: "bench".into(),
+        limits: Limits::default(),
+        web_dir: std::env::temp_dir(),
+        dynamodb_endpoint: dynamodb.endpoint(),
+        tables: tables.clone(),
+    })
+    .await?;
+    let sdk = stack::local_sdk_config().await;
+    let client = stack::dynamodb_client(&sdk, &dynamodb.endpoint());
+
+    println!(
+        "bench-local: {} clients x {} messages through {}",
+        options.clients,
+        options.messages,
+        gateway.websocket_url()
+    );
+    let bare = bare_round_trips(&client, &tables).await?;
+
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let mut sockets = Vec::with_capacity(options.clients);
+    for i in 0..options.clients {
+        let url = format!("{}?username=user{i}", gateway.websocket_url());
+        let (socket, _) = tokio_tungstenite::connect_async(url).await?;
+        sockets.push(socket);
+    }
+    // Let the presence fan-out of the connects settle before measuring messages.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, socket) in sockets.into_iter().enumerate() {
+        let ledger = ledger.clone();
+        let to = format!("user{}", (i + 1) % options.clients);
+        let messages = options.messages;
+        tasks.push(tokio::spawn(run_client(i, socket, to, messages, ledger)));
+    }
+    let mut send_errors = 0;
+    for task in tasks {
+        send_errors += task.await?;
+    }
+    let elapsed = started.elapsed();
+
+    let (latency, lost, duplicated) = {
+        let ledger = ledger.lock().map_err(|_| "ledger poisoned")?;
+        let mut latencies = Vec::new();
+        let (mut lost, mut duplicated) = (0, 0);
+        for (id, sent_at) in &ledger.sent {
+            match ledger.delivered.get(id).map(Vec::as_slice) {
+                None | Some([]) => lost += 1,
+                Some(arrivals) => {
+                    latencies.push(arrivals[0].duration_since(*sent_at));
+                    duplicated += arrivals.len() - 1;
+                }
+            }
+        }
+        (percentiles(latencies), lost, duplicated)
+    };
+    let stored = stored_messages(&client, &tables, options.clients).await?;
+    let expected = options.clients * options.messages;
+    let throughput = expected as f64 / elapsed.as_secs_f64();
+
+    println!();
+    println!("| measure | value |");
+    println!("| --- | --- |");
+    println!("| messages sent | {expected} |");
+    println!(
+        "| send→deliver p50 / p95 / p99 / max (ms) | {:.1} / {:.1} / {:.1} / {:.1} |",
+        latency.p50, latency.p95, latency.p99, latency.max
+    );
+    println!("| throughput (messages/s) | {throughput:.0} |");
+    println!("| lost (not delivered) | {lost} |");
+    println!("| duplicated deliveries | {duplicated} |");
+    println!("| stored in history (expected {expected}) | {stored} |");
+    println!("| send errors | {send_errors} |");
+    println!(
+        "| bare DynamoDB Local PutItem+Query p50 / p99 (ms) | {:.1} / {:.1} |",
+        bare.p50, bare.p99
+    );
+    println!(
+        "| gateway send→deliver p50 / bare round trip p50 | {:.1}x |",
+        latency.p50 / bare.p50.max(0.001)
+    );
+
+    if let Some(path) = &options.json {
+        let report = json!({
+            "clients": options.clients,
+            "messagesPerClient": options.messages,
+            "messages": expected,
+            "latencyMs": {"p50": latency.p50, "p95": latency.p95, "p99": latency.p99, "max": latency.max},
+            "throughputPerSecond": throughput,
+            "lost": lost,
+            "duplicated": duplicated,
+            "stored": stored,
+            "sendErrors": send_errors,
+            "bareDynamoDbRoundTripMs": {"p50": bare.p50, "p99": bare.p99},
+            "overheadRatioP50": latency.p50 / bare.p50.max(0.001),
+        });
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
+    }
+
+    gateway.stop().await;
+    dynamodb.stop();
+    if lost > 0 || duplicated > 0 || stored != expected || send_errors > 0 {
+        return Err(format!("{lost} lost, {duplicated} duplicated, {stored}/{expected} stored, {send_errors} send errors").into());
+    }
+    Ok(())
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Sends `messages` messages one after another (each waits for its ack) while recording every
+/// message that arrives. Returns how many sends were refused.
+async fn run_client(
+    i: usize,
+    socket: Socket,
+    to: String,
+    messages: usize,
+    ledger: Arc<Mutex<Ledger>>,
+) -> usize {
+    let (mut sink, mut stream) = socket.split();
+    let (acks, mut ack_received) = tokio::sync::mpsc::unbounded_channel::<bool>();
+    let reader_ledger = ledger.clone();
+    let reader = tokio::spawn(async move {
+        while let Some(Ok(Message::Text(text))) = stream.next().await {
+            let Ok(event) = serde_json::from_str::<Value>(&text) else {
+                continue;
+            };
+            match event["type"].as_str() {
+                Some("message") => {
+                    if let (Some(id), Ok(mut ledger)) = (
+                        event["message"]["clientMessageId"].as_str(),
+                        reader_ledger.lock(),
+                    ) {
+                        ledger
+                            .delivered
+                            .entry(id.to_owned())
+                            .or_default()
+                            .push(Instant::now());
+                    }
+                }
+                Some("messageAck") => {
+                    let _ = acks.send(true);
+                }
+                Some("error") => {
+                    let _ = acks.send(false);
+                }
+                _ => {}
+            }
+        }
+    });
+    let mut errors = 0;
+    for n in 0..messages {
+        let id = format!("c{i}-m{n}");
+        let body = json!({"action": "sendMessage", "to": to, "text": format!("load message {n}"), "clientMessageId": id});
+        if let Ok(mut ledger) = ledger.lock() {
+            ledger.sent.insert(id, Instant::now());
+        }
+        if sink
+            .send(Message::Text(body.to_string().into()))
+            .await
+            .is_err()
+        {
+            errors += 1;
+            continue;
+        }
+        match tokio::time::timeout(DELIVERY_GRACE, ack_received.recv()).await {
+            Ok(Some(true)) => {}
+            _ => errors += 1,
+        }
+    }
+    // Deliveries to this client may still be in flight: wait for the slowest sender's last message.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    reader.abort();
+    let _ = sink.close().await;
+    errors
+}
+
+/// PutItem + Query against the same DynamoDB Local, the floor under any chat round trip.
+async fn bare_round_trips(
+    client: &aws_sdk_dynamodb::Client,
+    tables: &TableNames,
+) -> Result<Percentiles, Box<dyn std::error::Error>> {
+    let mut samples = Vec::with_capacity(BARE_ROUND_TRIPS);
+    for n in 0..BARE_ROUND_TRIPS {
+        let started = Instant::now();
+        client
+            .put_item()
+            .table_name(&tables.messages)
+            .item("conversationId", AttributeValue::S("bare#baseline".into()))
+            .item("dedupKey", AttributeValue::S(format!("bare#{n}")))
+            .item("messageId", AttributeValue::S(format!("{n:026}")))
+            .send()
+            .await?;
+        client
+            .query()
+            .table_name(&tables.messages)
+            .index_name(&tables.messages_by_conversation)
+            .key_condition_expression("conversationId = :c")
+            .expression_attribute_values(":c", AttributeValue::S("bare#baseline".into()))
+            .scan_index_forward(false)
+            .limit(1)
+            .send()
+            .await?;
+        samples.push(started.elapsed());
+    }
+    Ok(percentiles(samples))
+}
+
+/// Messages in history across the benchmark's conversations, counted through the GSI.
+async fn stored_messages(
+    client: &aws_sdk_dynamodb::Client,
+    tables: &TableNames,
+    clients: usize,
+) -> Result<usize, Box<dyn std::error::Error>> {
+    let conversations: std::collections::BTreeSet<String> = (0..clients)
+        .map(|i| {
+            let (a, b) = (format!("user{i}"), format!("user{}", (i + 1) % clients));
+            let (first, second) = if a <= b { (a, b) } else { (b, a) };
+            format!("dm#{first}#{second}")
+        })
+        .collect();
+    let mut total = 0;
+    for conversation in conversations {
+        let mut start = None;
+        loop {
+            let page = client
+                .query()
+                .table_name(&tables.messages)
+                .index_name(&tables.messages_by_conversation)
+                .key_condition_expression("conversationId = :c")
+                .expression_attribute_values(":c", AttributeValue::S(conversation.clone()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
+            total += page.items().len();
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+    }
+    Ok(total)
+}

@@ -1,0 +1,247 @@
+// Browser end-to-end tests: Debian's Chromium against the real local stack (local-gateway +
+// DynamoDB Local), started by e2e/run.sh. Each user has a browser context of their own; names are
+// unique per test because the stored data lasts for the whole run.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  attr,
+  composer,
+  createUsers,
+  eventually,
+  expectAttribute,
+  expectCount,
+  expectText,
+  expectTexts,
+  launchChromium,
+  message,
+  messageLog,
+  messages,
+  messageTexts,
+  openConversation,
+  person,
+  send,
+  SocketUser,
+  Stage,
+  uniqueName,
+} from './lib.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** A test with its own stage; on failure every open page is saved to e2e/artifacts/. */
+function e2e(title, fn) {
+  test(title, { timeout: 90_000 }, async () => {
+    const stage = new Stage(browser, title);
+    try {
+      await fn(stage);
+      assert.deepEqual(stage.errors, [], 'uncaught errors in the pages');
+    } catch (error) {
+      await stage.screenshots();
+      throw error;
+    } finally {
+      await stage.close();
+    }
+  });
+}
+
+e2e('two users sign in, see each other online and exchange messages both ways', async (stage) => {
+  const alice = uniqueName('Alice');
+  const bob = uniqueName('Bob');
+  const a = await stage.user(alice);
+  const b = await stage.user(bob);
+
+  // Alice was online first: Bob comes in as a live presence event; Bob finds Alice in getClients.
+  await expectAttribute(person(a, bob), 'data-online', 'true');
+  await expectAttribute(person(b, alice), 'data-online', 'true');
+  await expectText(person(a, bob).getByTestId('presence-online'), 'Online');
+  assert.equal(await attr(person(a, bob), 'aria-label'), `${bob}, online`);
+
+  await openConversation(a, bob);
+  await send(a, 'Hi Bob! Lunch at noon?');
+
+  await openConversation(b, alice);
+  await expectTexts(messageTexts(b), ['Hi Bob! Lunch at noon?']);
+  await expectAttribute(message(b, 'Hi Bob! Lunch at noon?'), 'data-from', alice);
+
+  // Bob answers with the Send button this time.
+  await composer(b).fill('Sure, see you there.');
+  await b.getByRole('button', { name: 'Send' }).click();
+  await expectAttribute(message(b, 'Sure, see you there.'), 'data-status', 'sent');
+
+  await expectTexts(messageTexts(a), ['Hi Bob! Lunch at noon?', 'Sure, see you there.']);
+  await expectAttribute(message(a, 'Sure, see you there.'), 'data-from', bob);
+  await send(a, 'Great 🎉');
+  await expectTexts(messageTexts(b), ['Hi Bob! Lunch at noon?', 'Sure, see you there.', 'Great 🎉']);
+});
+
+e2e('the receiver sees an unread count for a conversation that is not open', async (stage) => {
+  const alice = uniqueName('Alice');
+  const bob = uniqueName('Bob');
+  const carol = uniqueName('Carol');
+  await createUsers(carol);
+  const a = await stage.user(alice);
+  const b = await stage.user(bob);
+
+  // Bob is reading another conversation.
+  await openConversation(b, carol);
+  await openConversation(a, bob);
+  await send(a, 'Are you there?');
+  await send(a, 'Call me when you can.');
+
+  const badge = person(b, alice).getByTestId('unread-badge');
+  await expectText(badge, '2');
+  assert.equal(await attr(person(b, alice), 'aria-label'), `${alice}, online, 2 unread messages`);
+  await eventually(async () => assert.equal(await b.title(), '(2) Chatastrophy'));
+  // Nothing leaked into the conversation on screen.
+  await expectCount(messages(b), 0);
+  await expectAttribute(b.getByTestId('conversation'), 'data-with', carol.toLowerCase());
+
+  await openConversation(b, alice);
+  await expectTexts(messageTexts(b), ['Are you there?', 'Call me when you can.']);
+  await expectCount(badge, 0);
+  assert.equal(await attr(person(b, alice), 'aria-label'), `${alice}, online`);
+  await eventually(async () => assert.equal(await b.title(), 'Chatastrophy'));
+});
+
+e2e('reload keeps the history of the open conversation', async (stage) => {
+  const alice = uniqueName('Alice');
+  const bob = uniqueName('Bob');
+  const a = await stage.user(alice);
+  const b = await stage.user(bob);
+
+  await openConversation(a, bob);
+  await send(a, 'First message');
+  await send(a, 'Second message\nwith a second line');
+  await openConversation(b, alice);
+  await send(b, 'A reply from Bob');
+  const expected = ['First message', 'Second message\nwith a second line', 'A reply from Bob'];
+  await expectTexts(messageTexts(a), expected);
+
+  await a.reload();
+  // The remembered name signs in again, the URL hash reopens the conversation, history reloads.
+  assert.match(a.url(), new RegExp(`#/with/${bob}$`));
+  await expectAttribute(a.getByTestId('connection-status'), 'data-state', 'online');
+  await expectAttribute(a.getByTestId('conversation'), 'data-with', bob.toLowerCase());
+  await expectTexts(messageTexts(a), expected);
+  await expectAttribute(messages(a).last(), 'data-from', bob);
+  await expectCount(a.getByTestId('history-start'), 1);
+
+  // And the conversation still works after the reload.
+  await send(a, 'Still here after a reload');
+  await expectTexts(messageTexts(b), [...expected, 'Still here after a reload']);
+});
+
+e2e('scrolling up loads older pages until the first message', async (stage) => {
+  const TOTAL = 125;
+  const reader = uniqueName('Reader');
+  const writer = uniqueName('Writer');
+  const label = (i) => `Seeded message ${String(i).padStart(3, '0')} of ${TOTAL}`;
+  await createUsers(reader);
+  const ws = await SocketUser.connect(writer);
+  try {
+    for (let i = 1; i <= TOTAL; i++) await ws.sendMessage(reader, label(i));
+  } finally {
+    await ws.close();
+  }
+
+  const r = await stage.user(reader);
+  await openConversation(r, writer);
+  await expectText(messageTexts(r).last(), label(TOTAL));
+  const initial = await messageTexts(r).count();
+  assert.ok(initial > 0 && initial < TOTAL, `only a page is shown at first (saw ${initial} of ${TOTAL})`);
+  assert.equal(await message(r, label(1)).count(), 0, 'the oldest message is not loaded yet');
+  await expectCount(r.getByTestId('history-start'), 0);
+
+  // Scroll the log to the top: the next (older) page comes in, and so on up to the first message.
+  const counts = [initial];
+  while (counts.length < 10 && (await r.getByTestId('history-start').count()) === 0) {
+    const seen = counts[counts.length - 1];
+    await messageLog(r).evaluate((el) => el.scrollTo({ top: 0 }));
+    await eventually(async () => assert.ok((await messageTexts(r).count()) > seen, `more than ${seen} messages after scrolling up`));
+    // Wait for the page to settle (no request in flight) before the next scroll.
+    await expectCount(r.getByTestId('loading-older'), 0);
+    counts.push(await messageTexts(r).count());
+  }
+  assert.ok(counts.length >= 3, `at least two older pages were loaded (counts: ${counts.join(' → ')})`);
+  await expectCount(r.getByTestId('history-start'), 1);
+
+  // All of them, oldest first, each exactly once.
+  const texts = await messageTexts(r).allTextContents();
+  assert.deepEqual(texts, Array.from({ length: TOTAL }, (_, i) => label(i + 1)));
+  const ids = await messages(r).evaluateAll((els) => els.map((el) => el.dataset.messageId));
+  assert.equal(new Set(ids).size, TOTAL, 'no message is shown twice');
+  // The reader's place is kept: the first message is at the top only after scrolling to it.
+  assert.ok(await messageLog(r).evaluate((el) => el.scrollTop > 0), 'loading older pages keeps the scroll position');
+});
+
+e2e('HTML in a message renders as text', async (stage) => {
+  const alice = uniqueName('Alice');
+  const bob = uniqueName('Bob');
+  const payloads = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>'];
+  const a = await stage.user(alice);
+  const b = await stage.user(bob);
+  const dialogs = [];
+  for (const page of [a, b]) {
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      dialog.dismiss().catch(() => {});
+    });
+  }
+
+  await openConversation(a, bob);
+  for (const text of payloads) {
+    await composer(a).fill(text);
+    await composer(a).press('Enter');
+  }
+  await expectTexts(messageTexts(a), payloads);
+  for (const text of payloads) await expectAttribute(message(a, text), 'data-status', 'sent');
+  await openConversation(b, alice);
+  await expectTexts(messageTexts(b), payloads);
+  // Also through the history path: reload and read them again.
+  await b.reload();
+  await expectTexts(messageTexts(b), payloads);
+
+  for (const page of [a, b]) {
+    const log = messageLog(page);
+    assert.equal(await log.locator('img').count(), 0, 'no <img> element in the messages');
+    assert.equal(await log.locator('script').count(), 0, 'no <script> element in the messages');
+    for (const text of payloads) {
+      const shown = await message(page, text).getByTestId('message-text').innerText();
+      assert.equal(shown, text, 'the text is visible verbatim');
+    }
+    // An <img src=x> would have failed to load (and fired onerror) by the time the page is idle.
+    await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => {});
+  }
+  assert.deepEqual(dialogs, [], 'no dialog was opened');
+});
+
+e2e('a user going offline shows as offline with last seen', async (stage) => {
+  const alice = uniqueName('Alice');
+  const bob = uniqueName('Bob');
+  const a = await stage.user(alice);
+  const b = await stage.user(bob);
+
+  await expectAttribute(person(a, bob), 'data-online', 'true');
+  await openConversation(a, bob);
+  await expectText(a.getByTestId('conversation-presence'), 'Online');
+
+  // Bob closes the browser.
+  await b.context().close();
+
+  await expectAttribute(person(a, bob), 'data-online', 'false');
+  await expectText(person(a, bob).getByTestId('last-seen'), 'Last seen just now');
+  assert.equal(await attr(person(a, bob), 'aria-label'), `${bob}, last seen just now`);
+  await expectCount(person(a, bob).getByTestId('presence-online'), 0);
+  await expectText(a.getByTestId('conversation-presence'), 'Last seen just now');
+
+  // The profile panel tells the same.
+  await a.getByTestId('profile-toggle').click();
+  await expectText(a.getByTestId('profile-presence'), 'Offline');
+  await expectCount(a.getByTestId('profile-last-seen'), 1);
+});

