@@ -76,10 +76,19 @@ dev: dynamodb-local web ## Run the whole chat locally: DynamoDB Local + gateway 
 	cargo build --quiet -p local-stack --bin local-gateway
 	exec target/debug/local-gateway
 
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	npm run --prefix web build
+
 .PHONY: web
-web: ## Build the web UI into web/dist (skipped while web/ has no app)
-	@if [ -f web/package.json ]; then npm ci --prefix web --no-audit --no-fund --loglevel=error && npm run --prefix web build; \
-	 else echo "web/ has no app yet: the gateway serves a placeholder page"; fi
+web: web/dist/index.html ## Build the web UI into web/dist (only when its sources changed)
+
+cdk/node_modules/.package-lock.json: cdk/package-lock.json
+	npm ci --prefix cdk --no-audit --no-fund --loglevel=error
 
 # ---------------------------------------------------------------------------------------------
 # Test
@@ -98,19 +107,30 @@ test-rust: lint dynamodb-local ## Rust tests: domain, mocked-SDK handlers, Dynam
 	cargo test --workspace --all-features
 
 .PHONY: test-cdk
-test-cdk: venv ## CDK: type check, template assertions, cdk-nag, cfn-lint
-	@if [ -f cdk/package.json ]; then \
-	  npm ci --prefix cdk --no-audit --no-fund --loglevel=error && \
-	  npm run --prefix cdk typecheck && npm test --prefix cdk && \
-	  CFN_LINT=$(CURDIR)/$(VENV)/bin/cfn-lint bash cdk/scripts/cfn-lint.sh; \
-	 else echo "cdk/ has no app yet"; fi
+test-cdk: venv cdk/node_modules/.package-lock.json ## CDK: type check, template assertions, cdk-nag, cfn-lint
+	npm run --prefix cdk typecheck
+	npm test --prefix cdk
+	CFN_LINT=$(CURDIR)/$(VENV)/bin/cfn-lint bash cdk/scripts/cfn-lint.sh
 
 .PHONY: test-web
-test-web: ## Web UI: type check and unit tests
-	@if [ -f web/package.json ]; then \
-	  npm ci --prefix web --no-audit --no-fund --loglevel=error && \
-	  npm run --prefix web typecheck && npm test --prefix web; \
-	 else echo "web/ has no app yet"; fi
+test-web: web dynamodb-local ## Web UI: type check, unit tests, Chromium end-to-end tests on the local stack
+	npm run --prefix web typecheck
+	npm test --prefix web
+	cargo build --quiet -p local-stack --bin local-gateway
+	npm run --prefix web e2e
+
+# ---------------------------------------------------------------------------------------------
+# Benchmarks (never part of make test)
+# ---------------------------------------------------------------------------------------------
+
+BENCH_CLIENTS ?= 200
+BENCH_MESSAGES ?= 20
+
+.PHONY: bench-local
+bench-local: dynamodb-local ## Load through the local gateway: BENCH_CLIENTS clients x BENCH_MESSAGES messages
+	cargo build --quiet --profile local-release -p local-stack --bin bench-local
+	mkdir -p target/bench
+	target/local-release/bench-local --clients $(BENCH_CLIENTS) --messages $(BENCH_MESSAGES) --json target/bench/local.json
 
 # ---------------------------------------------------------------------------------------------
 # Build and deploy
@@ -125,8 +145,7 @@ build: venv rust-target ## Release Lambda binaries: target/lambda-$(ARCH)/<funct
 	  printf '  %-14s %s bytes\n' $$f $$(stat -c %s $(LAMBDA_DIR)/$$f/bootstrap); done
 
 .PHONY: cdk-deps
-cdk-deps:
-	npm ci --prefix cdk --no-audit --no-fund --loglevel=error
+cdk-deps: cdk/node_modules/.package-lock.json
 
 .PHONY: synth
 synth: build cdk-deps ## Synthesize the CloudFormation template with the real Lambda assets (cdk/cdk.out)

@@ -66,16 +66,23 @@ impl DynamoDbLocal {
             .args(["-Xms64m", "-Xmx512m", "-jar"])
             .arg(&jar)
             .args(["-port", &port.to_string()])
+            // Nothing leaves this machine (and there is no network to send it to anyway).
+            .arg("-disableTelemetry")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
+        // DynamoDB Local writes a metadata file into its working directory: keep it out of the repo.
         match storage {
             Storage::InMemory => {
-                command.arg("-inMemory");
+                command.arg("-inMemory").current_dir(std::env::temp_dir());
             }
             Storage::OnDisk(dir) => {
                 std::fs::create_dir_all(dir)?;
-                command.args(["-sharedDb", "-dbPath"]).arg(dir);
+                let dir = std::path::absolute(dir)?;
+                command
+                    .args(["-sharedDb", "-dbPath"])
+                    .arg(&dir)
+                    .current_dir(&dir);
             }
         }
         let mut child = spawn_tied_to_this_process(command)?;

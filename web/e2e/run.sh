@@ -130,9 +130,11 @@ http_ok() {
 mkdir -p "$DATA_DIR/dynamodb"
 log "starting local-gateway on port $GATEWAY_PORT (DynamoDB Local on $DYNAMODB_PORT, data in $DATA_DIR)"
 # Run from the temp dir: DynamoDB Local writes dynamodb-local-metadata.json into its working dir.
-(cd "$DATA_DIR" && LOCAL_GATEWAY_PORT=$GATEWAY_PORT DYNAMODB_LOCAL_PORT=$DYNAMODB_PORT \
-  LOCAL_DATA_DIR=$DATA_DIR/dynamodb WEB_DIR=$WEB/dist exec "$GATEWAY_BIN" >"$GATEWAY_LOG" 2>&1) &
+cd "$DATA_DIR"
+LOCAL_GATEWAY_PORT=$GATEWAY_PORT DYNAMODB_LOCAL_PORT=$DYNAMODB_PORT LOCAL_DATA_DIR=$DATA_DIR/dynamodb \
+  WEB_DIR=$WEB/dist "$GATEWAY_BIN" >"$GATEWAY_LOG" 2>&1 &
 GATEWAY_PID=$!
+cd "$WEB"
 
 deadline=$((SECONDS + START_TIMEOUT))
 until http_ok "${CHAT_URL}config.json"; do
@@ -152,7 +154,6 @@ log "stack ready at $CHAT_URL after $((SECONDS - STARTED_AT)) s"
 
 # --- Screenshots (on the empty store), then the tests ----------------------------------------
 
-cd "$WEB"
 if [ "${UPDATE_SCREENSHOTS:-}" = 1 ]; then
   export SCREENSHOT_DIR=$REPO/docs/screenshots
 else
