@@ -88,7 +88,7 @@ fn event_types() -> BTreeSet<String> {
     let message: chat_domain::protocol::MessageView = serde_json::from_value(serde_json::json!({"id": "i", "conversationId": "c", "from": "a", "to": "b", "text": "t", "sentAt": 1, "clientMessageId": "m"})).unwrap();
     let user =
         serde_json::from_value(serde_json::json!({"username": "a", "online": true})).unwrap();
-    let all = vec![
+    let all = [
         ServerEvent::Message {
             message: message.clone(),
         },

@@ -133,10 +133,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         tasks.push(tokio::spawn(run_client(i, socket, to, messages, ledger)));
     }
     let mut send_errors = 0;
+    let mut open_clients = Vec::new();
     for task in tasks {
-        send_errors += task.await?;
+        let (errors, client) = task.await?;
+        send_errors += errors;
+        open_clients.push(client);
     }
     let elapsed = started.elapsed();
+    // Every sender is done; give deliveries still in flight time to land before counting losses.
+    let grace_ends = Instant::now() + DELIVERY_GRACE;
+    while Instant::now() < grace_ends && undelivered(&ledger) > 0 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for (reader, mut sink) in open_clients {
+        reader.abort();
+        let _ = sink.close().await;
+    }
 
     let (latency, lost, duplicated) = {
         let ledger = ledger.lock().map_err(|_| "ledger poisoned")?;
@@ -160,6 +172,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!();
     println!("| measure | value |");
     println!("| --- | --- |");
+    println!(
+        "| concurrent senders (each waits for its ack) | {} |",
+        options.clients
+    );
     println!("| messages sent | {expected} |");
     println!(
         "| send→deliver p50 / p95 / p99 / max (ms) | {:.1} / {:.1} / {:.1} / {:.1} |",
@@ -207,15 +223,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+type Sink = futures_util::stream::SplitSink<Socket, Message>;
+
+fn undelivered(ledger: &Mutex<Ledger>) -> usize {
+    ledger.lock().map_or(usize::MAX, |ledger| {
+        ledger
+            .sent
+            .keys()
+            .filter(|id| !ledger.delivered.contains_key(*id))
+            .count()
+    })
+}
+
 /// Sends `messages` messages one after another (each waits for its ack) while recording every
-/// message that arrives. Returns how many sends were refused.
+/// message that arrives. Returns how many sends were refused, and the still-listening connection.
 async fn run_client(
     i: usize,
     socket: Socket,
     to: String,
     messages: usize,
     ledger: Arc<Mutex<Ledger>>,
-) -> usize {
+) -> (usize, (tokio::task::JoinHandle<()>, Sink)) {
     let (mut sink, mut stream) = socket.split();
     let (acks, mut ack_received) = tokio::sync::mpsc::unbounded_channel::<bool>();
     let reader_ledger = ledger.clone();
@@ -267,11 +295,7 @@ async fn run_client(
             _ => errors += 1,
         }
     }
-    // Deliveries to this client may still be in flight: wait for the slowest sender's last message.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    reader.abort();
-    let _ = sink.close().await;
-    errors
+    (errors, (reader, sink))
 }
 
 /// PutItem + Query against the same DynamoDB Local, the floor under any chat round trip.
