@@ -7,9 +7,7 @@ use thiserror::Error;
 use tracing::{debug, warn};
 
 use crate::model::{Connection, Message, MessagePage, PutOutcome, User};
-use crate::ports::{
-    ConnectionNotifier, ConnectionStore, MessageStore, NotifyError, StoreError, UserStore,
-};
+use crate::ports::{ChatStore, ConnectionNotifier, NotifyError, StoreError};
 use crate::protocol::{GetMessages, SendMessage, ServerEvent, UserView};
 use crate::rules::{Clock, ConversationId, UserKey, Username, new_message_id};
 
@@ -77,7 +75,7 @@ impl<S, N, C> Chat<S, N, C> {
 /// Use cases that only read: they work without a notifier (see [`crate::apigateway::NoNotifier`]).
 impl<S, N, C> Chat<S, N, C>
 where
-    S: ConnectionStore + UserStore + MessageStore,
+    S: ChatStore,
     C: Clock,
 {
     /// `getMessages`: a page of the caller's conversation with another user, newest first.
@@ -112,7 +110,7 @@ where
 /// Use cases that post to connections.
 impl<S, N, C> Chat<S, N, C>
 where
-    S: ConnectionStore + UserStore + MessageStore,
+    S: ChatStore,
     N: ConnectionNotifier,
     C: Clock,
 {

@@ -4,7 +4,10 @@
 use aws_config::{BehaviorVersion, SdkConfig};
 use thiserror::Error;
 
-use crate::dynamodb::TableNames;
+use crate::apigateway::{ApiGatewayNotifier, NoNotifier};
+use crate::chat::Chat;
+use crate::dynamodb::{DynamoStore, TableNames};
+use crate::rules::SystemClock;
 use crate::schema::Tables;
 
 /// Environment variable holding the API Gateway management endpoint
@@ -50,6 +53,31 @@ pub fn management_endpoint_from_env() -> Result<String, ConfigError> {
 /// `AWS_ENDPOINT_URL_DYNAMODB` and friends for a local stack).
 pub async fn aws_sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest()).load().await
+}
+
+/// The chat of a route function that posts to connections, from the environment.
+pub async fn posting_chat_from_env()
+-> Result<Chat<DynamoStore, ApiGatewayNotifier, SystemClock>, ConfigError> {
+    let tables = table_names_from_env()?;
+    let endpoint = management_endpoint_from_env()?;
+    let sdk = aws_sdk_config().await;
+    Ok(Chat::new(
+        DynamoStore::new(dynamodb_client(&sdk), tables),
+        ApiGatewayNotifier::new(management_client(&sdk, &endpoint)),
+        SystemClock,
+    ))
+}
+
+/// The chat of a route function whose replies travel in the route response: it cannot post.
+pub async fn replying_chat_from_env()
+-> Result<Chat<DynamoStore, NoNotifier, SystemClock>, ConfigError> {
+    let tables = table_names_from_env()?;
+    let sdk = aws_sdk_config().await;
+    Ok(Chat::new(
+        DynamoStore::new(dynamodb_client(&sdk), tables),
+        NoNotifier,
+        SystemClock,
+    ))
 }
 
 /// A DynamoDB client.

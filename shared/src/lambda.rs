@@ -109,30 +109,43 @@ pub fn chat_error_event(
     )
 }
 
-/// Runs one route invocation inside a span with the route, API Gateway's request id and the
-/// connection id, and logs its outcome and duration. Never logs the body: it holds message text.
-pub async fn traced<F>(request: &Request, work: F) -> Result<Response, HandlerError>
+/// Runs one route invocation for the request's connection, inside a span with the route, API
+/// Gateway's request id and the connection id, and logs its status and duration. Never logs the
+/// body: it holds message text.
+pub async fn route<'r, F, Fut>(request: &'r Request, work: F) -> Result<Response, HandlerError>
 where
-    F: Future<Output = Result<Response, HandlerError>>,
+    F: FnOnce(&'r str) -> Fut,
+    Fut: Future<Output = Response>,
 {
+    let connection_id = connection_id(request)?;
     let context = &request.request_context;
     let span = info_span!(
         "route",
         route = context.route_key.as_deref().unwrap_or("?"),
         request_id = context.request_id.as_deref().unwrap_or("?"),
-        connection_id = context.connection_id.as_deref().unwrap_or("?"),
+        connection_id,
     );
     async {
         let started = Instant::now();
-        let result = work.await;
+        let response = work(connection_id).await;
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        match &result {
-            Ok(response) => info!(status = response.status_code, duration_ms, "route handled"),
-            Err(error) => error!(%error, duration_ms, "route failed"),
-        }
-        result
+        info!(status = response.status_code, duration_ms, "route handled");
+        Ok(response)
     }
     .instrument(span)
+    .await
+}
+
+/// Runs a route function's handler in the Lambda runtime until the sandbox is shut down.
+pub async fn serve<F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(Request) -> Fut,
+    Fut: Future<Output = Result<Response, HandlerError>> + Send,
+{
+    // Boxed: a handler's future nests the AWS SDK's deep future types, too deep to lay out inline.
+    lambda_runtime::run(lambda_runtime::service_fn(
+        |event: lambda_runtime::LambdaEvent<Request>| Box::pin(handler(event.payload)),
+    ))
     .await
 }
 

@@ -101,6 +101,11 @@ pub trait MessageStore: Send + Sync {
     ) -> impl Future<Output = Result<MessagePage, StoreError>> + Send;
 }
 
+/// Everything the use cases store: one adapter (DynamoDB) implements all three.
+pub trait ChatStore: ConnectionStore + UserStore + MessageStore {}
+
+impl<T: ConnectionStore + UserStore + MessageStore> ChatStore for T {}
+
 /// Why a post to a connection failed.
 #[derive(Debug, Error)]
 pub enum NotifyError {

@@ -4,7 +4,7 @@
 
 use chat_domain::Chat;
 use chat_domain::lambda::{self, HandlerError, Request, Response};
-use chat_domain::ports::{ConnectionNotifier, ConnectionStore, MessageStore, UserStore};
+use chat_domain::ports::{ChatStore, ConnectionNotifier};
 use chat_domain::protocol::ServerEvent;
 use chat_domain::rules::{Clock, Username};
 use tracing::{error, info};
@@ -12,35 +12,30 @@ use tracing::{error, info};
 /// The query-string parameter that names the user.
 pub const USERNAME_PARAM: &str = "username";
 
-pub async fn handle<S, N, C>(
+pub async fn handle<S: ChatStore, N: ConnectionNotifier, C: Clock>(
     chat: &Chat<S, N, C>,
     request: Request,
-) -> Result<Response, HandlerError>
-where
-    S: ConnectionStore + UserStore + MessageStore,
-    N: ConnectionNotifier,
-    C: Clock,
-{
-    let connection_id = lambda::connection_id(&request)?;
-    lambda::traced(&request, async {
+) -> Result<Response, HandlerError> {
+    let request = &request;
+    lambda::route(request, |connection_id| async move {
         let username = match request.query_string_parameters.first(USERNAME_PARAM) {
             Some(raw) => match Username::parse(raw) {
                 Ok(username) => username,
-                Err(rule) => return Ok(refuse(400, rule.code(), rule.to_string())),
+                Err(rule) => return refuse(400, rule.code(), rule.to_string()),
             },
             None => {
                 let reason = format!("connect with ?{USERNAME_PARAM}=<your name>");
-                return Ok(refuse(400, "missing_username", reason));
+                return refuse(400, "missing_username", reason);
             }
         };
         match chat.connect(connection_id, &username).await {
             Ok(()) => {
                 info!("connection registered");
-                Ok(lambda::status(200))
+                lambda::status(200)
             }
             Err(cause) => {
                 error!(error = %cause, "could not register connection");
-                Ok(refuse(500, cause.code(), cause.to_string()))
+                refuse(500, cause.code(), cause.to_string())
             }
         }
     })

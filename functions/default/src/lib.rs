@@ -6,13 +6,13 @@ use chat_domain::lambda::{self, HandlerError, Request, Response};
 use chat_domain::protocol::{ClientAction, ServerEvent};
 
 pub async fn handle(request: Request) -> Result<Response, HandlerError> {
-    lambda::connection_id(&request)?;
-    lambda::traced(&request, async {
-        let event = match lambda::decode(&request) {
+    let request = &request;
+    lambda::route(request, |_| async move {
+        let event = match lambda::decode(request) {
             Ok(ClientAction::Ping) => ServerEvent::Pong,
             other => lambda::not_served(other, "$default"),
         };
-        Ok(lambda::reply(&event))
+        lambda::reply(&event)
     })
     .await
 }

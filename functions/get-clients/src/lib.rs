@@ -3,21 +3,17 @@
 
 use chat_domain::Chat;
 use chat_domain::lambda::{self, HandlerError, Request, Response};
-use chat_domain::ports::{ConnectionStore, MessageStore, UserStore};
+use chat_domain::ports::ChatStore;
 use chat_domain::protocol::{ClientAction, GET_CLIENTS, ServerEvent, UserView};
 use chat_domain::rules::Clock;
 
-pub async fn handle<S, N, C>(
+pub async fn handle<S: ChatStore, N, C: Clock>(
     chat: &Chat<S, N, C>,
     request: Request,
-) -> Result<Response, HandlerError>
-where
-    S: ConnectionStore + UserStore + MessageStore,
-    C: Clock,
-{
-    lambda::connection_id(&request)?;
-    lambda::traced(&request, async {
-        let event = match lambda::decode(&request) {
+) -> Result<Response, HandlerError> {
+    let request = &request;
+    lambda::route(request, |_| async move {
+        let event = match lambda::decode(request) {
             Ok(ClientAction::GetClients) => match chat.users().await {
                 Ok(users) => ServerEvent::Clients {
                     users: users.iter().map(UserView::from).collect(),
@@ -26,7 +22,7 @@ where
             },
             other => lambda::not_served(other, GET_CLIENTS),
         };
-        Ok(lambda::reply(&event))
+        lambda::reply(&event)
     })
     .await
 }

@@ -3,23 +3,19 @@
 
 use chat_domain::Chat;
 use chat_domain::lambda::{self, HandlerError, Request, Response};
-use chat_domain::ports::{ConnectionStore, MessageStore, UserStore};
+use chat_domain::ports::ChatStore;
 use chat_domain::protocol::{ClientAction, GET_MESSAGES, MessageView, ServerEvent};
 use chat_domain::rules::Clock;
 
-pub async fn handle<S, N, C>(
+pub async fn handle<S: ChatStore, N, C: Clock>(
     chat: &Chat<S, N, C>,
     request: Request,
-) -> Result<Response, HandlerError>
-where
-    S: ConnectionStore + UserStore + MessageStore,
-    C: Clock,
-{
-    let connection_id = lambda::connection_id(&request)?;
-    lambda::traced(&request, async {
-        let get = match lambda::decode(&request) {
+) -> Result<Response, HandlerError> {
+    let request = &request;
+    lambda::route(request, |connection_id| async move {
+        let get = match lambda::decode(request) {
             Ok(ClientAction::GetMessages(get)) => get,
-            other => return Ok(lambda::reply(&lambda::not_served(other, GET_MESSAGES))),
+            other => return lambda::reply(&lambda::not_served(other, GET_MESSAGES)),
         };
         let event = match chat.history(connection_id, &get).await {
             Ok(page) => ServerEvent::Messages {
@@ -29,7 +25,7 @@ where
             },
             Err(error) => lambda::chat_error_event(&error, GET_MESSAGES, None),
         };
-        Ok(lambda::reply(&event))
+        lambda::reply(&event)
     })
     .await
 }

@@ -4,25 +4,20 @@
 
 use chat_domain::Chat;
 use chat_domain::lambda::{self, HandlerError, Request, Response};
-use chat_domain::ports::{ConnectionNotifier, ConnectionStore, MessageStore, UserStore};
+use chat_domain::ports::{ChatStore, ConnectionNotifier};
 use chat_domain::protocol::{ClientAction, SEND_MESSAGE, ServerEvent};
 use chat_domain::rules::Clock;
 use tracing::info;
 
-pub async fn handle<S, N, C>(
+pub async fn handle<S: ChatStore, N: ConnectionNotifier, C: Clock>(
     chat: &Chat<S, N, C>,
     request: Request,
-) -> Result<Response, HandlerError>
-where
-    S: ConnectionStore + UserStore + MessageStore,
-    N: ConnectionNotifier,
-    C: Clock,
-{
-    let connection_id = lambda::connection_id(&request)?;
-    lambda::traced(&request, async {
-        let send = match lambda::decode(&request) {
+) -> Result<Response, HandlerError> {
+    let request = &request;
+    lambda::route(request, |connection_id| async move {
+        let send = match lambda::decode(request) {
             Ok(ClientAction::SendMessage(send)) => send,
-            other => return Ok(lambda::reply(&lambda::not_served(other, SEND_MESSAGE))),
+            other => return lambda::reply(&lambda::not_served(other, SEND_MESSAGE)),
         };
         let client_message_id = send.client_message_id.as_str().to_owned();
         let event = match chat.send_message(connection_id, send).await {
@@ -43,7 +38,7 @@ where
             }
             Err(error) => lambda::chat_error_event(&error, SEND_MESSAGE, Some(&client_message_id)),
         };
-        Ok(lambda::reply(&event))
+        lambda::reply(&event)
     })
     .await
 }
