@@ -125,6 +125,27 @@ test-web: web dynamodb-local ## Web UI: type check, unit tests, Chromium end-to-
 
 BENCH_CLIENTS ?= 200
 BENCH_MESSAGES ?= 20
+BENCH_LOAD_CLIENTS ?= 500
+BENCH_DIR := target/bench
+
+.PHONY: bench
+bench: venv dynamodb-local ## Cold start, cost per action and load (500 x 20): writes docs/benchmarks.md and .json
+	@# The Runtime API emulator runs the release binaries on this machine, so they are built for x86-64.
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cargo lambda build --release --x86-64 --lambda-dir target/lambda-x86-64 \
+	  $(addprefix -p route-,$(FUNCTIONS)) -p hello-baseline
+	rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR)/calls
+	CHATASTROPHY_CALLS_DIR=$(CURDIR)/$(BENCH_DIR)/calls cargo test --quiet $(addprefix -p route-,$(FUNCTIONS)) >/dev/null
+	cargo build --quiet --profile local-release -p local-stack --bin bench-cold-start --bin bench-local
+	target/local-release/bench-cold-start --lambda-dir target/lambda-x86-64 --arm64-dir target/lambda-arm64 \
+	  --calls-dir $(BENCH_DIR)/calls --json $(BENCH_DIR)/cold-start.json | tee $(BENCH_DIR)/cold-start.md
+	target/local-release/bench-local --clients $(BENCH_LOAD_CLIENTS) --messages $(BENCH_MESSAGES) \
+	  --json $(BENCH_DIR)/load.json | tee $(BENCH_DIR)/load.md
+	{ echo "# Benchmarks"; echo; \
+	  echo "Written by \`make bench\` on $$(date -u +%Y-%m-%d) ($$(nproc) cores, $$(uname -m)); numbers are from this machine, against DynamoDB Local."; \
+	  echo; echo "## Cold start, work and cost per action"; echo; cat $(BENCH_DIR)/cold-start.md; \
+	  echo; echo "## Load through the local gateway"; echo; cat $(BENCH_DIR)/load.md; } > docs/benchmarks.md
+	python3 -c 'import json,sys; d=sys.argv[1]; json.dump({"coldStartAndCost": json.load(open(d+"/cold-start.json")), "load": json.load(open(d+"/load.json"))}, open("docs/benchmarks.json","w"), indent=2)' $(BENCH_DIR)
+	@echo "wrote docs/benchmarks.md and docs/benchmarks.json"
 
 .PHONY: bench-local
 bench-local: dynamodb-local ## Load through the local gateway: BENCH_CLIENTS clients x BENCH_MESSAGES messages

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::Credentials;
@@ -59,7 +60,9 @@ pub fn table_names(prefix: &str) -> Result<TableNames, StackError> {
 }
 
 /// SDK configuration for local endpoints: fixed region and dummy credentials, so nothing probes
-/// for real AWS credentials.
+/// for real AWS credentials. Stalled-stream protection is off: DynamoDB Local (one JVM sharing two
+/// cores with everything else under load) can pause longer than the SDK's grace period, which
+/// AWS's DynamoDB does not; in Lambda the SDK's default protection stays on.
 pub async fn local_sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
@@ -70,6 +73,7 @@ pub async fn local_sdk_config() -> SdkConfig {
             None,
             "local-stack",
         ))
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .load()
         .await
 }

@@ -56,6 +56,23 @@ impl CallLog {
         self.0.lock().map(|calls| calls.clone()).unwrap_or_default()
     }
 
+    /// For `make bench`: writes the calls of a representative run of `action` to
+    /// `$CHATASTROPHY_CALLS_DIR/<function>.json`, from which the benchmark prices each action.
+    /// Does nothing when the variable is unset (a normal test run).
+    pub fn export(&self, action: &str, scenario: &str) {
+        let Some(dir) = std::env::var_os("CHATASTROPHY_CALLS_DIR") else {
+            return;
+        };
+        let dir = std::path::PathBuf::from(dir);
+        let report =
+            serde_json::json!({"action": action, "scenario": scenario, "calls": self.calls()});
+        let written = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(dir.join(format!("{action}.json")), report.to_string()));
+        if let Err(error) = written {
+            panic!("could not export the call log of {action}: {error}");
+        }
+    }
+
     fn push(&self, call: String) {
         if let Ok(mut calls) = self.0.lock() {
             calls.push(call);

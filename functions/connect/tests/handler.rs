@@ -63,6 +63,10 @@ async fn a_first_connection_registers_the_user_and_tells_everyone_online() {
         "one small event per other online connection, none to offline users: {calls:?}"
     );
     assert_eq!((c2.num_calls(), c3.num_calls()), (1, 1));
+    log.export(
+        "connect",
+        "first connection of a new user, 1 other user online with 2 tabs",
+    );
 }
 
 #[tokio::test]

@@ -39,6 +39,10 @@ async fn the_last_connection_going_marks_the_user_offline_and_tells_everyone_onl
         log.calls(),
         ["DeleteItem", "UpdateItem", "Query", "PostToConnection c2"]
     );
+    log.export(
+        "disconnect",
+        "last connection of a user, 1 other user online",
+    );
 }
 
 #[tokio::test]

@@ -51,6 +51,7 @@ async fn lists_every_user_across_pages_with_presence_and_never_a_connection_id()
         !body.contains("conn-b1"),
         "connection ids never leave the server"
     );
+    log.export("get-clients", "users spread over 2 result pages");
 }
 
 #[tokio::test]

@@ -66,6 +66,7 @@ async fn a_full_page_reads_one_extra_item_to_know_an_older_page_exists() {
         cursor.message_id, "01JDQ8Z7W4K3M2N1P0Q9R00151",
         "continues after the last listed"
     );
+    log.export("get-messages", "a full page of 50 messages");
 }
 
 #[tokio::test]

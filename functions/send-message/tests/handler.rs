@@ -81,6 +81,10 @@ async fn persists_then_delivers_to_every_recipient_connection_and_the_senders_ot
     assert_eq!(message["clientMessageId"], "m-1");
     assert_eq!(message["sentAt"], NOW);
     assert_eq!(message["id"].as_str().unwrap().len(), 26);
+    log.export(
+        "send-message",
+        "to a recipient with 2 connections, sender with 1 other tab",
+    );
 }
 
 #[tokio::test]
