@@ -147,6 +147,16 @@ bench: venv dynamodb-local ## Cold start, cost per action and load (500 x 20): w
 	python3 -c 'import json,sys; d=sys.argv[1]; json.dump({"coldStartAndCost": json.load(open(d+"/cold-start.json")), "load": json.load(open(d+"/load.json"))}, open("docs/benchmarks.json","w"), indent=2)' $(BENCH_DIR)
 	@echo "wrote docs/benchmarks.md and docs/benchmarks.json"
 
+FUZZ_DECODER_CASES ?= 1000000
+FUZZ_HANDLER_CASES ?= 100000
+
+.PHONY: fuzz
+fuzz: ## Long fuzz run: the protocol decoder (bytes, JSON) and every route handler's input path
+	FUZZ_CASES=$(FUZZ_DECODER_CASES) cargo test --profile local-release -p chat-domain --lib arbitrary_
+	FUZZ_CASES=$(FUZZ_HANDLER_CASES) cargo test --profile local-release -p local-stack --test fuzz_handlers
+	@echo "fuzz: $$(( 2 * $(FUZZ_DECODER_CASES) )) decoder executions (arbitrary bytes, arbitrary JSON)" \
+	  "and $$(( 5 * $(FUZZ_HANDLER_CASES) )) handler executions (4 message routes per body, \$$connect per username), no failure"
+
 .PHONY: bench-local
 bench-local: dynamodb-local ## Load through the local gateway: BENCH_CLIENTS clients x BENCH_MESSAGES messages
 	cargo build --quiet --profile local-release -p local-stack --bin bench-local

@@ -556,6 +556,14 @@ mod tests {
         })
     }
 
+    /// Cases per property: 2000 in `make test`, `FUZZ_CASES` in `make fuzz`.
+    fn fuzz_cases() -> u32 {
+        std::env::var("FUZZ_CASES")
+            .ok()
+            .and_then(|cases| cases.parse().ok())
+            .unwrap_or(2000)
+    }
+
     /// The decoder's contract: whatever arrives, an action that passed every rule or a typed rejection.
     fn assert_decodes_or_rejects(body: &[u8]) {
         match decode_action(body) {
@@ -569,7 +577,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
 
         #[test]
         fn arbitrary_bytes_never_panic_the_decoder(body in prop::collection::vec(any::<u8>(), 0..512)) {

@@ -111,21 +111,62 @@ impl Intercept for Recorder {
 /// by `posts`. SDK retries are off so each rule answers exactly one call (see
 /// [`mock_chat_with_retries`] for the retry behaviour itself).
 pub fn mock_chat(dynamodb: &[&Rule], posts: &[&Rule]) -> (MockChat, CallLog) {
-    build(dynamodb, posts, RetryConfig::disabled())
+    build(
+        dynamodb,
+        RuleMode::Sequential,
+        posts,
+        RetryConfig::disabled(),
+    )
+}
+
+/// A chat whose store answers every call, in any order, with "nothing there" or "done", and whose
+/// posts succeed: for fuzzing the handlers' input paths, where only the answer matters.
+pub fn permissive_chat() -> MockChat {
+    let rules = [
+        mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| GetItemOutput::builder().build()),
+        mock!(aws_sdk_dynamodb::Client::batch_get_item)
+            .then_output(|| BatchGetItemOutput::builder().build()),
+        mock!(aws_sdk_dynamodb::Client::put_item).then_output(|| PutItemOutput::builder().build()),
+        mock!(aws_sdk_dynamodb::Client::update_item)
+            .then_output(|| UpdateItemOutput::builder().build()),
+        mock!(aws_sdk_dynamodb::Client::delete_item)
+            .then_output(|| DeleteItemOutput::builder().build()),
+        mock!(aws_sdk_dynamodb::Client::query).then_output(|| QueryOutput::builder().build()),
+    ];
+    let post = mock!(aws_sdk_apigatewaymanagement::Client::post_to_connection)
+        .then_output(|| PostToConnectionOutput::builder().build());
+    let rules: Vec<&Rule> = rules.iter().collect();
+    build(
+        &rules,
+        RuleMode::MatchAny,
+        &[&post],
+        RetryConfig::disabled(),
+    )
+    .0
 }
 
 /// Like [`mock_chat`], with the SDK's standard retries on (3 attempts, as deployed).
 pub fn mock_chat_with_retries(dynamodb: &[&Rule], posts: &[&Rule]) -> (MockChat, CallLog) {
-    build(dynamodb, posts, RetryConfig::standard())
+    build(
+        dynamodb,
+        RuleMode::Sequential,
+        posts,
+        RetryConfig::standard(),
+    )
 }
 
-fn build(dynamodb: &[&Rule], posts: &[&Rule], retry: RetryConfig) -> (MockChat, CallLog) {
+fn build(
+    dynamodb: &[&Rule],
+    dynamodb_mode: RuleMode,
+    posts: &[&Rule],
+    retry: RetryConfig,
+) -> (MockChat, CallLog) {
     let log = CallLog::default();
     let (ddb_log, post_log) = (log.clone(), log.clone());
     let ddb_retry = retry.clone();
     let dynamodb_client = mock_client!(
         aws_sdk_dynamodb,
-        RuleMode::Sequential,
+        dynamodb_mode,
         dynamodb.iter().copied(),
         move |config| config
             .interceptor(Recorder(ddb_log.clone()))
