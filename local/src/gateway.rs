@@ -26,6 +26,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chat_domain::lambda::{HandlerError, Request, Response};
 use chat_domain::protocol::ROUTED_ACTIONS;
+use chat_domain::rules::Clock;
 use chat_domain::{ApiGatewayNotifier, Chat, DynamoStore, SystemClock};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
@@ -408,10 +409,7 @@ fn is_too_big(error: &axum::Error) -> bool {
 }
 
 fn now_millis() -> i64 {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+    SystemClock.now_millis()
 }
 
 fn new_connection_id() -> String {

@@ -4,4 +4,5 @@
 
 pub mod dynamodb_local;
 pub mod gateway;
+pub mod measure;
 pub mod stack;

@@ -171,7 +171,7 @@ async fn post_to_connection(State(emulator): State<Arc<Emulator>>) -> StatusCode
 struct Run {
     init: Duration,
     invocations: Vec<Duration>,
-    peak_rss_kb: u64,
+    peak_rss_mb: f64,
 }
 
 async fn run_once(
@@ -225,20 +225,12 @@ async fn run_once(
             return Err(format!("handler answered {response}"));
         }
     }
-    let peak_rss_kb = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0);
+    let peak_rss_mb = local_stack::measure::peak_rss_mb(&pid.to_string());
     let _ = child.kill().await;
     Ok(Run {
         init,
         invocations,
-        peak_rss_kb,
+        peak_rss_mb,
     })
 }
 
@@ -443,7 +435,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             inits.push(ms(run.init));
             colds.push(ms(run.invocations[0]));
             warms.extend(run.invocations[1..].iter().map(|d| ms(*d)));
-            rss.push(run.peak_rss_kb as f64 / 1024.0);
+            rss.push(run.peak_rss_mb);
         }
         let size = |dir: &Path| {
             std::fs::metadata(dir.join(name).join("bootstrap"))

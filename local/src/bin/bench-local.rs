@@ -14,6 +14,7 @@ use chat_domain::TableNames;
 use futures_util::{SinkExt, StreamExt};
 use local_stack::dynamodb_local::{self, DynamoDbLocal, Storage};
 use local_stack::gateway::Limits;
+use local_stack::measure::peak_rss_mb;
 use local_stack::stack::{self, StackConfig};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -189,7 +190,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "| peak RSS of this process: gateway + {} clients (MB) | {:.0} |",
         options.clients,
-        peak_rss_mb()
+        peak_rss_mb("self")
     );
     println!(
         "| bare DynamoDB Local PutItem+Query p50 / p99 (ms) | {:.1} / {:.1} |",
@@ -211,7 +212,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "duplicated": duplicated,
             "stored": stored,
             "sendErrors": send_errors,
-            "peakRssMb": peak_rss_mb(),
+            "peakRssMb": peak_rss_mb("self"),
             "bareDynamoDbRoundTripMs": {"p50": bare.p50, "p99": bare.p99},
             "overheadRatioP50": latency.p50 / bare.p50.max(0.001),
         });
@@ -224,17 +225,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("{lost} lost, {duplicated} duplicated, {stored}/{expected} stored, {send_errors} send errors").into());
     }
     Ok(())
-}
-
-/// The process's peak resident memory (Linux `VmHWM`).
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-            line.split_whitespace().nth(1)?.parse::<f64>().ok()
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 type Socket =
