@@ -104,6 +104,15 @@ impl DynamoDbLocal {
         Ok(Self { child, port })
     }
 
+    /// [`DynamoDbLocal::start`] for async callers: finds the jar ([`find_jar_dir`]) and waits for
+    /// the engine on a blocking thread, so the runtime keeps serving meanwhile.
+    pub async fn launch(port: u16, storage: Storage) -> Result<Self, DynamoDbLocalError> {
+        let jar_dir = find_jar_dir()?;
+        tokio::task::spawn_blocking(move || Self::start(&jar_dir, port, &storage))
+            .await
+            .map_err(|e| DynamoDbLocalError::Io(std::io::Error::other(e)))?
+    }
+
     pub fn port(&self) -> u16 {
         self.port
     }

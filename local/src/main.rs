@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chat_domain::lambda;
-use local_stack::dynamodb_local::{self, DynamoDbLocal, Storage};
+use local_stack::dynamodb_local::{DynamoDbLocal, Storage};
 use local_stack::gateway::Limits;
 use local_stack::stack::{self, StackConfig};
 use tokio::signal::unix::{SignalKind, signal};
@@ -37,11 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..Limits::default()
     };
 
-    let jar_dir = dynamodb_local::find_jar_dir()?;
-    let dynamodb = tokio::task::spawn_blocking(move || {
-        DynamoDbLocal::start(&jar_dir, dynamodb_port, &Storage::OnDisk(data_dir))
-    })
-    .await??;
+    let dynamodb = DynamoDbLocal::launch(dynamodb_port, Storage::OnDisk(data_dir)).await?;
     let gateway = stack::start_gateway(StackConfig {
         gateway_port,
         stage: setting("STAGE", "local".to_owned())?,

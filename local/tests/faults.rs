@@ -3,7 +3,7 @@
 
 mod support;
 
-use local_stack::dynamodb_local::{self, DynamoDbLocal, Storage};
+use local_stack::dynamodb_local::{DynamoDbLocal, Storage};
 use local_stack::gateway::Limits;
 use serde_json::json;
 use support::{Client, fresh_tables, stack_with};
@@ -12,13 +12,7 @@ use support::{Client, fresh_tables, stack_with};
 async fn dynamodb_down_for_a_moment_gives_a_retryable_error_and_the_retry_stores_once() {
     let data = std::env::temp_dir().join(format!("chatastrophy-faults-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
-    let jar_dir = dynamodb_local::find_jar_dir().unwrap();
-    let start = |port: u16| {
-        let (jar_dir, data) = (jar_dir.clone(), data.clone());
-        tokio::task::spawn_blocking(move || {
-            DynamoDbLocal::start(&jar_dir, port, &Storage::OnDisk(data)).unwrap()
-        })
-    };
+    let start = |port: u16| DynamoDbLocal::launch(port, Storage::OnDisk(data.clone()));
     let dynamodb = start(0).await.unwrap();
     let port = dynamodb.port();
     let stack = stack_with(Limits::default(), &dynamodb.endpoint(), fresh_tables()).await;
@@ -72,12 +66,7 @@ async fn dynamodb_down_for_a_moment_gives_a_retryable_error_and_the_retry_stores
 
 #[tokio::test]
 async fn a_connect_while_dynamodb_is_down_is_refused_with_500_not_a_hang() {
-    let jar_dir = dynamodb_local::find_jar_dir().unwrap();
-    let dynamodb = tokio::task::spawn_blocking(move || {
-        DynamoDbLocal::start(&jar_dir, 0, &Storage::InMemory).unwrap()
-    })
-    .await
-    .unwrap();
+    let dynamodb = DynamoDbLocal::launch(0, Storage::InMemory).await.unwrap();
     let stack = stack_with(Limits::default(), &dynamodb.endpoint(), fresh_tables()).await;
     dynamodb.stop();
 

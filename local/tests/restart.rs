@@ -2,7 +2,7 @@
 
 mod support;
 
-use local_stack::dynamodb_local::{self, DynamoDbLocal, Storage};
+use local_stack::dynamodb_local::{DynamoDbLocal, Storage};
 use local_stack::gateway::Limits;
 use serde_json::json;
 use support::{Client, fresh_tables, stack_with};
@@ -11,15 +11,8 @@ use support::{Client, fresh_tables, stack_with};
 async fn history_survives_restarting_the_gateway_and_dynamodb_local() {
     let data = std::env::temp_dir().join(format!("chatastrophy-restart-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
-    let jar_dir = dynamodb_local::find_jar_dir().unwrap();
     let tables = fresh_tables();
-
-    let start = |data: std::path::PathBuf| {
-        let jar_dir = jar_dir.clone();
-        tokio::task::spawn_blocking(move || {
-            DynamoDbLocal::start(&jar_dir, 0, &Storage::OnDisk(data)).unwrap()
-        })
-    };
+    let start = |data: std::path::PathBuf| DynamoDbLocal::launch(0, Storage::OnDisk(data));
     let dynamodb = start(data.clone()).await.unwrap();
     let stack = stack_with(Limits::default(), &dynamodb.endpoint(), tables.clone()).await;
     let mut alice = Client::connect(&stack, "alice").await;

@@ -23,7 +23,7 @@ use chat_domain::DynamoStore;
 use chat_domain::model::Connection;
 use chat_domain::ports::{ConnectionStore, UserStore};
 use chat_domain::rules::Username;
-use local_stack::dynamodb_local::{self, DynamoDbLocal, Storage};
+use local_stack::dynamodb_local::{DynamoDbLocal, Storage};
 use local_stack::stack;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot};
@@ -293,10 +293,7 @@ fn capacity_units(calls: &[String]) -> (f64, f64, usize) {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = options()?;
-    let jar_dir = dynamodb_local::find_jar_dir()?;
-    let dynamodb =
-        tokio::task::spawn_blocking(move || DynamoDbLocal::start(&jar_dir, 0, &Storage::InMemory))
-            .await??;
+    let dynamodb = DynamoDbLocal::launch(0, Storage::InMemory).await?;
     let tables = stack::table_names("cold-")?;
     let sdk = stack::local_sdk_config().await;
     let client = stack::dynamodb_client(&sdk, &dynamodb.endpoint());

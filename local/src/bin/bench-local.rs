@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chat_domain::TableNames;
 use futures_util::{SinkExt, StreamExt};
-use local_stack::dynamodb_local::{self, DynamoDbLocal, Storage};
+use local_stack::dynamodb_local::{DynamoDbLocal, Storage};
 use local_stack::gateway::Limits;
 use local_stack::measure::peak_rss_mb;
 use local_stack::stack::{self, StackConfig};
@@ -90,10 +90,7 @@ struct Ledger {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = options()?;
-    let jar_dir = dynamodb_local::find_jar_dir()?;
-    let dynamodb =
-        tokio::task::spawn_blocking(move || DynamoDbLocal::start(&jar_dir, 0, &Storage::InMemory))
-            .await??;
+    let dynamodb = DynamoDbLocal::launch(0, Storage::InMemory).await?;
     let tables = stack::table_names("bench-")?;
     let gateway = stack::start_gateway(StackConfig {
         gateway_port: 0,
