@@ -190,7 +190,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         peak_rss_mb("self")
     );
     println!(
-        "| bare DynamoDB Local PutItem+Query p50 / p99 (ms) | {:.1} / {:.1} |",
+        "| bare DynamoDB Local PutItem+Query p50 / p99 (ms, unloaded) | {:.1} / {:.1} |",
         bare.p50, bare.p99
     );
     println!(
