@@ -402,10 +402,14 @@ fn close_frame(code: u16, reason: &str) -> Message {
     }))
 }
 
+/// A frame or message over the configured limits: axum wraps tungstenite's capacity error.
 fn is_too_big(error: &axum::Error) -> bool {
-    // axum wraps tungstenite's capacity error; its text is the stable part we can see.
-    let text = error.to_string();
-    text.contains("Space limit exceeded") || text.contains("too long") || text.contains("too big")
+    use std::error::Error as _;
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    error
+        .source()
+        .and_then(|source| source.downcast_ref::<WsError>())
+        .is_some_and(|ws| matches!(ws, WsError::Capacity(_)))
 }
 
 fn now_millis() -> i64 {
