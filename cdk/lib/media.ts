@@ -6,19 +6,18 @@ import type { StageSettings } from './config';
 
 export interface ChatMediaProps {
   readonly settings: StageSettings;
-  /** Origins allowed to PUT/POST/GET with presigned URLs (the site, plus dev-only extras). */
+  /** Origins allowed to PUT/GET with presigned URLs (the site, plus dev-only extras). */
   readonly allowedOrigins: string[];
   readonly accessLogs: s3.IBucket;
 }
 
-/** Key prefix of uploads that no message references yet; they expire after a day. */
-export const PENDING_UPLOADS_PREFIX = 'uploads/pending/';
-
 /**
- * Private bucket for user media (profile pictures). Browsers upload and read it with presigned
- * URLs only (a later issue adds the function that signs them), so it needs CORS for the site's
- * origin but no public access. Abandoned multipart uploads are aborted, and uploads left under
- * `uploads/pending/` (never confirmed) expire after one day.
+ * Private bucket for user media: profile pictures (`avatars/…`) and message attachments
+ * (`attachments/…`, see `MEDIA_KEY_PREFIXES` in functions.ts and docs/protocol.md). Browsers never
+ * reach it without a presigned URL: the `upload-url` function signs a single-object PUT (key, type
+ * and size fixed by the signature) and `download-url` signs GETs, each with its own role's narrow
+ * object permission. So the bucket needs CORS for the site's origin (PUT and GET only: there is no
+ * presigned POST upload) but no public access. Abandoned multipart uploads are aborted after a day.
  */
 export class ChatMedia extends Construct {
   readonly bucket: s3.Bucket;
@@ -32,7 +31,7 @@ export class ChatMedia extends Construct {
       cors: [
         {
           allowedOrigins: props.allowedOrigins,
-          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.POST, s3.HttpMethods.GET],
+          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
           allowedHeaders: ['*'],
           exposedHeaders: ['ETag'],
           maxAge: 3000,
@@ -40,7 +39,6 @@ export class ChatMedia extends Construct {
       ],
       lifecycleRules: [
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
-        { id: 'expire-pending-uploads', prefix: PENDING_UPLOADS_PREFIX, expiration: Duration.days(1) },
       ],
     });
   }

@@ -2,33 +2,56 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { ROUTE_FUNCTIONS } from '../lib/functions';
-import { build, builtStage, contains, resources, type Built } from './helpers';
+import { MEDIA_KEY_PREFIXES, ROUTE_FUNCTIONS } from '../lib/functions';
+import { build, builtStage, CDK_DIR, contains, resources, type Built } from './helpers';
+
+interface Expected {
+  clients: string[];
+  messages: string[];
+  index: string[];
+  manageConnections: boolean;
+  /** S3 actions on the media bucket's `avatars/*` and `attachments/*` objects. */
+  media: string[];
+}
 
 /** What each handler may do, written out here (not derived from lib/) so a change must touch both. */
-const EXPECTED: Record<string, { clients: string[]; messages: string[]; index: string[]; manageConnections: boolean }> = {
+const EXPECTED: Record<string, Expected> = {
   connect: {
     clients: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     messages: [],
     index: [],
     manageConnections: true,
+    media: [],
   },
   disconnect: {
     clients: ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     messages: [],
     index: [],
     manageConnections: true,
+    media: [],
   },
   'send-message': {
     clients: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
     messages: ['dynamodb:PutItem'],
     index: [],
     manageConnections: true,
+    media: [],
   },
-  'get-messages': { clients: ['dynamodb:GetItem'], messages: [], index: ['dynamodb:Query'], manageConnections: false },
-  'get-clients': { clients: ['dynamodb:Query'], messages: [], index: [], manageConnections: false },
-  default: { clients: [], messages: [], index: [], manageConnections: false },
+  'get-messages': { clients: ['dynamodb:GetItem'], messages: [], index: ['dynamodb:Query'], manageConnections: false, media: [] },
+  'get-clients': { clients: ['dynamodb:Query'], messages: [], index: [], manageConnections: false, media: [] },
+  'upload-url': { clients: ['dynamodb:GetItem'], messages: [], index: [], manageConnections: false, media: ['s3:PutObject'] },
+  'download-url': { clients: ['dynamodb:GetItem'], messages: [], index: [], manageConnections: false, media: ['s3:GetObject'] },
+  'set-avatar': {
+    clients: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    messages: [],
+    index: [],
+    manageConnections: true,
+    media: [],
+  },
+  default: { clients: [], messages: [], index: [], manageConnections: false, media: [] },
 };
+/** The media objects a function with S3 access may touch, in this order (not derived from lib/). */
+const MEDIA_OBJECTS = ['/avatars/*', '/attachments/*'];
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const ENV_ALL = ['CLIENTS_TABLE', 'MESSAGES_TABLE', 'MESSAGES_BY_CONVERSATION_INDEX'];
 
@@ -42,6 +65,9 @@ interface Statement {
 }
 
 const asList = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+/** CDK's policy minimization may reorder the resources of a statement. */
+const sorted = (list: unknown[] | undefined): unknown[] | undefined =>
+  list && [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
 function fnInfo(built: Built, name: string) {
   const f = built.stack.functions.get(name);
@@ -61,16 +87,23 @@ function ids(built: Built) {
     clients: id(built.stack.tables.clients),
     messages: id(built.stack.tables.messages),
     api: id(built.stack.webSocket.api),
+    media: id(built.stack.media.bucket),
   };
+}
+
+/** `<media bucket ARN>/avatars/*`, `<media bucket ARN>/attachments/*` as synthesized. */
+function mediaObjectArns(built: Built): unknown[] {
+  const bucketArn = { 'Fn::GetAtt': [ids(built).media, 'Arn'] };
+  return MEDIA_OBJECTS.map((suffix) => ({ 'Fn::Join': ['', [bucketArn, suffix]] }));
 }
 
 describe('route functions', () => {
   const built = builtStage('dev');
 
-  it('one function per route: six, plus CDK handlers (BucketDeployment, auto-delete)', () => {
+  it('one function per route: nine, plus CDK handlers (BucketDeployment, auto-delete)', () => {
     assert.deepEqual(ROUTE_FUNCTIONS.map((f) => f.name).sort(), Object.keys(EXPECTED).sort());
     const fns = Object.values(resources(built.template, 'AWS::Lambda::Function'));
-    assert.equal(fns.filter((f) => f.Properties.Runtime === 'provided.al2023').length, 6);
+    assert.equal(fns.filter((f) => f.Properties.Runtime === 'provided.al2023').length, 9);
   });
 
   for (const name of Object.keys(EXPECTED)) {
@@ -108,7 +141,7 @@ describe('route functions', () => {
     const archs = Object.values(resources(x86.template, 'AWS::Lambda::Function'))
       .filter((f) => f.Properties.Runtime === 'provided.al2023')
       .map((f) => f.Properties.Architectures);
-    assert.deepEqual(archs, Array(6).fill(['x86_64']));
+    assert.deepEqual(archs, Array(9).fill(['x86_64']));
   });
 
   it('a missing bootstrap fails the synth with a hint to build the Lambdas', () => {
@@ -118,8 +151,8 @@ describe('route functions', () => {
     );
   });
 
-  it('environment: table names and index for all but default; management endpoint only where it posts', () => {
-    const { clients, messages, api } = ids(built);
+  it('environment: table names and index for all but default; management endpoint only where it posts; media bucket only where it signs URLs', () => {
+    const { clients, messages, api, media } = ids(built);
     const endpoint = {
       'Fn::Join': ['', ['https://', { Ref: api }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/dev']],
     };
@@ -129,13 +162,31 @@ describe('route functions', () => {
         assert.deepEqual(vars, {}, name);
         continue;
       }
-      const keys = [...ENV_ALL, ...(expected.manageConnections ? ['MANAGEMENT_ENDPOINT'] : [])].sort();
+      const keys = [
+        ...ENV_ALL,
+        ...(expected.manageConnections ? ['MANAGEMENT_ENDPOINT'] : []),
+        ...(expected.media.length > 0 ? ['MEDIA_BUCKET'] : []),
+      ].sort();
       assert.deepEqual(Object.keys(vars).sort(), keys, name);
       assert.deepEqual(vars.CLIENTS_TABLE, { Ref: clients }, name);
       assert.deepEqual(vars.MESSAGES_TABLE, { Ref: messages }, name);
       assert.equal(vars.MESSAGES_BY_CONVERSATION_INDEX, 'byConversation', name);
       if (expected.manageConnections) assert.deepEqual(vars.MANAGEMENT_ENDPOINT, endpoint, name);
+      if (expected.media.length > 0) assert.deepEqual(vars.MEDIA_BUCKET, { Ref: media }, name);
     }
+  });
+
+  it('MEDIA_BUCKET is set for upload-url and download-url only, to the media bucket name', () => {
+    const { media } = ids(built);
+    const withBucket = built.stack.functions.functions
+      .map((f) => f.spec.name)
+      .filter((name) => fnInfo(built, name).fn.Properties.Environment?.Variables?.MEDIA_BUCKET !== undefined);
+    assert.deepEqual(withBucket.sort(), ['download-url', 'upload-url']);
+    for (const name of withBucket) {
+      assert.deepEqual(fnInfo(built, name).fn.Properties.Environment.Variables.MEDIA_BUCKET, { Ref: media }, name);
+    }
+    // The media bucket's name, not the site's or the access-log bucket's.
+    assert.notEqual(built.stack.getLogicalId(built.stack.site.bucket.node.defaultChild as any), media);
   });
 });
 
@@ -185,19 +236,60 @@ describe('least-privilege IAM per function', () => {
       add(expected.messages, messagesArn);
       add(expected.index, indexArn);
       if (expected.manageConnections) add(['execute-api:ManageConnections'], connectionsArn);
+      for (const objects of mediaObjectArns(built)) add(expected.media, objects);
 
       assert.deepEqual([...grants.keys()].sort(), [...expectedGrants.keys()].sort(), `${name}: action set`);
       for (const [action, res] of expectedGrants) {
-        assert.deepEqual(grants.get(action), res, `${name}: resources of ${action}`);
+        assert.deepEqual(sorted(grants.get(action)), sorted(res), `${name}: resources of ${action}`);
       }
     });
   }
 
-  it('ManageConnections only for connect, disconnect and send-message', () => {
-    const posting = Object.keys(EXPECTED).filter((name) =>
+  it('ManageConnections only for connect, disconnect, send-message and set-avatar', () => {
+    const posting = built.stack.functions.functions.map((f) => f.spec.name).filter((name) =>
       fnInfo(built, name).statements.some((s) => asList(s.Action).includes('execute-api:ManageConnections')),
     );
-    assert.deepEqual(posting.sort(), ['connect', 'disconnect', 'send-message']);
+    assert.deepEqual(posting.sort(), ['connect', 'disconnect', 'send-message', 'set-avatar']);
+    for (const name of ['upload-url', 'download-url']) {
+      assert.ok(!contains(fnInfo(built, name).statements, 'execute-api:'), `${name} cannot post to connections`);
+      assert.equal(fnInfo(built, name).fn.Properties.Environment.Variables.MANAGEMENT_ENDPOINT, undefined, name);
+    }
+  });
+
+  for (const [name, action] of [['upload-url', 's3:PutObject'], ['download-url', 's3:GetObject']] as const) {
+    it(`${name}: one S3 statement, exactly ${action} on exactly avatars/* and attachments/* of the media bucket`, () => {
+      const s3Statements = fnInfo(built, name).statements.filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')));
+      assert.equal(s3Statements.length, 1);
+      const [statement] = s3Statements;
+      assert.deepEqual(asList(statement.Action), [action]);
+      assert.deepEqual(sorted(asList(statement.Resource)), sorted(mediaObjectArns(built)));
+      // Nothing on the bucket itself (ListBucket, GetBucket*): no resource is the bare bucket ARN.
+      const bucketArn = { 'Fn::GetAtt': [ids(built).media, 'Arn'] };
+      assert.ok(!asList(statement.Resource).some((r) => JSON.stringify(r) === JSON.stringify(bucketArn)));
+    });
+  }
+
+  it('no function but upload-url and download-url has any s3: action', () => {
+    const withS3 = built.stack.functions.functions.map((f) => f.spec.name).filter((name) =>
+      fnInfo(built, name).statements.some((s) => asList(s.Action).some((a) => a.toLowerCase().startsWith('s3:'))),
+    );
+    assert.deepEqual(withS3.sort(), ['download-url', 'upload-url']);
+  });
+
+  it('the media prefixes cover every key layout of docs/protocol.md, and nothing else', () => {
+    // Key templates are the backticked `…/<id>.<ext>` entries of the protocol's "Media" section.
+    const protocol = fs.readFileSync(path.join(CDK_DIR, '..', 'docs', 'protocol.md'), 'utf8');
+    const templates = [...protocol.matchAll(/`([^`\s]*<id>\.<ext>)`/g)].map((m) => m[1]);
+    assert.ok(templates.length >= 2, `key templates found in docs/protocol.md: ${templates.join(', ')}`);
+    for (const template of templates) {
+      assert.equal(MEDIA_KEY_PREFIXES.filter((p) => template.startsWith(p)).length, 1, template);
+    }
+    for (const prefix of MEDIA_KEY_PREFIXES) {
+      assert.ok(templates.some((t) => t.startsWith(prefix)), `${prefix} is a key root of the protocol`);
+      assert.match(prefix, /^[a-z]+\/$/, 'a prefix is one path segment (no wildcard, no leading slash)');
+    }
+    // The synthesized grants are exactly these prefixes.
+    assert.deepEqual(MEDIA_KEY_PREFIXES.map((p) => `/${p}*`), MEDIA_OBJECTS);
   });
 
   it('get-messages queries the byConversation index only, never the Messages table itself', () => {

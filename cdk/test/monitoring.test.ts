@@ -2,7 +2,9 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { build, builtStage, contains, resources, type Built } from './helpers';
 
-const FUNCTIONS = ['connect', 'disconnect', 'send-message', 'get-messages', 'get-clients', 'default'];
+const FUNCTIONS = [
+  'connect', 'disconnect', 'send-message', 'get-messages', 'get-clients', 'upload-url', 'download-url', 'set-avatar', 'default',
+];
 
 function alarms(built: Built) {
   return Object.values(resources(built.template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
@@ -14,8 +16,9 @@ describe('alarms', () => {
   const apiId = built.stack.getLogicalId(built.stack.webSocket.api.node.defaultChild as any);
   const all = alarms(built);
 
-  it('6 functions x 3 + 3 API + 2 tables x 2 = 25 alarms, all notifying the SNS topic (alarm and OK)', () => {
-    assert.equal(all.length, 6 * 3 + 3 + 2 * 2);
+  it('9 functions x 3 + 3 API + 2 tables x 2 = 34 alarms, all notifying the SNS topic (alarm and OK)', () => {
+    assert.equal(all.length, 34);
+    assert.equal(built.stack.functions.functions.length, FUNCTIONS.length);
     for (const a of all) {
       assert.deepEqual(a.AlarmActions, [{ Ref: topicId }]);
       assert.deepEqual(a.OKActions, [{ Ref: topicId }]);
@@ -115,5 +118,31 @@ describe('alarm topic and dashboard', () => {
     for (const alarmId of Object.keys(resources(built.template, 'AWS::CloudWatch::Alarm'))) {
       assert.ok(body.includes(alarmId), alarmId);
     }
+  });
+
+  it('every route function has its line in the invocations, errors/throttles and duration graphs', () => {
+    const built = builtStage('dev');
+    const dashboard = Object.values(resources(built.template, 'AWS::CloudWatch::Dashboard'))[0];
+    // The body is an Fn::Join whose references sit inside JSON strings: put the logical id there.
+    const parts: unknown[] = dashboard.Properties.DashboardBody['Fn::Join'][1];
+    const token = (p: any): string =>
+      p.Ref !== undefined ? `REF:${p.Ref}` : p['Fn::GetAtt'] ? `ATT:${p['Fn::GetAtt'].join('.')}` : assert.fail(JSON.stringify(p));
+    const text = parts.map((p: any) => (typeof p === 'string' ? p : token(p))).join('');
+    const widgets: any[] = JSON.parse(text).widgets;
+    const graph = (title: string) => {
+      const found = widgets.filter((w) => w.properties.title === title);
+      assert.equal(found.length, 1, title);
+      return found[0].properties.metrics as any[][];
+    };
+    const lines = (title: string, metricName: string, fnId: string) =>
+      graph(title).filter((m) => m[0] === 'AWS/Lambda' && m[1] === metricName && m[2] === 'FunctionName' && m[3] === `REF:${fnId}`);
+    for (const name of FUNCTIONS) {
+      const fnId = built.stack.getLogicalId(built.stack.functions.get(name).fn.node.defaultChild as any);
+      assert.deepEqual(lines('Functions: invocations', 'Invocations', fnId).map((m) => m[4].label), [name]);
+      assert.deepEqual(lines('Functions: errors and throttles', 'Errors', fnId).map((m) => m[4].label), [`${name} errors`]);
+      assert.deepEqual(lines('Functions: errors and throttles', 'Throttles', fnId).map((m) => m[4].label), [`${name} throttles`]);
+      assert.deepEqual(lines('Functions: duration p50 / p99 (ms)', 'Duration', fnId).map((m) => m[4].stat), ['p50', 'p99']);
+    }
+    assert.equal(graph('Functions: invocations').length, FUNCTIONS.length);
   });
 });

@@ -141,27 +141,40 @@ describe('site content', () => {
 
 describe('media bucket', () => {
   for (const stage of ['dev', 'prod'] as const) {
-    it(`${stage}: CORS for the site origin (PUT, POST, GET) and lifecycle rules`, () => {
+    it(`${stage}: CORS for the site origin (PUT and GET: presigned PUT uploads, no POST) and lifecycle rules`, () => {
       const built = builtStage(stage);
       const media = resources(built.template)[id(built, built.stack.media.bucket)].Properties;
+      assert.equal(media.CorsConfiguration.CorsRules.length, 1);
       const [rule] = media.CorsConfiguration.CorsRules;
-      assert.deepEqual([...rule.AllowedMethods].sort(), ['GET', 'POST', 'PUT']);
+      assert.deepEqual([...rule.AllowedMethods].sort(), ['GET', 'PUT']);
       const siteOrigin = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id(built, built.stack.site.distribution), 'DomainName'] }]] };
       assert.deepEqual(rule.AllowedOrigins, stage === 'dev' ? [siteOrigin, 'http://localhost:5173'] : [siteOrigin]);
-      const rules = media.LifecycleConfiguration.Rules;
-      assert.ok(rules.some((r: any) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation === 1 && r.Prefix === undefined));
-      assert.ok(rules.some((r: any) => r.Prefix === 'uploads/pending/' && r.ExpirationInDays === 1));
-      assert.ok(!rules.some((r: any) => r.ExpirationInDays && r.Prefix === undefined), 'no expiry outside uploads/pending/');
+      // Only the abort rule: media objects are kept (no expiry anywhere, no uploads/pending/ rule).
+      assert.deepEqual(media.LifecycleConfiguration.Rules, [
+        { Id: 'abort-incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+      ]);
     });
   }
 
-  it('no function can touch the media bucket yet', () => {
+  it('only upload-url and download-url reference the media bucket, and only its avatars/ and attachments/ objects', () => {
     const built = builtStage('dev');
     const mediaId = id(built, built.stack.media.bucket);
+    const touching: string[] = [];
     for (const f of built.stack.functions.functions) {
       const roleId = id(built, f.role);
       const policies = Object.values(resources(built.template, 'AWS::IAM::Policy')).filter((p) => contains(p.Properties.Roles, { Ref: roleId }));
-      assert.ok(!contains(policies, mediaId), f.spec.name);
+      if (!contains(policies, mediaId)) continue;
+      touching.push(f.spec.name);
+      const resourcesOnMedia = policies
+        .flatMap((p) => p.Properties.PolicyDocument.Statement)
+        .flatMap((s: any) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))
+        .filter((r: unknown) => contains(r, mediaId));
+      const byText = (x: unknown, y: unknown) => JSON.stringify(x).localeCompare(JSON.stringify(y));
+      assert.deepEqual(resourcesOnMedia.sort(byText), [
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [mediaId, 'Arn'] }, '/avatars/*']] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [mediaId, 'Arn'] }, '/attachments/*']] },
+      ].sort(byText), f.spec.name);
     }
+    assert.deepEqual(touching.sort(), ['download-url', 'upload-url']);
   });
 });

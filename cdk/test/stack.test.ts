@@ -12,20 +12,20 @@ describe('resource counts', () => {
       'AWS::DynamoDB::Table': 2,
       'AWS::ApiGatewayV2::Api': 1,
       'AWS::ApiGatewayV2::Stage': 1,
-      'AWS::ApiGatewayV2::Route': 6,
-      'AWS::ApiGatewayV2::Integration': 6,
-      'AWS::ApiGatewayV2::RouteResponse': 4, // the two-way routes
+      'AWS::ApiGatewayV2::Route': 9,
+      'AWS::ApiGatewayV2::Integration': 9,
+      'AWS::ApiGatewayV2::RouteResponse': 7, // the two-way routes
       'AWS::ApiGateway::Account': 1,
-      'AWS::Lambda::Permission': 6,
-      // 6 route handlers + CDK's BucketDeployment handler + CDK's S3 auto-delete provider (dev).
-      'AWS::Lambda::Function': 8,
-      // 6 route handlers + CDK's BucketDeployment handler + API Gateway logging + auto-delete.
-      'AWS::IAM::Role': 9,
+      'AWS::Lambda::Permission': 9,
+      // 9 route handlers + CDK's BucketDeployment handler + CDK's S3 auto-delete provider (dev).
+      'AWS::Lambda::Function': 11,
+      // 9 route handlers + CDK's BucketDeployment handler + API Gateway logging + auto-delete.
+      'AWS::IAM::Role': 12,
       // One policy per route handler role + the BucketDeployment handler's.
-      'AWS::IAM::Policy': 7,
+      'AWS::IAM::Policy': 10,
       // One per route handler, access logs, execution logs, the BucketDeployment handler's.
-      'AWS::Logs::LogGroup': 9,
-      'AWS::CloudWatch::Alarm': 25,
+      'AWS::Logs::LogGroup': 12,
+      'AWS::CloudWatch::Alarm': 34,
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::SNS::Topic': 1,
       'AWS::SNS::TopicPolicy': 1,

@@ -10,6 +10,9 @@ const ROUTES: Record<string, [string, boolean]> = {
   sendMessage: ['send-message', true],
   getMessages: ['get-messages', true],
   getClients: ['get-clients', true],
+  getUploadUrl: ['upload-url', true],
+  getDownloadUrl: ['download-url', true],
+  setAvatar: ['set-avatar', true],
 };
 
 describe('WebSocket API', () => {
@@ -24,7 +27,7 @@ describe('WebSocket API', () => {
     assert.equal(api.Properties.RouteSelectionExpression, '$request.body.action');
   });
 
-  it('has exactly the six routes', () => {
+  it('has exactly the nine routes', () => {
     const keys = Object.values(resources(built.template, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
     assert.deepEqual(keys.sort(), Object.keys(ROUTES).sort());
   });

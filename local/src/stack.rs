@@ -1,6 +1,6 @@
 //! Putting the local stack together: tables in DynamoDB Local (from `shared/tables.json`, the
-//! definitions the CDK stack deploys), the handlers' SDK clients pointed at local endpoints, and the
-//! gateway in front of them.
+//! definitions the CDK stack deploys), the media bucket with its CORS rules in the local S3, the
+//! handlers' SDK clients pointed at local endpoints, and the gateway in front of them.
 
 use std::path::PathBuf;
 
@@ -9,8 +9,12 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::types::TimeToLiveSpecification;
+use aws_sdk_s3::types::{CorsConfiguration, CorsRule};
 use chat_domain::schema::{TableDefinition, Tables};
-use chat_domain::{ApiGatewayNotifier, Chat, DynamoStore, SystemClock, TableNames, config};
+use chat_domain::{
+    ApiGatewayNotifier, Chat, DynamoStore, MediaAccess, S3MediaSigner, SystemClock, TableNames,
+    config,
+};
 use thiserror::Error;
 use tokio::net::TcpListener;
 use tracing::info;
@@ -29,6 +33,8 @@ pub enum StackError {
     Schema(#[from] serde_json::Error),
     #[error("could not create table {table}: {message}")]
     CreateTable { table: String, message: String },
+    #[error("could not set up the media bucket {bucket}: {message}")]
+    MediaBucket { bucket: String, message: String },
 }
 
 /// What the gateway serves and where its data lives.
@@ -41,7 +47,15 @@ pub struct StackConfig {
     pub web_dir: PathBuf,
     pub dynamodb_endpoint: String,
     pub tables: TableNames,
+    pub s3_endpoint: String,
+    pub media_bucket: String,
 }
+
+/// The media bucket of `make dev`; tests give each stack its own.
+pub const MEDIA_BUCKET: &str = "chatastrophy-media";
+
+/// Dev servers that may run the UI against this stack besides the gateway itself (Vite's default).
+const DEV_SERVER_ORIGINS: [&str; 2] = ["http://127.0.0.1:5173", "http://localhost:5173"];
 
 /// Table names for a stack; tests give each stack its own prefix to share one DynamoDB Local.
 pub fn table_names(prefix: &str) -> Result<TableNames, StackError> {
@@ -83,6 +97,61 @@ pub fn dynamodb_client(sdk: &SdkConfig, endpoint: &str) -> Client {
         .endpoint_url(endpoint)
         .build();
     Client::from_conf(config)
+}
+
+/// An S3 client for the local S3: path-style addressing (no per-bucket host names on 127.0.0.1),
+/// otherwise the presigning settings the functions use.
+pub fn s3_client(sdk: &SdkConfig, endpoint: &str) -> aws_sdk_s3::Client {
+    let config = config::s3_config(sdk)
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// Creates the media bucket if needed and sets its CORS rules to what the CDK stack deploys
+/// (browsers `PUT` and `GET` with presigned URLs) for `origins`.
+pub async fn ensure_media_bucket(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    origins: &[String],
+) -> Result<(), StackError> {
+    let failed = |message: String| StackError::MediaBucket {
+        bucket: bucket.to_owned(),
+        message,
+    };
+    let created = client.create_bucket().bucket(bucket).send().await;
+    if let Err(error) = created {
+        let owned = error
+            .as_service_error()
+            .is_some_and(|e| e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists());
+        if !owned {
+            return Err(failed(
+                aws_sdk_s3::error::DisplayErrorContext(error).to_string(),
+            ));
+        }
+    }
+    let rule = CorsRule::builder()
+        .set_allowed_origins(Some(origins.to_vec()))
+        .allowed_methods("PUT")
+        .allowed_methods("GET")
+        .allowed_headers("*")
+        .expose_headers("ETag")
+        .max_age_seconds(3000)
+        .build()
+        .map_err(|e| failed(e.to_string()))?;
+    let cors = CorsConfiguration::builder()
+        .cors_rules(rule)
+        .build()
+        .map_err(|e| failed(e.to_string()))?;
+    client
+        .put_bucket_cors()
+        .bucket(bucket)
+        .cors_configuration(cors)
+        .send()
+        .await
+        .map_err(|e| failed(aws_sdk_s3::error::DisplayErrorContext(e).to_string()))?;
+    Ok(())
 }
 
 /// Creates any missing table with its indexes and TTL, exactly as defined in `tables.json`.
@@ -156,9 +225,25 @@ pub async fn start_gateway(config: StackConfig) -> Result<RunningGateway, StackE
     // The handlers post through the real management API client, to this very gateway.
     let management =
         config::management_client(&sdk, &gateway::management_endpoint(addr, &config.stage));
+    let store = DynamoStore::new(dynamodb, config.tables);
     let chat = Chat::new(
-        DynamoStore::new(dynamodb, config.tables),
+        store.clone(),
         ApiGatewayNotifier::new(management),
+        SystemClock,
+    );
+    // The page is served by this gateway, so the browser uploads from its origin.
+    let origins: Vec<String> = [
+        format!("http://127.0.0.1:{}", addr.port()),
+        format!("http://localhost:{}", addr.port()),
+    ]
+    .into_iter()
+    .chain(DEV_SERVER_ORIGINS.map(str::to_owned))
+    .collect();
+    let s3 = s3_client(&sdk, &config.s3_endpoint);
+    ensure_media_bucket(&s3, &config.media_bucket, &origins).await?;
+    let media = MediaAccess::new(
+        store,
+        S3MediaSigner::new(s3, config.media_bucket),
         SystemClock,
     );
     let gateway_config = GatewayConfig {
@@ -166,5 +251,5 @@ pub async fn start_gateway(config: StackConfig) -> Result<RunningGateway, StackE
         limits: config.limits,
         web_dir: config.web_dir,
     };
-    gateway::start(listener, gateway_config, chat).map_err(listen_error)
+    gateway::start(listener, gateway_config, chat, media).map_err(listen_error)
 }

@@ -41,6 +41,7 @@ fn message(from: &str, to: &str, n: u32, at: i64) -> Message {
         from,
         to,
         text: format!("message {n}"),
+        attachment: None,
         sent_at: at,
         client_message_id: ClientMessageId::parse(&format!("m-{n}")).unwrap(),
     }
@@ -201,7 +202,7 @@ async fn a_second_put_with_the_same_sender_and_client_id_returns_the_original() 
     );
     assert_eq!(
         store.put_message(&retry).await.unwrap(),
-        PutOutcome::Duplicate(original.clone())
+        PutOutcome::Duplicate(Box::new(original.clone()))
     );
     let other_sender = message("bob", "alice", 1, 3_000);
     assert_eq!(

@@ -7,8 +7,10 @@ use thiserror::Error;
 use tracing::{debug, warn};
 
 use crate::model::{Connection, Message, MessagePage, PutOutcome, User};
-use crate::ports::{ChatStore, ConnectionNotifier, NotifyError, StoreError};
-use crate::protocol::{GetMessages, SendMessage, ServerEvent, UserView};
+use crate::ports::{
+    ChatStore, ConnectionNotifier, ConnectionStore, NotifyError, SignError, StoreError,
+};
+use crate::protocol::{GetMessages, SendMessage, ServerEvent, SetAvatar, UserView};
 use crate::rules::{Clock, ConversationId, UserKey, Username, new_message_id};
 
 /// Why a use case could not do what was asked.
@@ -20,8 +22,12 @@ pub enum ChatError {
     UnknownRecipient(Username),
     #[error("you cannot send a message to yourself")]
     MessageToSelf,
+    #[error("{0}")]
+    ForbiddenMedia(&'static str),
     #[error("the chat could not complete this request; try again")]
     Store(#[from] StoreError),
+    #[error("the chat could not complete this request; try again")]
+    Signing(#[from] SignError),
 }
 
 impl ChatError {
@@ -31,7 +37,8 @@ impl ChatError {
             Self::UnknownConnection => "unknown_connection",
             Self::UnknownRecipient(_) => "unknown_recipient",
             Self::MessageToSelf => "invalid_recipient",
-            Self::Store(_) => "service_unavailable",
+            Self::ForbiddenMedia(_) => "forbidden_media",
+            Self::Store(_) | Self::Signing(_) => "service_unavailable",
         }
     }
 }
@@ -100,11 +107,19 @@ where
     }
 
     async fn sender_of(&self, connection_id: &str) -> Result<Connection, ChatError> {
-        self.store
-            .find_connection(connection_id)
-            .await?
-            .ok_or(ChatError::UnknownConnection)
+        caller(&self.store, connection_id).await
     }
+}
+
+/// The registered connection a request came from: who is asking is never taken from the request.
+pub(crate) async fn caller(
+    store: &impl ConnectionStore,
+    connection_id: &str,
+) -> Result<Connection, ChatError> {
+    store
+        .find_connection(connection_id)
+        .await?
+        .ok_or(ChatError::UnknownConnection)
 }
 
 /// Use cases that post to connections.
@@ -147,7 +162,8 @@ where
             let user = User {
                 username: canonical,
                 connection_ids: vec![connection_id.to_owned()],
-                last_seen: before.and_then(|user| user.last_seen),
+                last_seen: before.as_ref().and_then(|user| user.last_seen),
+                avatar_key: before.and_then(|user| user.avatar_key),
             };
             self.announce_presence(&user).await;
         }
@@ -190,14 +206,28 @@ where
             .await?;
         let find = |key: &UserKey| users.iter().find(|user| user.username.key() == *key);
         let recipient = find(&recipient_key).ok_or(ChatError::UnknownRecipient(request.to))?;
+        let conversation_id = ConversationId::direct(&sender_key, &recipient_key);
+        if let Some(attachment) = &request.attachment
+            && !attachment
+                .key
+                .is_attachment_of(&sender_key, &conversation_id)
+        {
+            return Err(ChatError::ForbiddenMedia(
+                "the attachment is not your upload for this conversation",
+            ));
+        }
 
         let now = self.clock.now_millis();
         let message = Message {
             id: new_message_id(now),
-            conversation_id: ConversationId::direct(&sender_key, &recipient_key),
+            conversation_id,
             from: sender.username.clone(),
             to: recipient.username.clone(),
-            text: request.text.into_string(),
+            text: request
+                .text
+                .map(|text| text.into_string())
+                .unwrap_or_default(),
+            attachment: request.attachment,
             sent_at: now,
             client_message_id: request.client_message_id,
         };
@@ -205,7 +235,7 @@ where
             // The first attempt stored and delivered it; recipients that missed the live event
             // find it in history, so a retry only re-acknowledges.
             return Ok(SentMessage {
-                message: original,
+                message: *original,
                 duplicate: true,
                 delivery: Delivery::default(),
             });
@@ -227,25 +257,59 @@ where
         })
     }
 
-    /// Tells every other online user's connections that `user` came online or went offline.
-    /// Best effort: presence is also read with `getClients`, so a failure here is only logged.
-    async fn announce_presence(&self, user: &User) {
-        let everyone = match self.store.all_users().await {
-            Ok(users) => users,
-            Err(error) => {
-                warn!(%error, "could not list users to announce presence");
-                return;
-            }
+    /// `setAvatar`: sets or removes the caller's own profile picture and tells every online
+    /// connection but the calling one (which gets the answer). Returns the user as updated.
+    pub async fn set_avatar(
+        &self,
+        connection_id: &str,
+        request: &SetAvatar,
+    ) -> Result<User, ChatError> {
+        let me = self.sender_of(connection_id).await?;
+        let key = me.username.key();
+        if let Some(avatar) = &request.key
+            && !avatar.is_avatar_of(&key)
+        {
+            return Err(ChatError::ForbiddenMedia(
+                "that is not your profile picture upload",
+            ));
+        }
+        let user = self
+            .store
+            .set_avatar(&key, request.key.as_ref())
+            .await?
+            // The connection outlived its user record: it has to sign in again.
+            .ok_or(ChatError::UnknownConnection)?;
+        let event = ServerEvent::Profile {
+            user: UserView::from(&user),
         };
+        self.broadcast(&event, |_, id| id == connection_id).await;
+        Ok(user)
+    }
+
+    /// Tells every other online user's connections that `user` came online or went offline.
+    async fn announce_presence(&self, user: &User) {
         let key = user.username.key();
-        let targets = everyone
-            .iter()
-            .filter(|other| other.username.key() != key)
-            .flat_map(owned_connections)
-            .collect();
         let event = ServerEvent::Presence {
             user: UserView::from(user),
         };
+        self.broadcast(&event, |owner, _| *owner == key).await;
+    }
+
+    /// Posts `event` to every online connection except those `skip` names (owner, connection).
+    /// Best effort: users are also read with `getClients`, so a failure here is only logged.
+    async fn broadcast(&self, event: &ServerEvent, skip: impl Fn(&UserKey, &str) -> bool) {
+        let everyone = match self.store.all_users().await {
+            Ok(users) => users,
+            Err(error) => {
+                warn!(%error, "could not list users to announce a change");
+                return;
+            }
+        };
+        let targets = everyone
+            .iter()
+            .flat_map(owned_connections)
+            .filter(|(owner, id)| !skip(owner, id))
+            .collect();
         self.deliver(targets, &event.to_json()).await;
     }
 

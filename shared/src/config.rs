@@ -7,12 +7,16 @@ use thiserror::Error;
 use crate::apigateway::{ApiGatewayNotifier, NoNotifier};
 use crate::chat::Chat;
 use crate::dynamodb::{DynamoStore, TableNames};
+use crate::media_access::MediaAccess;
 use crate::rules::SystemClock;
+use crate::s3::S3MediaSigner;
 use crate::schema::Tables;
 
 /// Environment variable holding the API Gateway management endpoint
 /// (`https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`).
 pub const MANAGEMENT_ENDPOINT_ENV: &str = "MANAGEMENT_ENDPOINT";
+/// Environment variable holding the media bucket's name.
+pub const MEDIA_BUCKET_ENV: &str = "MEDIA_BUCKET";
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -78,6 +82,27 @@ pub async fn replying_chat_from_env()
         NoNotifier,
         SystemClock,
     ))
+}
+
+/// The media use cases of a route function that presigns, from the environment.
+pub async fn media_access_from_env()
+-> Result<MediaAccess<DynamoStore, S3MediaSigner, SystemClock>, ConfigError> {
+    let tables = table_names_from_env()?;
+    let bucket = required(MEDIA_BUCKET_ENV)?;
+    let sdk = aws_sdk_config().await;
+    Ok(MediaAccess::new(
+        DynamoStore::new(dynamodb_client(&sdk), tables),
+        S3MediaSigner::new(
+            aws_sdk_s3::Client::from_conf(s3_config(&sdk).build()),
+            bucket,
+        ),
+        SystemClock,
+    ))
+}
+
+/// S3 client settings for presigning (see [`S3MediaSigner::configure`]).
+pub fn s3_config(sdk: &SdkConfig) -> aws_sdk_s3::config::Builder {
+    S3MediaSigner::configure(aws_sdk_s3::config::Builder::from(sdk))
 }
 
 /// A DynamoDB client.

@@ -2,12 +2,13 @@
 //!
 //! Clients table (`pk`, `sk`):
 //! - user:       `pk = "USERS"`, `sk = "USER#<user key>"` — `username`, `connectionIds` (string set,
-//!   absent while offline), `lastSeen`;
+//!   absent while offline), `lastSeen`, `avatarKey`;
 //! - connection: `pk = "CONNECTION#<id>"`, `sk = "CONNECTION"` — `username`, `connectedAt`,
 //!   `expiresAt` (TTL).
 //!
 //! Messages table (`conversationId`, `dedupKey` = `<sender key>#<clientMessageId>`), read newest
-//! first through the `byConversation` GSI (`conversationId`, `messageId`).
+//! first through the `byConversation` GSI (`conversationId`, `messageId`); a message with a file has
+//! `attachmentKey`, `attachmentName`, `attachmentType`, `attachmentSize`.
 
 use std::collections::HashMap;
 
@@ -18,6 +19,7 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
 
+use crate::media::{Attachment, FileName, MediaKey};
 use crate::model::{Connection, HistoryCursor, Message, MessagePage, PutOutcome, User};
 use crate::ports::{ConnectionStore, MessageStore, StoreError, UserStore};
 use crate::rules::{ClientMessageId, ConversationId, PageLimit, UserKey, Username};
@@ -50,6 +52,11 @@ pub mod attr {
     pub const TEXT: &str = "text";
     pub const SENT_AT: &str = "sentAt";
     pub const CLIENT_MESSAGE_ID: &str = "clientMessageId";
+    pub const AVATAR_KEY: &str = "avatarKey";
+    pub const ATTACHMENT_KEY: &str = "attachmentKey";
+    pub const ATTACHMENT_NAME: &str = "attachmentName";
+    pub const ATTACHMENT_TYPE: &str = "attachmentType";
+    pub const ATTACHMENT_SIZE: &str = "attachmentSize";
 }
 
 /// BatchGetItem may leave keys unprocessed under load; they are asked for again this many times.
@@ -248,6 +255,38 @@ impl UserStore for DynamoStore {
         Ok(users)
     }
 
+    async fn set_avatar(
+        &self,
+        user: &UserKey,
+        avatar: Option<&MediaKey>,
+    ) -> Result<Option<User>, StoreError> {
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.tables.clients)
+            .set_key(Some(Self::user_key(user)))
+            // Never create a half user: the caller's connection may outlive a deleted user.
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", clients_key::PK)
+            .expression_attribute_names("#avatar", attr::AVATAR_KEY)
+            .return_values(ReturnValue::AllNew);
+        let request = match avatar {
+            Some(key) => request
+                .update_expression("SET #avatar = :avatar")
+                .expression_attribute_values(":avatar", s(key.to_string())),
+            None => request.update_expression("REMOVE #avatar"),
+        };
+        match request.send().await {
+            Ok(output) => output.attributes.as_ref().map(user_from).transpose(),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(StoreError::request("UpdateItem avatar", e)),
+        }
+    }
+
     async fn all_users(&self) -> Result<Vec<User>, StoreError> {
         let mut users = Vec::new();
         let mut start = None;
@@ -276,7 +315,7 @@ impl UserStore for DynamoStore {
 
 impl MessageStore for DynamoStore {
     async fn put_message(&self, message: &Message) -> Result<PutOutcome, StoreError> {
-        let item = HashMap::from([
+        let mut item = HashMap::from([
             (
                 messages_key::CONVERSATION_ID.into(),
                 s(message.conversation_id.as_str()),
@@ -292,6 +331,20 @@ impl MessageStore for DynamoStore {
                 s(message.client_message_id.as_str()),
             ),
         ]);
+        if let Some(attachment) = &message.attachment {
+            item.extend([
+                (attr::ATTACHMENT_KEY.into(), s(attachment.key.to_string())),
+                (attr::ATTACHMENT_NAME.into(), s(attachment.name.as_str())),
+                (
+                    attr::ATTACHMENT_TYPE.into(),
+                    s(attachment.media_type.mime()),
+                ),
+                (
+                    attr::ATTACHMENT_SIZE.into(),
+                    AttributeValue::N(attachment.size.to_string()),
+                ),
+            ]);
+        }
         let result = self
             .client
             .put_item()
@@ -310,7 +363,7 @@ impl MessageStore for DynamoStore {
                     let original = conflict.item.ok_or_else(|| {
                         StoreError::Malformed("duplicate message came back without its item".into())
                     })?;
-                    Ok(PutOutcome::Duplicate(message_from(&original)?))
+                    Ok(PutOutcome::Duplicate(Box::new(message_from(&original)?)))
                 }
                 other => Err(StoreError::request("PutItem message", other)),
             },
@@ -419,11 +472,39 @@ fn user_from(item: &Item) -> Result<User, StoreError> {
         .contains_key(attr::LAST_SEEN)
         .then(|| get_n(item, attr::LAST_SEEN))
         .transpose()?;
+    let avatar_key = item
+        .contains_key(attr::AVATAR_KEY)
+        .then(|| get_media_key(item, attr::AVATAR_KEY))
+        .transpose()?;
     Ok(User {
         username: get_username(item, attr::USERNAME)?,
         connection_ids,
         last_seen,
+        avatar_key,
     })
+}
+
+fn get_media_key(item: &Item, name: &str) -> Result<MediaKey, StoreError> {
+    MediaKey::parse(get_s(item, name)?)
+        .map_err(|_| StoreError::Malformed(format!("{name} is not a media key")))
+}
+
+fn attachment_from(item: &Item) -> Result<Option<Attachment>, StoreError> {
+    if !item.contains_key(attr::ATTACHMENT_KEY) {
+        return Ok(None);
+    }
+    let malformed = |e: crate::rules::RuleError| StoreError::Malformed(format!("attachment: {e}"));
+    let name = FileName::parse(get_s(item, attr::ATTACHMENT_NAME)?).map_err(malformed)?;
+    let size = u64::try_from(get_n(item, attr::ATTACHMENT_SIZE)?)
+        .map_err(|_| StoreError::Malformed("attachmentSize is negative".into()))?;
+    Attachment::new(
+        get_media_key(item, attr::ATTACHMENT_KEY)?,
+        name,
+        get_s(item, attr::ATTACHMENT_TYPE)?,
+        size,
+    )
+    .map(Some)
+    .map_err(malformed)
 }
 
 fn message_from(item: &Item) -> Result<Message, StoreError> {
@@ -433,6 +514,7 @@ fn message_from(item: &Item) -> Result<Message, StoreError> {
         from: get_username(item, attr::FROM)?,
         to: get_username(item, attr::TO)?,
         text: get_s(item, attr::TEXT)?.to_owned(),
+        attachment: attachment_from(item)?,
         sent_at: get_n(item, attr::SENT_AT)?,
         client_message_id: ClientMessageId::parse(get_s(item, attr::CLIENT_MESSAGE_ID)?)
             .map_err(|_| StoreError::Malformed("invalid clientMessageId".into()))?,

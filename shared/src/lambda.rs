@@ -98,8 +98,10 @@ pub fn chat_error_event(
     action: &str,
     client_message_id: Option<&str>,
 ) -> ServerEvent {
-    if let ChatError::Store(cause) = error {
-        error!(error = %cause, action, "storage failed");
+    match error {
+        ChatError::Store(cause) => error!(error = %cause, action, "storage failed"),
+        ChatError::Signing(cause) => error!(error = %cause, action, "presigning failed"),
+        _ => {}
     }
     ServerEvent::error(
         error.code(),

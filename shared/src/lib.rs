@@ -7,16 +7,21 @@ pub mod chat;
 pub mod config;
 pub mod dynamodb;
 pub mod lambda;
+pub mod media;
+pub mod media_access;
 pub mod model;
 pub mod ports;
 pub mod protocol;
 pub mod rules;
+pub mod s3;
 pub mod schema;
 
 pub use apigateway::{ApiGatewayNotifier, NoNotifier};
 pub use chat::{Chat, ChatError};
 pub use dynamodb::{DynamoStore, TableNames};
+pub use media_access::MediaAccess;
 pub use rules::SystemClock;
+pub use s3::S3MediaSigner;
 
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -3,6 +3,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::media::{Attachment, MediaKey};
 use crate::rules::{
     CONNECTION_TTL_SECS, ClientMessageId, ConversationId, RuleError, UserKey, Username,
 };
@@ -29,6 +30,8 @@ pub struct User {
     pub connection_ids: Vec<String>,
     /// When the user's last connection closed (epoch ms); `None` while they never left.
     pub last_seen: Option<i64>,
+    /// The user's profile picture.
+    pub avatar_key: Option<MediaKey>,
 }
 
 impl User {
@@ -45,7 +48,9 @@ pub struct Message {
     pub conversation_id: ConversationId,
     pub from: Username,
     pub to: Username,
+    /// Empty when the message is only an attachment.
     pub text: String,
+    pub attachment: Option<Attachment>,
     /// Server time (epoch ms).
     pub sent_at: i64,
     pub client_message_id: ClientMessageId,
@@ -68,7 +73,7 @@ pub fn dedup_key(sender: &UserKey, client_message_id: &ClientMessageId) -> Strin
 pub enum PutOutcome {
     Stored,
     /// A message with the same sender and client id already exists: this is it, unchanged.
-    Duplicate(Message),
+    Duplicate(Box<Message>),
 }
 
 /// One page of a conversation's history, newest first.
@@ -137,6 +142,7 @@ mod tests {
             from: Username::parse("Alice").unwrap(),
             to: Username::parse("bob").unwrap(),
             text: "hi".into(),
+            attachment: None,
             sent_at: 1,
             client_message_id: ClientMessageId::parse("c-1").unwrap(),
         }

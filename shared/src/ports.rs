@@ -5,9 +5,11 @@
 //! Lambda runtime and the local gateway's multi-threaded executor.
 
 use std::future::Future;
+use std::time::{Duration, SystemTime};
 
 use thiserror::Error;
 
+use crate::media::{MediaKey, MediaType};
 use crate::model::{Connection, HistoryCursor, Message, MessagePage, PutOutcome, User};
 use crate::rules::{ConversationId, PageLimit, UserKey, Username};
 
@@ -82,6 +84,14 @@ pub trait UserStore: Send + Sync {
 
     /// Every known user, following every page of the listing.
     fn all_users(&self) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+
+    /// Sets or (with `None`) removes the user's profile picture. Returns the user as it is after
+    /// (`None` when there is no such user).
+    fn set_avatar(
+        &self,
+        user: &UserKey,
+        avatar: Option<&MediaKey>,
+    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
 }
 
 /// Messages, written once and read a page at a time.
@@ -123,4 +133,44 @@ pub trait ConnectionNotifier: Send + Sync {
         connection_id: &str,
         payload: &str,
     ) -> impl Future<Output = Result<(), NotifyError>> + Send;
+}
+
+/// A request the browser sends to the media store itself, signed by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresignedRequest {
+    pub method: String,
+    pub url: String,
+    /// Headers the browser must send exactly as given (they are part of the signature).
+    pub headers: Vec<(String, String)>,
+}
+
+/// Signing a request failed: no credentials could be had, or the request could not be built.
+#[derive(Debug, Error)]
+#[error("could not presign {operation}: {source}")]
+pub struct SignError {
+    pub operation: &'static str,
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// Signs uploads to and downloads from the media bucket (S3 presigned URLs). Signing needs no call
+/// to the store: a browser uses the URL directly, so files never pass through a function.
+pub trait MediaSigner: Send + Sync {
+    /// A `PUT` of exactly `size` bytes of `media_type` to `key`, valid for `lifetime` from `now`.
+    fn presign_upload(
+        &self,
+        key: &MediaKey,
+        media_type: MediaType,
+        size: u64,
+        now: SystemTime,
+        lifetime: Duration,
+    ) -> impl Future<Output = Result<PresignedRequest, SignError>> + Send;
+
+    /// A `GET` of `key`, valid for `lifetime` from `now`.
+    fn presign_download(
+        &self,
+        key: &MediaKey,
+        now: SystemTime,
+        lifetime: Duration,
+    ) -> impl Future<Output = Result<PresignedRequest, SignError>> + Send;
 }

@@ -4,12 +4,15 @@
 //! Decoding never panics and never trusts the client: every failure is a [`Rejection`] carrying a
 //! stable error code, and everything that reaches a use case has passed the chat rules.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
+use crate::media::{Attachment, FileName, MAX_DOWNLOAD_KEYS, MediaKey, MediaType, Purpose};
 use crate::model::{HistoryCursor, Message, User};
-use crate::rules::{ClientMessageId, MessageText, PageLimit, RuleError, Username};
+use crate::rules::{ClientMessageId, MessageText, PageLimit, RequestId, RuleError, Username};
 
 /// Largest request body accepted: API Gateway's frame limit. Valid actions are far smaller.
 pub const MAX_BODY_BYTES: usize = 32 * 1024;
@@ -19,9 +22,19 @@ const ECHOED_ACTION_MAX_CHARS: usize = 64;
 pub const SEND_MESSAGE: &str = "sendMessage";
 pub const GET_MESSAGES: &str = "getMessages";
 pub const GET_CLIENTS: &str = "getClients";
+pub const GET_UPLOAD_URL: &str = "getUploadUrl";
+pub const GET_DOWNLOAD_URL: &str = "getDownloadUrl";
+pub const SET_AVATAR: &str = "setAvatar";
 pub const PING: &str = "ping";
 /// Actions with a route of their own; everything else (`ping` included) goes to `$default`.
-pub const ROUTED_ACTIONS: [&str; 3] = [SEND_MESSAGE, GET_MESSAGES, GET_CLIENTS];
+pub const ROUTED_ACTIONS: [&str; 6] = [
+    SEND_MESSAGE,
+    GET_MESSAGES,
+    GET_CLIENTS,
+    GET_UPLOAD_URL,
+    GET_DOWNLOAD_URL,
+    SET_AVATAR,
+];
 
 /// A valid request from a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +42,9 @@ pub enum ClientAction {
     SendMessage(SendMessage),
     GetMessages(GetMessages),
     GetClients,
+    GetUploadUrl(GetUploadUrl),
+    GetDownloadUrl(GetDownloadUrl),
+    SetAvatar(SetAvatar),
     Ping,
 }
 
@@ -39,6 +55,9 @@ impl ClientAction {
             Self::SendMessage(_) => SEND_MESSAGE,
             Self::GetMessages(_) => GET_MESSAGES,
             Self::GetClients => GET_CLIENTS,
+            Self::GetUploadUrl(_) => GET_UPLOAD_URL,
+            Self::GetDownloadUrl(_) => GET_DOWNLOAD_URL,
+            Self::SetAvatar(_) => SET_AVATAR,
             Self::Ping => PING,
         }
     }
@@ -47,7 +66,9 @@ impl ClientAction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendMessage {
     pub to: Username,
-    pub text: MessageText,
+    /// `None` only when there is an attachment: then the text may be left out.
+    pub text: Option<MessageText>,
+    pub attachment: Option<Attachment>,
     /// The client's id, or a generated one when the client sent none (then a retry is not deduplicated).
     pub client_message_id: ClientMessageId,
 }
@@ -57,6 +78,31 @@ pub struct GetMessages {
     pub with: Username,
     pub limit: PageLimit,
     pub cursor: Option<HistoryCursor>,
+}
+
+/// A presigned upload for a file the client is about to send or set as its picture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetUploadUrl {
+    pub purpose: Purpose,
+    pub media_type: MediaType,
+    pub size: u64,
+    /// The other user of the conversation (attachments only).
+    pub to: Option<Username>,
+    pub request_id: Option<RequestId>,
+}
+
+/// Presigned downloads for media keys the client was shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetDownloadUrl {
+    pub keys: Vec<MediaKey>,
+    pub request_id: Option<RequestId>,
+}
+
+/// Sets (or with `None` removes) the caller's profile picture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetAvatar {
+    pub key: Option<MediaKey>,
+    pub request_id: Option<RequestId>,
 }
 
 /// Why a request was refused.
@@ -84,6 +130,18 @@ pub enum ProtocolError {
 }
 
 impl ProtocolError {
+    /// The same error about a field of a nested object, named by its path (`attachment.key`).
+    fn of_field(self, path: &'static str) -> Self {
+        match self {
+            Self::MissingField(_) => Self::MissingField(path),
+            Self::WrongType { expected, .. } => Self::WrongType {
+                field: path,
+                expected,
+            },
+            other => other,
+        }
+    }
+
     /// Stable code sent to clients in `error` events (documented in docs/protocol.md).
     pub fn code(&self) -> &'static str {
         match self {
@@ -104,6 +162,7 @@ pub struct Rejection {
     pub error: ProtocolError,
     pub action: Option<String>,
     pub client_message_id: Option<String>,
+    pub request_id: Option<String>,
 }
 
 impl Rejection {
@@ -114,6 +173,7 @@ impl Rejection {
             self.action.clone(),
             self.client_message_id.clone(),
         )
+        .with_request_id(self.request_id.clone())
     }
 }
 
@@ -123,6 +183,7 @@ impl From<ProtocolError> for Rejection {
             error,
             action: None,
             client_message_id: None,
+            request_id: None,
         }
     }
 }
@@ -142,23 +203,31 @@ pub fn decode_action(body: &[u8]) -> Result<ClientAction, Rejection> {
         Some(Value::String(action)) => action.as_str(),
         _ => return Err(ProtocolError::MissingAction.into()),
     };
+    // A refused request echoes the client's valid ids, so it can tell which request failed.
+    let echoed = |field: &'static str, valid: fn(&str) -> bool| {
+        fields
+            .optional_str(field)
+            .ok()
+            .flatten()
+            .filter(|id| valid(id))
+            .map(str::to_owned)
+    };
     let in_action = |error: ProtocolError| Rejection {
         error,
         action: Some(action.to_owned()),
         client_message_id: None,
+        request_id: echoed("requestId", |id| RequestId::parse(id).is_ok()),
     };
     match action {
         SEND_MESSAGE => decode_send_message(&fields).map_err(|error| Rejection {
-            client_message_id: fields
-                .optional_str("clientMessageId")
-                .ok()
-                .flatten()
-                .filter(|id| ClientMessageId::parse(id).is_ok())
-                .map(str::to_owned),
+            client_message_id: echoed("clientMessageId", |id| ClientMessageId::parse(id).is_ok()),
             ..in_action(error)
         }),
         GET_MESSAGES => decode_get_messages(&fields).map_err(in_action),
         GET_CLIENTS => Ok(ClientAction::GetClients),
+        GET_UPLOAD_URL => decode_get_upload_url(&fields).map_err(in_action),
+        GET_DOWNLOAD_URL => decode_get_download_url(&fields).map_err(in_action),
+        SET_AVATAR => decode_set_avatar(&fields).map_err(in_action),
         PING => Ok(ClientAction::Ping),
         unknown => Err(ProtocolError::UnknownAction(
             unknown.chars().take(ECHOED_ACTION_MAX_CHARS).collect(),
@@ -172,10 +241,117 @@ fn decode_send_message(fields: &Fields<'_>) -> Result<ClientAction, ProtocolErro
         Some(id) => ClientMessageId::parse(id)?,
         None => ClientMessageId::generate(),
     };
+    let to = Username::parse(fields.required_str("to")?)?;
+    let attachment = fields
+        .optional_object("attachment")?
+        .map(|object| decode_attachment(&Fields(object)))
+        .transpose()?;
+    let text = match (fields.optional_str("text")?, &attachment) {
+        (None, None) => return Err(ProtocolError::MissingField("text")),
+        (None, Some(_)) => None,
+        (Some(raw), Some(_)) if raw.trim().is_empty() => None,
+        (Some(raw), _) => Some(MessageText::parse(raw)?),
+    };
     Ok(ClientAction::SendMessage(SendMessage {
-        to: Username::parse(fields.required_str("to")?)?,
-        text: MessageText::parse(fields.required_str("text")?)?,
+        to,
+        text,
+        attachment,
         client_message_id,
+    }))
+}
+
+fn decode_attachment(fields: &Fields<'_>) -> Result<Attachment, ProtocolError> {
+    let key = fields
+        .required_str("key")
+        .map_err(|e| e.of_field("attachment.key"))?;
+    let name = fields
+        .required_str("name")
+        .map_err(|e| e.of_field("attachment.name"))?;
+    let content_type = fields
+        .required_str("contentType")
+        .map_err(|e| e.of_field("attachment.contentType"))?;
+    let size = fields
+        .required_u64("size")
+        .map_err(|e| e.of_field("attachment.size"))?;
+    Ok(Attachment::new(
+        MediaKey::parse(key)?,
+        FileName::parse(name)?,
+        content_type,
+        size,
+    )?)
+}
+
+fn optional_request_id(fields: &Fields<'_>) -> Result<Option<RequestId>, ProtocolError> {
+    Ok(fields
+        .optional_str("requestId")?
+        .map(RequestId::parse)
+        .transpose()?)
+}
+
+fn decode_get_upload_url(fields: &Fields<'_>) -> Result<ClientAction, ProtocolError> {
+    let purpose = Purpose::parse(fields.required_str("purpose")?)?;
+    let media_type = purpose.media_type(fields.required_str("contentType")?)?;
+    let size = purpose.check_size(fields.required_u64("size")?)?;
+    let to = match purpose {
+        Purpose::Attachment => Some(Username::parse(fields.required_str("to")?)?),
+        Purpose::Avatar => None,
+    };
+    Ok(ClientAction::GetUploadUrl(GetUploadUrl {
+        purpose,
+        media_type,
+        size,
+        to,
+        request_id: optional_request_id(fields)?,
+    }))
+}
+
+fn decode_get_download_url(fields: &Fields<'_>) -> Result<ClientAction, ProtocolError> {
+    let wrong_type = ProtocolError::WrongType {
+        field: "keys",
+        expected: "an array of 1-50 strings",
+    };
+    let keys = match fields.0.get("keys") {
+        None | Some(Value::Null) => return Err(ProtocolError::MissingField("keys")),
+        Some(Value::Array(keys)) if (1..=MAX_DOWNLOAD_KEYS).contains(&keys.len()) => keys,
+        Some(_) => return Err(wrong_type),
+    };
+    let keys = keys
+        .iter()
+        .map(|key| match key {
+            Value::String(key) => Ok(MediaKey::parse(key)?),
+            _ => Err(wrong_type.clone()),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(ClientAction::GetDownloadUrl(GetDownloadUrl {
+        keys,
+        request_id: optional_request_id(fields)?,
+    }))
+}
+
+fn decode_set_avatar(fields: &Fields<'_>) -> Result<ClientAction, ProtocolError> {
+    // `null` removes the picture, so here (unlike elsewhere) null and absent differ.
+    let key = match fields.0.get("key") {
+        None => return Err(ProtocolError::MissingField("key")),
+        Some(Value::Null) => None,
+        Some(Value::String(key)) => match MediaKey::parse(key)? {
+            avatar @ MediaKey::Avatar { .. } => Some(avatar),
+            MediaKey::Attachment { .. } => {
+                return Err(RuleError::InvalidMediaKey(
+                    "setAvatar takes the key of a profile picture upload",
+                )
+                .into());
+            }
+        },
+        Some(_) => {
+            return Err(ProtocolError::WrongType {
+                field: "key",
+                expected: "a string or null",
+            });
+        }
+    };
+    Ok(ClientAction::SetAvatar(SetAvatar {
+        key,
+        request_id: optional_request_id(fields)?,
     }))
 }
 
@@ -212,6 +388,25 @@ impl Fields<'_> {
 
     fn required_str(&self, field: &'static str) -> Result<&str, ProtocolError> {
         self.optional_str(field)?
+            .ok_or(ProtocolError::MissingField(field))
+    }
+
+    fn optional_object(
+        &self,
+        field: &'static str,
+    ) -> Result<Option<&Map<String, Value>>, ProtocolError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(object)) => Ok(Some(object)),
+            Some(_) => Err(ProtocolError::WrongType {
+                field,
+                expected: "an object",
+            }),
+        }
+    }
+
+    fn required_u64(&self, field: &'static str) -> Result<u64, ProtocolError> {
+        self.optional_u64(field)?
             .ok_or(ProtocolError::MissingField(field))
     }
 
@@ -256,6 +451,28 @@ pub enum ServerEvent {
     Clients { users: Vec<UserView> },
     /// A user came online or went offline.
     Presence { user: UserView },
+    /// A user changed their profile picture (also the answer to `setAvatar`).
+    Profile { user: UserView },
+    /// Answer to `getUploadUrl`: where and how the browser sends the file.
+    UploadUrl {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+        purpose: String,
+        key: String,
+        url: String,
+        method: String,
+        headers: BTreeMap<String, String>,
+        content_type: String,
+        size: u64,
+        expires_at: i64,
+    },
+    /// Answer to `getDownloadUrl`: a presigned URL per key.
+    DownloadUrls {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+        urls: BTreeMap<String, String>,
+        expires_at: i64,
+    },
     /// Answer to `ping`.
     Pong,
     /// A request was refused; the connection stays open.
@@ -266,6 +483,8 @@ pub enum ServerEvent {
         action: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_message_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
     },
 }
 
@@ -281,7 +500,16 @@ impl ServerEvent {
             message: message.into(),
             action,
             client_message_id,
+            request_id: None,
         }
+    }
+
+    /// Echoes the client's `requestId` on an `error` (other events carry it in their own field).
+    pub fn with_request_id(mut self, id: Option<String>) -> Self {
+        if let Self::Error { request_id, .. } = &mut self {
+            *request_id = id;
+        }
+        self
     }
 
     pub fn to_json(&self) -> String {
@@ -300,6 +528,28 @@ pub struct MessageView {
     pub text: String,
     pub sent_at: i64,
     pub client_message_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<AttachmentView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentView {
+    pub key: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+impl From<&Attachment> for AttachmentView {
+    fn from(attachment: &Attachment) -> Self {
+        Self {
+            key: attachment.key.to_string(),
+            name: attachment.name.as_str().to_owned(),
+            content_type: attachment.media_type.mime().to_owned(),
+            size: attachment.size,
+        }
+    }
 }
 
 impl From<&Message> for MessageView {
@@ -312,6 +562,7 @@ impl From<&Message> for MessageView {
             text: message.text.clone(),
             sent_at: message.sent_at,
             client_message_id: message.client_message_id.as_str().to_owned(),
+            attachment: message.attachment.as_ref().map(AttachmentView::from),
         }
     }
 }
@@ -324,6 +575,8 @@ pub struct UserView {
     pub online: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_key: Option<String>,
 }
 
 impl From<&User> for UserView {
@@ -332,6 +585,7 @@ impl From<&User> for UserView {
             username: user.username.as_str().to_owned(),
             online: user.is_online(),
             last_seen: user.last_seen,
+            avatar_key: user.avatar_key.as_ref().map(MediaKey::to_string),
         }
     }
 }
@@ -362,10 +616,10 @@ mod tests {
         assert_eq!(
             (
                 send.to.as_str(),
-                send.text.as_str(),
+                send.text.as_ref().map(MessageText::as_str),
                 send.client_message_id.as_str()
             ),
-            ("bob", "hi", "c1")
+            ("bob", Some("hi"), "c1")
         );
 
         let get = decode_json(json!({"action": "getMessages", "with": "bob"})).unwrap();
@@ -491,6 +745,7 @@ mod tests {
             username: "bob".into(),
             online: false,
             last_seen: Some(5),
+            avatar_key: None,
         };
         assert_eq!(
             serde_json::to_value(ServerEvent::Presence { user }).unwrap(),
@@ -518,9 +773,239 @@ mod tests {
             text: "😀".repeat(TEXT_MAX_CHARS),
             sent_at: i64::MAX,
             client_message_id: "c".repeat(64),
+            attachment: Some(AttachmentView {
+                key: format!(
+                    "attachments/dm/{}/{}/{}/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.pptx",
+                    "a".repeat(32),
+                    "b".repeat(32),
+                    "a".repeat(32)
+                ),
+                name: "😀".repeat(crate::rules::FILE_NAME_MAX_CHARS),
+                content_type: MediaType::Pptx.mime().to_owned(),
+                size: u64::MAX,
+            }),
         };
         let size = ServerEvent::Message { message }.to_json().len();
         assert!(size < 20 * 1024, "{size} bytes");
+    }
+
+    const ATTACHMENT_KEY: &str = "attachments/dm/alice/bob/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png";
+    const AVATAR_KEY: &str = "avatars/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png";
+
+    fn attachment() -> Value {
+        json!({"key": ATTACHMENT_KEY, "name": "cat.png", "contentType": "image/png", "size": 48213})
+    }
+
+    #[test]
+    fn send_may_carry_an_attachment_and_then_no_text() {
+        for text in [json!(null), json!(""), json!("  ")] {
+            let decoded = decode_json(
+                json!({"action": "sendMessage", "to": "bob", "text": text, "attachment": attachment()}),
+            );
+            let Ok(ClientAction::SendMessage(send)) = decoded else {
+                panic!("{decoded:?}")
+            };
+            assert_eq!(send.text, None);
+            let attachment = send.attachment.unwrap();
+            assert_eq!(attachment.key.to_string(), ATTACHMENT_KEY);
+            assert_eq!(
+                (attachment.name.as_str(), attachment.size),
+                ("cat.png", 48213)
+            );
+            assert_eq!(attachment.media_type, MediaType::Png);
+        }
+        assert_eq!(
+            decode_json(json!({"action": "sendMessage", "to": "bob"}))
+                .unwrap_err()
+                .error,
+            ProtocolError::MissingField("text")
+        );
+    }
+
+    #[test]
+    fn attachment_errors_name_the_nested_field() {
+        let mut without_name = attachment();
+        without_name.as_object_mut().unwrap().remove("name");
+        let refused = decode_json(
+            json!({"action": "sendMessage", "to": "bob", "attachment": without_name, "clientMessageId": "m-1"}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            refused.error,
+            ProtocolError::MissingField("attachment.name")
+        );
+        assert_eq!(refused.client_message_id.as_deref(), Some("m-1"));
+        let mut huge = attachment();
+        huge["size"] = json!(crate::media::ATTACHMENT_MAX_BYTES + 1);
+        assert_eq!(
+            code_of(json!({"action": "sendMessage", "to": "bob", "attachment": huge})),
+            "file_too_large"
+        );
+        let mut other_type = attachment();
+        other_type["contentType"] = json!("application/pdf");
+        assert_eq!(
+            code_of(json!({"action": "sendMessage", "to": "bob", "attachment": other_type})),
+            "invalid_media_key"
+        );
+        assert_eq!(
+            code_of(json!({"action": "sendMessage", "to": "bob", "attachment": "cat.png"})),
+            "invalid_field"
+        );
+    }
+
+    #[test]
+    fn upload_requests_are_checked_against_their_purpose() {
+        let decoded = decode_json(
+            json!({"action": "getUploadUrl", "purpose": "attachment", "to": "bob", "contentType": "application/pdf", "size": 10, "requestId": "u-1"}),
+        );
+        let Ok(ClientAction::GetUploadUrl(get)) = decoded else {
+            panic!("{decoded:?}")
+        };
+        assert_eq!(
+            (get.purpose, get.media_type, get.size),
+            (Purpose::Attachment, MediaType::Pdf, 10)
+        );
+        assert_eq!(get.to.unwrap().as_str(), "bob");
+        assert_eq!(get.request_id.unwrap().as_str(), "u-1");
+
+        let avatar = decode_json(
+            json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "image/webp", "size": 1}),
+        );
+        assert!(matches!(
+            avatar,
+            Ok(ClientAction::GetUploadUrl(GetUploadUrl { to: None, .. }))
+        ));
+
+        let refusals = [
+            (
+                json!({"purpose": "avatar", "contentType": "application/pdf", "size": 1}),
+                "unsupported_media_type",
+            ),
+            (
+                json!({"purpose": "avatar", "contentType": "image/png", "size": crate::media::AVATAR_MAX_BYTES + 1}),
+                "file_too_large",
+            ),
+            (
+                json!({"purpose": "avatar", "contentType": "image/png", "size": 0}),
+                "invalid_size",
+            ),
+            (
+                json!({"purpose": "avatar", "contentType": "image/png", "size": -1}),
+                "invalid_field",
+            ),
+            (
+                json!({"purpose": "avatar", "contentType": "image/png"}),
+                "missing_field",
+            ),
+            (
+                json!({"purpose": "banner", "contentType": "image/png", "size": 1}),
+                "invalid_purpose",
+            ),
+            (
+                json!({"purpose": "attachment", "contentType": "image/png", "size": 1}),
+                "missing_field",
+            ),
+            (
+                json!({"purpose": "attachment", "contentType": "text/html", "size": 1, "to": "bob"}),
+                "unsupported_media_type",
+            ),
+            (
+                json!({"purpose": "avatar", "contentType": "image/png", "size": 1, "requestId": "a b"}),
+                "invalid_request_id",
+            ),
+        ];
+        for (mut body, code) in refusals {
+            body["action"] = json!("getUploadUrl");
+            assert_eq!(code_of(body.clone()), code, "{body}");
+        }
+    }
+
+    #[test]
+    fn refusals_echo_a_valid_request_id() {
+        let refused = decode_json(json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "text/html", "size": 1, "requestId": "u-7"})).unwrap_err();
+        let event: Value = serde_json::from_str(&refused.to_event().to_json()).unwrap();
+        assert_eq!(event["code"], "unsupported_media_type");
+        assert_eq!(event["action"], "getUploadUrl");
+        assert_eq!(event["requestId"], "u-7");
+        let junk = decode_json(json!({"action": "getDownloadUrl", "keys": [], "requestId": "a b"}))
+            .unwrap_err();
+        assert_eq!(junk.request_id, None);
+    }
+
+    #[test]
+    fn download_requests_take_1_to_50_issued_keys() {
+        let decoded =
+            decode_json(json!({"action": "getDownloadUrl", "keys": [AVATAR_KEY, ATTACHMENT_KEY]}));
+        let Ok(ClientAction::GetDownloadUrl(get)) = decoded else {
+            panic!("{decoded:?}")
+        };
+        let keys: Vec<String> = get.keys.iter().map(MediaKey::to_string).collect();
+        assert_eq!(keys, [AVATAR_KEY, ATTACHMENT_KEY]);
+        let too_many = vec![AVATAR_KEY; MAX_DOWNLOAD_KEYS + 1];
+        for (keys, code) in [
+            (json!([]), "invalid_field"),
+            (json!(too_many), "invalid_field"),
+            (json!([1]), "invalid_field"),
+            (json!("avatars/x"), "invalid_field"),
+            (json!(["../../etc/passwd"]), "invalid_media_key"),
+            (json!(null), "missing_field"),
+        ] {
+            assert_eq!(
+                code_of(json!({"action": "getDownloadUrl", "keys": keys})),
+                code,
+                "{keys}"
+            );
+        }
+    }
+
+    #[test]
+    fn set_avatar_takes_a_profile_picture_key_or_null() {
+        let set = decode_json(json!({"action": "setAvatar", "key": AVATAR_KEY}));
+        assert!(
+            matches!(
+                set,
+                Ok(ClientAction::SetAvatar(SetAvatar {
+                    key: Some(MediaKey::Avatar { .. }),
+                    ..
+                }))
+            ),
+            "{set:?}"
+        );
+        let remove = decode_json(json!({"action": "setAvatar", "key": null}));
+        assert!(matches!(
+            remove,
+            Ok(ClientAction::SetAvatar(SetAvatar { key: None, .. }))
+        ));
+        assert_eq!(code_of(json!({"action": "setAvatar"})), "missing_field");
+        assert_eq!(
+            code_of(json!({"action": "setAvatar", "key": 3})),
+            "invalid_field"
+        );
+        assert_eq!(
+            code_of(json!({"action": "setAvatar", "key": ATTACHMENT_KEY})),
+            "invalid_media_key"
+        );
+    }
+
+    #[test]
+    fn media_fields_serialize_only_when_present() {
+        let user = UserView {
+            username: "bob".into(),
+            online: true,
+            last_seen: None,
+            avatar_key: Some(AVATAR_KEY.into()),
+        };
+        assert_eq!(
+            serde_json::to_value(ServerEvent::Profile { user }).unwrap(),
+            json!({"type": "profile", "user": {"username": "bob", "online": true, "avatarKey": AVATAR_KEY}})
+        );
+        let plain: Value = serde_json::from_str(
+            &ServerEvent::error("x", "y", None, None)
+                .with_request_id(None)
+                .to_json(),
+        )
+        .unwrap();
+        assert!(plain.get("requestId").is_none());
     }
 
     fn arbitrary_json() -> impl Strategy<Value = Value> {
@@ -533,6 +1018,14 @@ mod tests {
                 Just("sendMessage".to_owned()),
                 Just("getMessages".to_owned()),
                 Just("getClients".to_owned()),
+                Just("getUploadUrl".to_owned()),
+                Just("getDownloadUrl".to_owned()),
+                Just("setAvatar".to_owned()),
+                Just("avatar".to_owned()),
+                Just("attachment".to_owned()),
+                Just("image/png".to_owned()),
+                Just("avatars/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png".to_owned()),
+                Just("attachments/dm/alice/bob/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.pdf".to_owned()),
                 any::<String>()
             ]
             .prop_map(Value::String),
@@ -546,6 +1039,14 @@ mod tests {
                 Just("limit".to_owned()),
                 Just("cursor".to_owned()),
                 Just("clientMessageId".to_owned()),
+                Just("requestId".to_owned()),
+                Just("purpose".to_owned()),
+                Just("contentType".to_owned()),
+                Just("size".to_owned()),
+                Just("keys".to_owned()),
+                Just("key".to_owned()),
+                Just("name".to_owned()),
+                Just("attachment".to_owned()),
                 any::<String>()
             ];
             prop_oneof![
@@ -568,8 +1069,24 @@ mod tests {
     fn assert_decodes_or_rejects(body: &[u8]) {
         match decode_action(body) {
             Ok(ClientAction::SendMessage(send)) => {
-                assert!(MessageText::parse(send.text.as_str()).is_ok());
+                assert!(send.text.is_some() || send.attachment.is_some());
+                if let Some(text) = &send.text {
+                    assert!(MessageText::parse(text.as_str()).is_ok());
+                }
+                if let Some(attachment) = &send.attachment {
+                    assert!(attachment.size <= crate::media::ATTACHMENT_MAX_BYTES);
+                }
                 assert!(Username::parse(send.to.as_str()).is_ok());
+            }
+            Ok(ClientAction::GetUploadUrl(get)) => {
+                assert!(get.size >= 1 && get.size <= get.purpose.max_bytes());
+                assert!(get.purpose.media_type(get.media_type.mime()).is_ok());
+            }
+            Ok(ClientAction::GetDownloadUrl(get)) => {
+                assert!((1..=MAX_DOWNLOAD_KEYS).contains(&get.keys.len()));
+            }
+            Ok(ClientAction::SetAvatar(set)) => {
+                assert!(matches!(set.key, None | Some(MediaKey::Avatar { .. })));
             }
             Ok(_) => {}
             Err(rejection) => assert!(!rejection.error.code().is_empty()),
@@ -590,7 +1107,7 @@ mod tests {
         }
 
         #[test]
-        fn valid_send_requests_always_decode(to in "[A-Za-z0-9_.-]{1,32}", text in "[^\\p{Cc}]{0,50}[a-z][^\\p{Cc}]{0,50}") {
+        fn valid_send_requests_always_decode(to in "[A-Za-z0-9_.-]{0,31}[A-Za-z0-9_-]", text in "[^\\p{Cc}]{0,50}[a-z][^\\p{Cc}]{0,50}") {
             let body = json!({"action": "sendMessage", "to": to, "text": text}).to_string();
             prop_assert!(matches!(decode_action(body.as_bytes()), Ok(ClientAction::SendMessage(_))));
         }

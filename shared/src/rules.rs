@@ -8,8 +8,10 @@ use thiserror::Error;
 pub const USERNAME_MAX_CHARS: usize = 32;
 /// Longest message text accepted, in characters, after trimming.
 pub const TEXT_MAX_CHARS: usize = 4000;
-/// Longest client-chosen message id accepted.
+/// Longest client-chosen message or request id accepted.
 pub const CLIENT_MESSAGE_ID_MAX_CHARS: usize = 64;
+/// Longest attachment file name accepted, in characters.
+pub const FILE_NAME_MAX_CHARS: usize = 255;
 /// History page size when the client does not ask for one.
 pub const DEFAULT_PAGE_LIMIT: u32 = 50;
 /// Largest history page a client may ask for.
@@ -39,6 +41,31 @@ pub enum RuleError {
     InvalidLimit,
     #[error("cursor is not one this server issued")]
     InvalidCursor,
+    #[error(
+        "requestId must be 1-{CLIENT_MESSAGE_ID_MAX_CHARS} characters of letters, digits, '_' or '-'"
+    )]
+    InvalidRequestId,
+    #[error("purpose must be \"avatar\" or \"attachment\"")]
+    InvalidPurpose,
+    #[error("{media_type} is not allowed for {purpose}")]
+    UnsupportedMediaType {
+        media_type: String,
+        purpose: &'static str,
+    },
+    #[error("the file is {size} bytes; the limit for {purpose} is {max} bytes")]
+    FileTooLarge {
+        size: u64,
+        max: u64,
+        purpose: &'static str,
+    },
+    #[error("size must be at least 1 byte")]
+    InvalidSize,
+    #[error(
+        "file name must be 1-{FILE_NAME_MAX_CHARS} characters without control characters, '/' or '\\'"
+    )]
+    InvalidFileName,
+    #[error("{0}")]
+    InvalidMediaKey(&'static str),
 }
 
 impl RuleError {
@@ -52,6 +79,13 @@ impl RuleError {
             Self::InvalidClientMessageId => "invalid_client_message_id",
             Self::InvalidLimit => "invalid_limit",
             Self::InvalidCursor => "invalid_cursor",
+            Self::InvalidRequestId => "invalid_request_id",
+            Self::InvalidPurpose => "invalid_purpose",
+            Self::UnsupportedMediaType { .. } => "unsupported_media_type",
+            Self::FileTooLarge { .. } => "file_too_large",
+            Self::InvalidSize => "invalid_size",
+            Self::InvalidFileName => "invalid_file_name",
+            Self::InvalidMediaKey(_) => "invalid_media_key",
         }
     }
 }
@@ -65,7 +99,9 @@ impl Username {
     pub fn parse(raw: &str) -> Result<Self, RuleError> {
         let valid_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
         let chars = raw.chars().count();
-        if (1..=USERNAME_MAX_CHARS).contains(&chars) && raw.chars().all(valid_char) {
+        // A name of dots only would be `.` or `..` as a segment of a media key's path.
+        let only_dots = raw.chars().all(|c| c == '.');
+        if (1..=USERNAME_MAX_CHARS).contains(&chars) && raw.chars().all(valid_char) && !only_dots {
             Ok(Self(raw.to_owned()))
         } else {
             Err(RuleError::InvalidUsername)
@@ -149,10 +185,15 @@ impl MessageText {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ClientMessageId(String);
 
+/// A short URL-safe token: what clients may choose as an id.
+fn is_client_token(raw: &str) -> bool {
+    let valid_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-');
+    (1..=CLIENT_MESSAGE_ID_MAX_CHARS).contains(&raw.len()) && raw.chars().all(valid_char)
+}
+
 impl ClientMessageId {
     pub fn parse(raw: &str) -> Result<Self, RuleError> {
-        let valid_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-');
-        if (1..=CLIENT_MESSAGE_ID_MAX_CHARS).contains(&raw.len()) && raw.chars().all(valid_char) {
+        if is_client_token(raw) {
             Ok(Self(raw.to_owned()))
         } else {
             Err(RuleError::InvalidClientMessageId)
@@ -162,6 +203,25 @@ impl ClientMessageId {
     /// An id for a client that sent none: such a message simply is not deduplicated.
     pub fn generate() -> Self {
         Self(ulid::Ulid::generate().to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The client's id for a media request, echoed in the answer (and in an `error`) so the client can
+/// tell which of its requests it answers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RequestId(String);
+
+impl RequestId {
+    pub fn parse(raw: &str) -> Result<Self, RuleError> {
+        if is_client_token(raw) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(RuleError::InvalidRequestId)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -267,7 +327,7 @@ mod tests {
 
     #[test]
     fn usernames_allow_letters_digits_and_three_marks() {
-        for ok in ["a", "Alice", "bob_2", "x.y-z", &"a".repeat(32)] {
+        for ok in ["a", "Alice", "bob_2", "x.y-z", ".a", "a..", &"a".repeat(32)] {
             assert_eq!(Username::parse(ok).unwrap().as_str(), ok);
         }
         for bad in [
@@ -277,6 +337,8 @@ mod tests {
             "al#ice",
             "élodie",
             "a/b",
+            ".",
+            "..",
             &"a".repeat(33),
         ] {
             assert_eq!(
@@ -374,6 +436,20 @@ mod tests {
             RuleError::InvalidClientMessageId,
             RuleError::InvalidLimit,
             RuleError::InvalidCursor,
+            RuleError::InvalidRequestId,
+            RuleError::InvalidPurpose,
+            RuleError::UnsupportedMediaType {
+                media_type: "text/html".into(),
+                purpose: "attachment",
+            },
+            RuleError::FileTooLarge {
+                size: 2,
+                max: 1,
+                purpose: "avatar",
+            },
+            RuleError::InvalidSize,
+            RuleError::InvalidFileName,
+            RuleError::InvalidMediaKey("x"),
         ];
         let codes: std::collections::HashSet<_> = errors.iter().map(RuleError::code).collect();
         assert_eq!(codes.len(), errors.len());

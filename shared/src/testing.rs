@@ -36,15 +36,19 @@ pub use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use crate::apigateway::ApiGatewayNotifier;
 use crate::chat::Chat;
 use crate::dynamodb::{DynamoStore, TableNames};
+use crate::media_access::MediaAccess;
 use crate::rules::FixedClock;
+use crate::s3::S3MediaSigner;
 
 /// The clock every mocked test runs at.
 pub const NOW: i64 = 1_764_000_000_000;
 pub const CLIENTS_TABLE: &str = "Clients";
 pub const MESSAGES_TABLE: &str = "Messages";
 pub const MESSAGES_INDEX: &str = "byConversation";
+pub const MEDIA_BUCKET: &str = "chat-media";
 
 pub type MockChat = Chat<DynamoStore, ApiGatewayNotifier, FixedClock>;
+pub type MockMedia = MediaAccess<DynamoStore, S3MediaSigner, FixedClock>;
 
 /// Every AWS call made, in order: the operation name, and for posts the target connection
 /// (`"PostToConnection c2"`).
@@ -155,6 +159,73 @@ pub fn mock_chat_with_retries(dynamodb: &[&Rule], posts: &[&Rule]) -> (MockChat,
     )
 }
 
+/// The media use cases over a DynamoDB client whose calls must be exactly `dynamodb` in order,
+/// and an S3 client that answers no request: presigning is computed locally, so any S3 call would
+/// fail. The log shows each presign as `presign <Operation>`.
+pub fn mock_media(dynamodb: &[&Rule]) -> (MockMedia, CallLog) {
+    let log = CallLog::default();
+    let (ddb_log, s3_log) = (log.clone(), log.clone());
+    let dynamodb_client = mock_client!(
+        aws_sdk_dynamodb,
+        RuleMode::Sequential,
+        dynamodb.iter().copied(),
+        move |config| config
+            .interceptor(Recorder(ddb_log.clone()))
+            .retry_config(RetryConfig::disabled())
+    );
+    // No rule, and passthrough to the mock HTTP client (which answers nothing): presigning runs
+    // the client's request pipeline up to signing, which a rule-less mock would refuse, while any
+    // request really sent is recorded and fails.
+    let s3_client = aws_sdk_s3::Client::from_conf(
+        S3MediaSigner::configure(aws_sdk_s3::Config::builder().with_test_defaults_v2())
+            .http_client(aws_smithy_mocks::create_mock_http_client())
+            .interceptor(aws_smithy_mocks::MockResponseInterceptor::new().allow_passthrough())
+            .interceptor(S3Recorder(s3_log.clone()))
+            .build(),
+    );
+    let media = MediaAccess::new(
+        DynamoStore::new(dynamodb_client, tables()),
+        S3MediaSigner::new(s3_client, MEDIA_BUCKET),
+        FixedClock(NOW),
+    );
+    (media, log)
+}
+
+/// Records S3 requests as they would leave: a presigned one (signature in the query string, which
+/// presigning stops at and never sends) as `presign <Operation>`, any other as its operation.
+#[derive(Debug)]
+struct S3Recorder(CallLog);
+
+impl Intercept for S3Recorder {
+    fn name(&self) -> &'static str {
+        "S3CallRecorder"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let operation = cfg.load::<Metadata>().map_or("?", Metadata::name);
+        let presigned = context.request().uri().contains("X-Amz-Signature=");
+        self.0.push(if presigned {
+            format!("presign {operation}")
+        } else {
+            operation.to_owned()
+        });
+        Ok(())
+    }
+}
+
+fn tables() -> TableNames {
+    TableNames {
+        clients: CLIENTS_TABLE.into(),
+        messages: MESSAGES_TABLE.into(),
+        messages_by_conversation: MESSAGES_INDEX.into(),
+    }
+}
+
 fn build(
     dynamodb: &[&Rule],
     dynamodb_mode: RuleMode,
@@ -181,13 +252,8 @@ fn build(
             .interceptor(Recorder(post_log.clone()))
             .retry_config(retry.clone())
     );
-    let tables = TableNames {
-        clients: CLIENTS_TABLE.into(),
-        messages: MESSAGES_TABLE.into(),
-        messages_by_conversation: MESSAGES_INDEX.into(),
-    };
     let chat = Chat::new(
-        DynamoStore::new(dynamodb_client, tables),
+        DynamoStore::new(dynamodb_client, tables()),
         ApiGatewayNotifier::new(management_client),
         FixedClock(NOW),
     );
@@ -376,6 +442,65 @@ pub fn detach_connection(
             )
         }),
     }
+}
+
+/// UpdateItem setting (`Some`) or removing (`None`) the user's `avatarKey`, returning the user
+/// after (`None` for `after`: no such user, the condition fails).
+pub fn set_avatar(
+    user_key: &'static str,
+    avatar: Option<&'static str>,
+    after: Option<Item>,
+) -> Rule {
+    let rule = mock!(aws_sdk_dynamodb::Client::update_item).match_requests(move |r| {
+        let value = r
+            .expression_attribute_values()
+            .and_then(|v| v.get(":avatar"));
+        let expression_matches = match avatar {
+            Some(key) => {
+                r.update_expression() == Some("SET #avatar = :avatar") && value == Some(&s(key))
+            }
+            None => r.update_expression() == Some("REMOVE #avatar") && value.is_none(),
+        };
+        r.table_name() == Some(CLIENTS_TABLE)
+            && is_key(r.key(), "USERS", &format!("USER#{user_key}"))
+            && r.condition_expression() == Some("attribute_exists(#pk)")
+            && expression_matches
+    });
+    match after {
+        Some(after) => rule.then_output(move || {
+            UpdateItemOutput::builder()
+                .set_attributes(Some(after.clone()))
+                .build()
+        }),
+        None => rule.then_error(|| {
+            UpdateItemError::ConditionalCheckFailedException(
+                ConditionalCheckFailedException::builder().build(),
+            )
+        }),
+    }
+}
+
+/// `item` (a stored user) with a profile picture.
+pub fn with_avatar(mut item: Item, avatar_key: &str) -> Item {
+    item.insert("avatarKey".into(), s(avatar_key));
+    item
+}
+
+/// `item` (a stored message) with an attachment.
+pub fn with_attachment(
+    mut item: Item,
+    key: &str,
+    name: &str,
+    content_type: &str,
+    size: u64,
+) -> Item {
+    item.extend([
+        ("attachmentKey".into(), s(key)),
+        ("attachmentName".into(), s(name)),
+        ("attachmentType".into(), s(content_type)),
+        ("attachmentSize".into(), AttributeValue::N(size.to_string())),
+    ]);
+    item
 }
 
 /// BatchGetItem of users (strongly consistent), answering with `found`.

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 
 use chat_domain::ChatError;
 use chat_domain::protocol::{
-    GET_CLIENTS, GET_MESSAGES, PING, ProtocolError, SEND_MESSAGE, ServerEvent,
+    GET_CLIENTS, GET_DOWNLOAD_URL, GET_MESSAGES, GET_UPLOAD_URL, PING, ProtocolError,
+    ROUTED_ACTIONS, SEND_MESSAGE, SET_AVATAR, ServerEvent,
 };
 use chat_domain::rules::{RuleError, Username};
 
@@ -21,6 +22,20 @@ fn rule_errors() -> Vec<RuleError> {
         RuleError::InvalidClientMessageId,
         RuleError::InvalidLimit,
         RuleError::InvalidCursor,
+        RuleError::InvalidRequestId,
+        RuleError::InvalidPurpose,
+        RuleError::UnsupportedMediaType {
+            media_type: "text/html".into(),
+            purpose: "attachment",
+        },
+        RuleError::FileTooLarge {
+            size: 2,
+            max: 1,
+            purpose: "avatar",
+        },
+        RuleError::InvalidSize,
+        RuleError::InvalidFileName,
+        RuleError::InvalidMediaKey("x"),
     ];
     for error in &all {
         match error {
@@ -30,7 +45,14 @@ fn rule_errors() -> Vec<RuleError> {
             | RuleError::ControlCharacterInText
             | RuleError::InvalidClientMessageId
             | RuleError::InvalidLimit
-            | RuleError::InvalidCursor => {}
+            | RuleError::InvalidCursor
+            | RuleError::InvalidRequestId
+            | RuleError::InvalidPurpose
+            | RuleError::UnsupportedMediaType { .. }
+            | RuleError::FileTooLarge { .. }
+            | RuleError::InvalidSize
+            | RuleError::InvalidFileName
+            | RuleError::InvalidMediaKey(_) => {}
         }
     }
     all
@@ -71,14 +93,21 @@ fn chat_errors() -> Vec<ChatError> {
         ChatError::UnknownConnection,
         ChatError::UnknownRecipient(Username::parse("bob").unwrap()),
         ChatError::MessageToSelf,
+        ChatError::ForbiddenMedia("x"),
         ChatError::Store(store),
+        ChatError::Signing(chat_domain::ports::SignError {
+            operation: "PutObject",
+            source: "no credentials".into(),
+        }),
     ];
     for error in &all {
         match error {
             ChatError::UnknownConnection
             | ChatError::UnknownRecipient(_)
             | ChatError::MessageToSelf
-            | ChatError::Store(_) => {}
+            | ChatError::ForbiddenMedia(_)
+            | ChatError::Store(_)
+            | ChatError::Signing(_) => {}
         }
     }
     all
@@ -86,7 +115,7 @@ fn chat_errors() -> Vec<ChatError> {
 
 fn event_types() -> BTreeSet<String> {
     let message: chat_domain::protocol::MessageView = serde_json::from_value(serde_json::json!({"id": "i", "conversationId": "c", "from": "a", "to": "b", "text": "t", "sentAt": 1, "clientMessageId": "m"})).unwrap();
-    let user =
+    let user: chat_domain::protocol::UserView =
         serde_json::from_value(serde_json::json!({"username": "a", "online": true})).unwrap();
     let all = [
         ServerEvent::Message {
@@ -102,7 +131,24 @@ fn event_types() -> BTreeSet<String> {
             next_cursor: None,
         },
         ServerEvent::Clients { users: vec![] },
-        ServerEvent::Presence { user },
+        ServerEvent::Presence { user: user.clone() },
+        ServerEvent::Profile { user },
+        ServerEvent::UploadUrl {
+            request_id: None,
+            purpose: "avatar".into(),
+            key: "k".into(),
+            url: "u".into(),
+            method: "PUT".into(),
+            headers: Default::default(),
+            content_type: "image/png".into(),
+            size: 1,
+            expires_at: 1,
+        },
+        ServerEvent::DownloadUrls {
+            request_id: None,
+            urls: Default::default(),
+            expires_at: 1,
+        },
         ServerEvent::Pong,
         ServerEvent::error("x", "x", None, None),
     ];
@@ -114,6 +160,9 @@ fn event_types() -> BTreeSet<String> {
                 | ServerEvent::Messages { .. }
                 | ServerEvent::Clients { .. }
                 | ServerEvent::Presence { .. }
+                | ServerEvent::Profile { .. }
+                | ServerEvent::UploadUrl { .. }
+                | ServerEvent::DownloadUrls { .. }
                 | ServerEvent::Pong
                 | ServerEvent::Error { .. } => {}
             }
@@ -153,7 +202,17 @@ fn every_error_code_is_documented_and_every_documented_code_exists() {
 
 #[test]
 fn every_action_and_event_has_its_section_with_an_example() {
-    for action in [SEND_MESSAGE, GET_MESSAGES, GET_CLIENTS, PING] {
+    let actions = [
+        SEND_MESSAGE,
+        GET_MESSAGES,
+        GET_CLIENTS,
+        GET_UPLOAD_URL,
+        GET_DOWNLOAD_URL,
+        SET_AVATAR,
+        PING,
+    ];
+    assert!(ROUTED_ACTIONS.iter().all(|routed| actions.contains(routed)));
+    for action in actions {
         assert!(
             DOC.contains(&format!("### `{action}`")),
             "no section for action {action}"

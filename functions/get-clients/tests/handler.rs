@@ -84,3 +84,19 @@ async fn a_body_that_is_not_get_clients_gets_an_error_and_no_aws_call() {
         assert!(log.calls().is_empty());
     }
 }
+
+#[tokio::test]
+async fn a_users_profile_picture_is_listed_by_its_key() {
+    let avatar = "avatars/bob/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.webp";
+    let users = query_users(vec![with_avatar(user_item("bob", &["c2"], None), avatar)]);
+    let (chat, _) = mock_chat(&[&users], &[]);
+
+    let response = handle(&chat, get_clients(r#"{"action":"getClients"}"#))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        reply_json(&response)["users"],
+        json!([{"username": "bob", "online": true, "avatarKey": avatar}])
+    );
+}

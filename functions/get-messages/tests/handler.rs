@@ -182,3 +182,30 @@ async fn an_unregistered_connection_has_no_history() {
     assert_eq!(event["code"], "unknown_connection");
     assert_eq!(log.calls(), ["GetItem"]);
 }
+
+#[tokio::test]
+async fn a_message_with_a_file_comes_back_with_its_attachment() {
+    let key = "attachments/dm/alice/bob/bob/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.pdf";
+    let stored = with_attachment(
+        message_item("01JDQ8Z7W4K3M2N1P0Q9R8S7T6", "bob", "Alice", "m-1"),
+        key,
+        "minutes.pdf",
+        "application/pdf",
+        2048,
+    );
+    let me = me();
+    let query = query_messages(CONVERSATION, 51, vec![stored], None);
+    let (chat, _) = mock_chat(&[&me, &query], &[]);
+
+    let response = handle(
+        &chat,
+        get_messages(json!({"action": "getMessages", "with": "bob"})),
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(
+        reply_json(&response)["messages"][0]["attachment"],
+        json!({"key": key, "name": "minutes.pdf", "contentType": "application/pdf", "size": 2048})
+    );
+}

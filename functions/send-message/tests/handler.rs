@@ -278,3 +278,65 @@ async fn an_event_without_connection_id_is_a_lambda_error() {
     request.request_context.connection_id = None;
     assert!(handle(&chat, request).await.is_err());
 }
+
+const PHOTO_KEY: &str = "attachments/dm/alice/bob/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.jpg";
+
+fn with_photo(key: &str) -> Value {
+    json!({"action": "sendMessage", "to": "bob", "text": "", "clientMessageId": "m-5",
+        "attachment": {"key": key, "name": "beach.jpg", "contentType": "image/jpeg", "size": 123456}})
+}
+
+#[tokio::test]
+async fn a_file_of_the_senders_for_this_conversation_is_stored_with_the_message_and_delivered() {
+    let [connection, users] = sender_and_users(&["c2"], &[SENDER]);
+    let put = mock!(aws_sdk_dynamodb::Client::put_item)
+        .match_requests(|r| {
+            let item = r.item().cloned().unwrap_or_default();
+            r.table_name() == Some(MESSAGES_TABLE)
+                && item.get("attachmentKey") == Some(&s(PHOTO_KEY))
+                && item.get("attachmentName") == Some(&s("beach.jpg"))
+                && item.get("attachmentType") == Some(&s("image/jpeg"))
+                && item.get("attachmentSize") == Some(&n(123_456))
+                && item.get("text") == Some(&s(""))
+        })
+        .then_output(|| PutItemOutput::builder().build());
+    let c2 = post_ok("c2");
+    let (chat, log) = mock_chat(&[&connection, &users, &put], &[&c2]);
+
+    let response = handle(&chat, send(with_photo(PHOTO_KEY))).await.unwrap();
+
+    assert_eq!(
+        log.calls(),
+        ["GetItem", "BatchGetItem", "PutItem", "PostToConnection c2"]
+    );
+    let ack = reply_json(&response);
+    assert_eq!(ack["type"], "messageAck", "{ack}");
+    assert_eq!(ack["message"]["text"], "");
+    assert_eq!(
+        ack["message"]["attachment"],
+        json!({"key": PHOTO_KEY, "name": "beach.jpg", "contentType": "image/jpeg", "size": 123456})
+    );
+}
+
+#[tokio::test]
+async fn a_file_of_someone_else_or_of_another_conversation_is_refused_and_nothing_is_stored() {
+    for key in [
+        // Bob's upload, to the same conversation.
+        "attachments/dm/alice/bob/bob/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.jpg",
+        // Alice's upload, for her conversation with carol.
+        "attachments/dm/alice/carol/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.jpg",
+    ] {
+        let [connection, users] = sender_and_users(&["c2"], &[SENDER]);
+        let (chat, log) = mock_chat(&[&connection, &users], &[]);
+
+        let answer = reply_json(&handle(&chat, send(with_photo(key))).await.unwrap());
+
+        assert_eq!(answer["code"], "forbidden_media", "{key}");
+        assert_eq!(answer["clientMessageId"], "m-5");
+        assert_eq!(
+            log.calls(),
+            ["GetItem", "BatchGetItem"],
+            "no PutItem, no post"
+        );
+    }
+}

@@ -14,6 +14,7 @@ use chat_domain::TableNames;
 use futures_util::{SinkExt, StreamExt};
 use local_stack::dynamodb_local::{DynamoDbLocal, Storage};
 use local_stack::gateway::Limits;
+use local_stack::local_s3::{LocalS3, S3Storage};
 use local_stack::measure::peak_rss_mb;
 use local_stack::stack::{self, StackConfig};
 use serde_json::{Value, json};
@@ -91,6 +92,8 @@ struct Ledger {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = options()?;
     let dynamodb = DynamoDbLocal::launch(0, Storage::InMemory).await?;
+    // The gateway sets up the media bucket at start; this load sends no files.
+    let s3 = LocalS3::launch(0, S3Storage::InMemory).await?;
     let tables = stack::table_names("bench-")?;
     let gateway = stack::start_gateway(StackConfig {
         gateway_port: 0,
@@ -99,6 +102,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         web_dir: std::env::temp_dir(),
         dynamodb_endpoint: dynamodb.endpoint(),
         tables: tables.clone(),
+        s3_endpoint: s3.endpoint(),
+        media_bucket: stack::MEDIA_BUCKET.to_owned(),
     })
     .await?;
     let sdk = stack::local_sdk_config().await;

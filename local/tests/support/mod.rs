@@ -1,5 +1,6 @@
-//! Test harness for the local stack: one DynamoDB Local per test binary (in memory), a fresh set of
-//! tables and a gateway per test, and a real WebSocket client.
+//! Test harness for the local stack: one DynamoDB Local and one local S3 per test binary (in
+//! memory), a fresh set of tables, a fresh media bucket and a gateway per test, and a real WebSocket
+//! client.
 #![allow(dead_code)] // each test binary uses part of the harness
 
 use std::sync::OnceLock;
@@ -10,6 +11,7 @@ use chat_domain::TableNames;
 use futures_util::{SinkExt, StreamExt};
 use local_stack::dynamodb_local::{self, DynamoDbLocal, Storage};
 use local_stack::gateway::{Limits, RunningGateway};
+use local_stack::local_s3::{self, LocalS3, S3Storage};
 use local_stack::stack::{self, StackConfig};
 use serde_json::Value;
 use tokio::net::TcpStream;
@@ -28,17 +30,32 @@ pub fn dynamodb() -> &'static DynamoDbLocal {
     })
 }
 
+/// The binary's local S3, started on first use; the kernel stops it when the binary exits.
+pub fn s3() -> &'static LocalS3 {
+    static S3: OnceLock<LocalS3> = OnceLock::new();
+    S3.get_or_init(|| {
+        LocalS3::start(&local_s3::find_executable(), 0, &S3Storage::InMemory)
+            .expect("the local S3 starts (make venv installs it)")
+    })
+}
+
+/// A number no other stack in this binary uses.
+fn next_stack_number() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 /// Table names no other test in this binary uses.
 pub fn fresh_tables() -> TableNames {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    stack::table_names(&format!("t{n}-")).expect("tables.json is valid")
+    stack::table_names(&format!("t{}-", next_stack_number())).expect("tables.json is valid")
 }
 
 pub struct TestStack {
     pub gateway: RunningGateway,
     pub tables: TableNames,
     pub dynamodb: aws_sdk_dynamodb::Client,
+    pub media_bucket: String,
+    pub s3: aws_sdk_s3::Client,
 }
 
 pub async fn stack() -> TestStack {
@@ -46,6 +63,7 @@ pub async fn stack() -> TestStack {
 }
 
 pub async fn stack_with(limits: Limits, dynamodb_endpoint: &str, tables: TableNames) -> TestStack {
+    let media_bucket = format!("media-{}", next_stack_number());
     let config = StackConfig {
         gateway_port: 0,
         stage: "test".into(),
@@ -53,6 +71,8 @@ pub async fn stack_with(limits: Limits, dynamodb_endpoint: &str, tables: TableNa
         web_dir: std::env::temp_dir().join("chatastrophy-no-web"),
         dynamodb_endpoint: dynamodb_endpoint.to_owned(),
         tables: tables.clone(),
+        s3_endpoint: s3().endpoint(),
+        media_bucket: media_bucket.clone(),
     };
     let gateway = stack::start_gateway(config).await.expect("gateway starts");
     let sdk = stack::local_sdk_config().await;
@@ -60,6 +80,8 @@ pub async fn stack_with(limits: Limits, dynamodb_endpoint: &str, tables: TableNa
         gateway,
         tables,
         dynamodb: stack::dynamodb_client(&sdk, dynamodb_endpoint),
+        media_bucket,
+        s3: stack::s3_client(&sdk, &s3().endpoint()),
     }
 }
 
@@ -184,5 +206,42 @@ impl Client {
         while let Ok(Some(Ok(_))) =
             tokio::time::timeout(Duration::from_secs(5), self.socket.next()).await
         {}
+    }
+}
+
+/// What an HTTP server answered.
+pub struct HttpAnswer {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// One HTTP request, as a browser sends it to a presigned URL.
+pub async fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> HttpAnswer {
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::client::legacy::Client as HttpClient;
+    use hyper_util::rt::TokioExecutor;
+
+    let client = HttpClient::builder(TokioExecutor::new()).build_http::<Full<axum::body::Bytes>>();
+    let mut request = http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(Full::from(body)).expect("a valid request");
+    let response = tokio::time::timeout(EVENT_TIMEOUT, client.request(request))
+        .await
+        .expect("the server answers in time")
+        .expect("the server answers");
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .expect("the whole body")
+        .to_bytes()
+        .to_vec();
+    HttpAnswer {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
     }
 }

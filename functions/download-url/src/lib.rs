@@ -1,0 +1,32 @@
+//! `getDownloadUrl` route: presigned S3 downloads for media keys, if the caller may read every one
+//! of them (profile pictures: anyone signed in; attachments: the two users of the conversation).
+
+use chat_domain::MediaAccess;
+use chat_domain::lambda::{self, HandlerError, Request, Response};
+use chat_domain::ports::{ConnectionStore, MediaSigner};
+use chat_domain::protocol::{ClientAction, GET_DOWNLOAD_URL};
+use chat_domain::rules::Clock;
+use tracing::info;
+
+pub async fn handle<S: ConnectionStore, M: MediaSigner, C: Clock>(
+    media: &MediaAccess<S, M, C>,
+    request: Request,
+) -> Result<Response, HandlerError> {
+    let request = &request;
+    lambda::route(request, |connection_id| async move {
+        let get = match lambda::decode(request) {
+            Ok(ClientAction::GetDownloadUrl(get)) => get,
+            other => return lambda::reply(&lambda::not_served(other, GET_DOWNLOAD_URL)),
+        };
+        let event = match media.download_urls(connection_id, &get).await {
+            Ok(grant) => {
+                info!(keys = get.keys.len(), "downloads presigned");
+                grant.to_event(&get)
+            }
+            Err(error) => lambda::chat_error_event(&error, GET_DOWNLOAD_URL, None)
+                .with_request_id(get.request_id.map(|id| id.as_str().to_owned())),
+        };
+        lambda::reply(&event)
+    })
+    .await
+}

@@ -1,0 +1,11 @@
+//! Composition root of the `getDownloadUrl` Lambda: configuration, clients and ports, once per cold
+//! start. It presigns downloads (IAM: s3:GetObject on the media prefixes) and never posts.
+
+use chat_domain::{config, lambda};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda::init_tracing();
+    let media = config::media_access_from_env().await?;
+    lambda::serve(|request| route_download_url::handle(&media, request)).await
+}

@@ -1,0 +1,128 @@
+//! The `getDownloadUrl` handler over a mocked DynamoDB client and a real S3 presigner: who may
+//! read which media, and what the URLs allow.
+
+use chat_domain::testing::*;
+use route_download_url::handle;
+use serde_json::{Value, json};
+
+const CALLER: &str = "c1";
+const ALICE_AVATAR: &str = "avatars/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png";
+const ALICE_TO_BOB: &str = "attachments/dm/alice/bob/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.pdf";
+
+fn get_download_url(body: Value) -> chat_domain::lambda::Request {
+    route_request("getDownloadUrl", CALLER, Some(&body.to_string()))
+}
+
+fn calling_as(username: &str) -> Rule {
+    get_connection(CALLER, Some(connection_item(CALLER, username)))
+}
+
+#[tokio::test]
+async fn a_participant_gets_a_short_lived_get_for_each_key() {
+    let connection = calling_as("Bob");
+    let (media, log) = mock_media(&[&connection]);
+
+    let response = handle(
+        &media,
+        get_download_url(json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR, ALICE_TO_BOB], "requestId": "d-1"})),
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(
+        log.calls(),
+        ["GetItem", "presign GetObject", "presign GetObject"]
+    );
+    let answer = reply_json(&response);
+    assert_eq!(answer["type"], "downloadUrls", "{answer}");
+    assert_eq!(answer["requestId"], "d-1");
+    assert_eq!(answer["expiresAt"], NOW + 600_000, "valid 10 minutes");
+    let urls = answer["urls"].as_object().unwrap();
+    assert_eq!(urls.len(), 2);
+    for key in [ALICE_AVATAR, ALICE_TO_BOB] {
+        let url = urls[key].as_str().unwrap();
+        assert!(
+            url.starts_with(&format!(
+                "https://{MEDIA_BUCKET}.s3.us-east-1.amazonaws.com/{key}?"
+            )),
+            "{url}"
+        );
+        assert!(url.contains("X-Amz-Expires=600"), "{url}");
+        assert!(url.contains("X-Amz-SignedHeaders=host"), "{url}");
+    }
+    log.export("download-url", "a people list avatar and an attachment");
+}
+
+#[tokio::test]
+async fn anyone_signed_in_may_see_a_profile_picture() {
+    let connection = calling_as("carol");
+    let (media, _) = mock_media(&[&connection]);
+    let answer = reply_json(
+        &handle(
+            &media,
+            get_download_url(json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR]})),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(answer["type"], "downloadUrls");
+    assert!(answer["urls"][ALICE_AVATAR].is_string());
+}
+
+#[tokio::test]
+async fn someone_outside_the_conversation_gets_no_url_at_all() {
+    let connection = calling_as("carol");
+    let (media, log) = mock_media(&[&connection]);
+
+    let answer = reply_json(
+        &handle(
+            &media,
+            get_download_url(json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR, ALICE_TO_BOB], "requestId": "d-2"})),
+        )
+        .await
+        .unwrap(),
+    );
+
+    assert_eq!(answer["type"], "error");
+    assert_eq!(answer["code"], "forbidden_media");
+    assert_eq!(answer["requestId"], "d-2");
+    assert_eq!(log.calls(), ["GetItem"], "nothing is signed");
+}
+
+#[tokio::test]
+async fn keys_the_server_never_issued_are_refused_before_any_call() {
+    for keys in [
+        json!(["../avatars/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png"]),
+        json!(["avatars/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.html"]),
+        json!(["attachments/dm/alice/bob/carol/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.pdf"]),
+        json!(["index.html"]),
+    ] {
+        let (media, log) = mock_media(&[]);
+        let answer = reply_json(
+            &handle(
+                &media,
+                get_download_url(json!({"action": "getDownloadUrl", "keys": keys})),
+            )
+            .await
+            .unwrap(),
+        );
+        assert_eq!(answer["code"], "invalid_media_key", "{keys}");
+        assert!(log.calls().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn an_unregistered_connection_gets_no_url() {
+    let connection = get_connection(CALLER, None);
+    let (media, log) = mock_media(&[&connection]);
+    let answer = reply_json(
+        &handle(
+            &media,
+            get_download_url(json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR]})),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(answer["code"], "unknown_connection");
+    assert_eq!(log.calls(), ["GetItem"]);
+}

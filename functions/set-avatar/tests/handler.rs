@@ -1,0 +1,205 @@
+//! The `setAvatar` handler over mocked DynamoDB and API Gateway clients: which picture a user may
+//! set, the exact calls, and who is told.
+
+use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionOutput;
+use chat_domain::testing::*;
+use route_set_avatar::handle;
+use serde_json::{Value, json};
+
+const CALLER: &str = "c1";
+const ALICE_AVATAR: &str = "avatars/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png";
+
+fn set_avatar_request(body: Value) -> chat_domain::lambda::Request {
+    route_request("setAvatar", CALLER, Some(&body.to_string()))
+}
+
+fn alice_is_calling() -> Rule {
+    get_connection(CALLER, Some(connection_item(CALLER, "Alice")))
+}
+
+/// A post to `connection_id` whose payload must be Alice's `profile` event with `avatar_key`.
+fn profile_post(connection_id: &'static str, avatar_key: Option<&'static str>) -> Rule {
+    mock!(aws_sdk_apigatewaymanagement::Client::post_to_connection)
+        .match_requests(move |r| {
+            let event: Value =
+                serde_json::from_slice(r.data().map(|d| d.as_ref()).unwrap_or_default())
+                    .unwrap_or_default();
+            r.connection_id() == Some(connection_id)
+                && event["type"] == "profile"
+                && event["user"]["username"] == "Alice"
+                && event["user"]["avatarKey"].as_str() == avatar_key
+        })
+        .then_output(|| PostToConnectionOutput::builder().build())
+}
+
+fn everyone() -> Rule {
+    query_users(vec![
+        with_avatar(user_item("Alice", &[CALLER, "c3"], None), ALICE_AVATAR),
+        user_item("bob", &["c2"], None),
+        user_item("carol", &[], Some(NOW - 5000)),
+    ])
+}
+
+#[tokio::test]
+async fn sets_the_picture_then_tells_every_online_connection_but_the_callers() {
+    let connection = alice_is_calling();
+    let update = set_avatar(
+        "alice",
+        Some(ALICE_AVATAR),
+        Some(with_avatar(
+            user_item("Alice", &[CALLER, "c3"], None),
+            ALICE_AVATAR,
+        )),
+    );
+    let users = everyone();
+    let (bob, alice_other_tab) = (
+        profile_post("c2", Some(ALICE_AVATAR)),
+        profile_post("c3", Some(ALICE_AVATAR)),
+    );
+    let (chat, log) = mock_chat(&[&connection, &update, &users], &[&bob, &alice_other_tab]);
+
+    let response = handle(
+        &chat,
+        set_avatar_request(json!({"action": "setAvatar", "key": ALICE_AVATAR, "requestId": "a-1"})),
+    )
+    .await
+    .unwrap();
+
+    let calls = log.calls();
+    assert_eq!(
+        calls[..3],
+        ["GetItem", "UpdateItem", "Query"],
+        "store, then tell"
+    );
+    assert_eq!(
+        calls.len(),
+        5,
+        "no post to the calling connection: {calls:?}"
+    );
+    assert_eq!((bob.num_calls(), alice_other_tab.num_calls()), (1, 1));
+    let answer = reply_json(&response);
+    assert_eq!(
+        answer,
+        json!({"type": "profile", "user": {"username": "Alice", "online": true, "avatarKey": ALICE_AVATAR}})
+    );
+    log.export(
+        "set-avatar",
+        "1 other user online, the caller with 1 other tab",
+    );
+}
+
+#[tokio::test]
+async fn null_removes_the_picture() {
+    let connection = alice_is_calling();
+    let update = set_avatar("alice", None, Some(user_item("Alice", &[CALLER], None)));
+    let users = query_users(vec![
+        user_item("Alice", &[CALLER], None),
+        user_item("bob", &["c2"], None),
+    ]);
+    let bob = profile_post("c2", None);
+    let (chat, _) = mock_chat(&[&connection, &update, &users], &[&bob]);
+
+    let response = handle(
+        &chat,
+        set_avatar_request(json!({"action": "setAvatar", "key": null})),
+    )
+    .await
+    .unwrap();
+
+    let answer = reply_json(&response);
+    assert_eq!(answer["type"], "profile");
+    assert!(answer["user"].get("avatarKey").is_none());
+    assert_eq!(bob.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn someone_elses_picture_is_refused_and_nothing_is_written() {
+    let connection = alice_is_calling();
+    let (chat, log) = mock_chat(&[&connection], &[]);
+
+    let answer = reply_json(
+        &handle(
+            &chat,
+            set_avatar_request(json!({"action": "setAvatar", "key": "avatars/bob/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png", "requestId": "a-2"})),
+        )
+        .await
+        .unwrap(),
+    );
+
+    assert_eq!(answer["code"], "forbidden_media");
+    assert_eq!(answer["requestId"], "a-2");
+    assert_eq!(log.calls(), ["GetItem"]);
+}
+
+#[tokio::test]
+async fn an_attachment_key_or_a_made_up_key_is_refused_before_any_call() {
+    for key in [
+        "attachments/dm/alice/bob/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png",
+        "avatars/alice/me.png",
+        "https://example.com/me.png",
+    ] {
+        let (chat, log) = mock_chat(&[], &[]);
+        let answer = reply_json(
+            &handle(
+                &chat,
+                set_avatar_request(json!({"action": "setAvatar", "key": key})),
+            )
+            .await
+            .unwrap(),
+        );
+        assert_eq!(answer["code"], "invalid_media_key", "{key}");
+        assert!(log.calls().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_gone_connection_is_cleaned_up_without_failing_the_caller() {
+    let connection = alice_is_calling();
+    let update = set_avatar(
+        "alice",
+        Some(ALICE_AVATAR),
+        Some(with_avatar(
+            user_item("Alice", &[CALLER], None),
+            ALICE_AVATAR,
+        )),
+    );
+    let users = query_users(vec![
+        with_avatar(user_item("Alice", &[CALLER], None), ALICE_AVATAR),
+        user_item("bob", &["c2"], None),
+    ]);
+    let delete = delete_connection("c2", Some(connection_item("c2", "bob")));
+    let detach = detach_connection("bob", "c2", Some(user_item("bob", &[], Some(NOW))));
+    let gone = post_gone("c2");
+    let (chat, log) = mock_chat(&[&connection, &update, &users, &delete, &detach], &[&gone]);
+
+    let answer = reply_json(
+        &handle(
+            &chat,
+            set_avatar_request(json!({"action": "setAvatar", "key": ALICE_AVATAR})),
+        )
+        .await
+        .unwrap(),
+    );
+
+    assert_eq!(answer["type"], "profile");
+    assert_eq!(log.calls()[4..], ["DeleteItem", "UpdateItem"]);
+}
+
+#[tokio::test]
+async fn a_connection_whose_user_is_gone_must_sign_in_again() {
+    let connection = alice_is_calling();
+    let update = set_avatar("alice", Some(ALICE_AVATAR), None);
+    let (chat, log) = mock_chat(&[&connection, &update], &[]);
+
+    let answer = reply_json(
+        &handle(
+            &chat,
+            set_avatar_request(json!({"action": "setAvatar", "key": ALICE_AVATAR})),
+        )
+        .await
+        .unwrap(),
+    );
+
+    assert_eq!(answer["code"], "unknown_connection");
+    assert_eq!(log.calls(), ["GetItem", "UpdateItem"], "no user is created");
+}

@@ -1,0 +1,38 @@
+//! `getUploadUrl` route: a presigned S3 upload for a profile picture or an attachment, under a key
+//! the server chooses, for exactly the declared type and size. The file itself goes from the
+//! browser to S3, never through this function or the WebSocket.
+
+use chat_domain::MediaAccess;
+use chat_domain::lambda::{self, HandlerError, Request, Response};
+use chat_domain::ports::{ConnectionStore, MediaSigner};
+use chat_domain::protocol::{ClientAction, GET_UPLOAD_URL};
+use chat_domain::rules::Clock;
+use tracing::info;
+
+pub async fn handle<S: ConnectionStore, M: MediaSigner, C: Clock>(
+    media: &MediaAccess<S, M, C>,
+    request: Request,
+) -> Result<Response, HandlerError> {
+    let request = &request;
+    lambda::route(request, |connection_id| async move {
+        let get = match lambda::decode(request) {
+            Ok(ClientAction::GetUploadUrl(get)) => get,
+            other => return lambda::reply(&lambda::not_served(other, GET_UPLOAD_URL)),
+        };
+        let event = match media.upload_url(connection_id, &get).await {
+            Ok(grant) => {
+                info!(
+                    purpose = get.purpose.as_str(),
+                    content_type = get.media_type.mime(),
+                    size = get.size,
+                    "upload presigned"
+                );
+                grant.to_event(&get)
+            }
+            Err(error) => lambda::chat_error_event(&error, GET_UPLOAD_URL, None)
+                .with_request_id(get.request_id.map(|id| id.as_str().to_owned())),
+        };
+        lambda::reply(&event)
+    })
+    .await
+}

@@ -1,0 +1,11 @@
+//! Composition root of the `getUploadUrl` Lambda: configuration, clients and ports, once per cold start.
+//! It presigns uploads (IAM: s3:PutObject on the media prefixes) and never posts to connections.
+
+use chat_domain::{config, lambda};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda::init_tracing();
+    let media = config::media_access_from_env().await?;
+    lambda::serve(|request| route_upload_url::handle(&media, request)).await
+}

@@ -1,0 +1,239 @@
+//! The `getUploadUrl` handler over a mocked DynamoDB client and a real S3 presigner (presigning
+//! is computed locally; the S3 client has no mock rule, so any S3 call would fail): which calls it
+//! makes, which uploads it signs, and what it refuses.
+
+use std::collections::HashMap;
+
+use chat_domain::testing::*;
+use route_upload_url::handle;
+use serde_json::{Value, json};
+
+const CALLER: &str = "c1";
+
+fn get_upload_url(body: Value) -> chat_domain::lambda::Request {
+    route_request("getUploadUrl", CALLER, Some(&body.to_string()))
+}
+
+fn alice_is_calling() -> Rule {
+    get_connection(CALLER, Some(connection_item(CALLER, "Alice")))
+}
+
+/// The query parameters of a presigned URL.
+fn query(url: &str) -> HashMap<String, String> {
+    let (_, query) = url.split_once('?').expect("a presigned URL has a query");
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| {
+            (
+                name.to_owned(),
+                value.replace("%3B", ";").replace("%2F", "/"),
+            )
+        })
+        .collect()
+}
+
+/// `2025-11-24T16:00:00Z`, the mocked clock, as SigV4 writes it.
+const NOW_AMZ_DATE: &str = "20251124T160000Z";
+
+#[tokio::test]
+async fn signs_a_short_lived_put_of_exactly_the_declared_type_and_size_under_the_users_prefix() {
+    let connection = alice_is_calling();
+    let (media, log) = mock_media(&[&connection]);
+
+    let response = handle(
+        &media,
+        get_upload_url(json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "image/png", "size": 1234, "requestId": "u-1"})),
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(
+        log.calls(),
+        ["GetItem", "presign PutObject"],
+        "one signature, computed locally: nothing is sent to S3"
+    );
+    let answer = reply_json(&response);
+    assert_eq!(answer["type"], "uploadUrl", "{answer}");
+    assert_eq!(answer["requestId"], "u-1");
+    assert_eq!(answer["purpose"], "avatar");
+    assert_eq!(answer["method"], "PUT");
+    assert_eq!(answer["contentType"], "image/png");
+    assert_eq!(answer["size"], 1234);
+    assert_eq!(answer["headers"], json!({"content-type": "image/png"}));
+    let key = answer["key"].as_str().unwrap();
+    assert!(
+        key.starts_with("avatars/alice/") && key.ends_with(".png"),
+        "{key}"
+    );
+
+    let url = answer["url"].as_str().unwrap();
+    let (location, _) = url.split_once('?').unwrap();
+    assert_eq!(
+        location,
+        format!("https://{MEDIA_BUCKET}.s3.us-east-1.amazonaws.com/{key}"),
+        "the server's key, in the media bucket"
+    );
+    let query = query(url);
+    assert_eq!(
+        query["X-Amz-SignedHeaders"],
+        "content-length;content-type;host"
+    );
+    assert_eq!(query["X-Amz-Date"], NOW_AMZ_DATE);
+    assert_eq!(query["X-Amz-Expires"], "300", "valid 5 minutes");
+    assert_eq!(answer["expiresAt"], NOW + 300_000);
+    assert!(
+        !query.keys().any(|name| name.starts_with("x-amz-checksum")),
+        "no checksum of an empty body is signed: {url}"
+    );
+    log.export("upload-url", "a profile picture upload");
+}
+
+#[tokio::test]
+async fn an_attachment_key_is_scoped_to_the_conversation_and_the_sender() {
+    let connection = alice_is_calling();
+    let (media, _) = mock_media(&[&connection]);
+
+    let response = handle(
+        &media,
+        get_upload_url(json!({"action": "getUploadUrl", "purpose": "attachment", "to": "Bob", "contentType": "application/pdf", "size": 10_485_760})),
+    )
+    .await
+    .unwrap();
+
+    let answer = reply_json(&response);
+    let key = answer["key"].as_str().unwrap();
+    assert!(
+        key.starts_with("attachments/dm/alice/bob/alice/") && key.ends_with(".pdf"),
+        "{key}"
+    );
+    assert_eq!(answer["headers"]["content-type"], "application/pdf");
+    assert!(answer.get("requestId").is_none());
+}
+
+#[tokio::test]
+async fn every_upload_gets_a_new_key() {
+    let (first, second) = (alice_is_calling(), alice_is_calling());
+    let (media, _) = mock_media(&[&first, &second]);
+    let body = json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "image/gif", "size": 5});
+    let one = reply_json(&handle(&media, get_upload_url(body.clone())).await.unwrap());
+    let two = reply_json(&handle(&media, get_upload_url(body)).await.unwrap());
+    assert_ne!(one["key"], two["key"]);
+}
+
+#[tokio::test]
+async fn refused_types_and_sizes_make_no_aws_call() {
+    let refusals = [
+        (
+            json!({"purpose": "avatar", "contentType": "application/pdf", "size": 10}),
+            "unsupported_media_type",
+        ),
+        (
+            json!({"purpose": "avatar", "contentType": "image/svg+xml", "size": 10}),
+            "unsupported_media_type",
+        ),
+        (
+            json!({"purpose": "attachment", "to": "bob", "contentType": "text/html", "size": 10}),
+            "unsupported_media_type",
+        ),
+        (
+            json!({"purpose": "avatar", "contentType": "image/jpeg", "size": 2_097_153}),
+            "file_too_large",
+        ),
+        (
+            json!({"purpose": "attachment", "to": "bob", "contentType": "application/zip", "size": 10_485_761}),
+            "file_too_large",
+        ),
+        (
+            json!({"purpose": "avatar", "contentType": "image/jpeg", "size": 0}),
+            "invalid_size",
+        ),
+        (
+            json!({"purpose": "attachment", "contentType": "image/png", "size": 10}),
+            "missing_field",
+        ),
+        (
+            json!({"purpose": "cover", "contentType": "image/png", "size": 10}),
+            "invalid_purpose",
+        ),
+    ];
+    for (mut body, code) in refusals {
+        body["action"] = json!("getUploadUrl");
+        body["requestId"] = json!("u-9");
+        let (media, log) = mock_media(&[]);
+        let answer = reply_json(&handle(&media, get_upload_url(body.clone())).await.unwrap());
+        assert_eq!(answer["type"], "error", "{body}");
+        assert_eq!(answer["code"], code, "{body}");
+        assert_eq!(answer["action"], "getUploadUrl");
+        assert_eq!(
+            answer["requestId"], "u-9",
+            "the client can tell which upload failed"
+        );
+        assert!(log.calls().is_empty(), "{body}: {:?}", log.calls());
+    }
+}
+
+#[tokio::test]
+async fn an_attachment_for_yourself_is_refused_after_reading_the_caller() {
+    let connection = alice_is_calling();
+    let (media, log) = mock_media(&[&connection]);
+    let answer = reply_json(
+        &handle(
+            &media,
+            get_upload_url(json!({"action": "getUploadUrl", "purpose": "attachment", "to": "ALICE", "contentType": "image/png", "size": 1, "requestId": "u-2"})),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(answer["code"], "invalid_recipient");
+    assert_eq!(answer["requestId"], "u-2");
+    assert_eq!(log.calls(), ["GetItem"], "nothing is signed");
+}
+
+#[tokio::test]
+async fn an_unregistered_connection_gets_no_url() {
+    let connection = get_connection(CALLER, None);
+    let (media, _) = mock_media(&[&connection]);
+    let answer = reply_json(
+        &handle(
+            &media,
+            get_upload_url(json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "image/png", "size": 1})),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(answer["code"], "unknown_connection");
+    assert!(answer.get("url").is_none());
+}
+
+#[tokio::test]
+async fn a_storage_failure_is_a_retryable_error() {
+    let failing = mock!(aws_sdk_dynamodb::Client::get_item).then_error(|| {
+        aws_sdk_dynamodb::operation::get_item::GetItemError::InternalServerError(
+            aws_sdk_dynamodb::types::error::InternalServerError::builder().build(),
+        )
+    });
+    let (media, _) = mock_media(&[&failing]);
+    let answer = reply_json(
+        &handle(
+            &media,
+            get_upload_url(json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "image/png", "size": 1, "requestId": "u-3"})),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(answer["code"], "service_unavailable");
+    assert_eq!(answer["requestId"], "u-3");
+}
+
+#[tokio::test]
+async fn other_actions_are_not_served_here() {
+    let (media, log) = mock_media(&[]);
+    let answer = reply_json(
+        &handle(&media, get_upload_url(json!({"action": "getClients"})))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(answer["code"], "unknown_action");
+    assert!(log.calls().is_empty());
+}

@@ -1,0 +1,153 @@
+//! The media use cases: presigned uploads (`getUploadUrl`) and downloads (`getDownloadUrl`). Who
+//! may do what is decided here from the caller's connection and the media rules; the signer only
+//! signs.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::chat::{ChatError, caller};
+use crate::media::{DOWNLOAD_URL_LIFETIME, MediaKey, Purpose, UPLOAD_URL_LIFETIME};
+use crate::ports::{ConnectionStore, MediaSigner, PresignedRequest};
+use crate::protocol::{GetDownloadUrl, GetUploadUrl, ServerEvent};
+use crate::rules::Clock;
+
+/// A presigned upload for a key the server chose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadGrant {
+    pub key: MediaKey,
+    pub request: PresignedRequest,
+    /// When the URL stops working (epoch ms).
+    pub expires_at: i64,
+}
+
+/// Presigned downloads, one per key asked for, all valid until `expires_at` (epoch ms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadGrant {
+    pub urls: Vec<(MediaKey, String)>,
+    pub expires_at: i64,
+}
+
+/// Uploads and downloads of media, over the connection store (to know the caller) and a signer.
+pub struct MediaAccess<S, M, C> {
+    store: S,
+    signer: M,
+    clock: C,
+}
+
+impl<S, M, C> MediaAccess<S, M, C>
+where
+    S: ConnectionStore,
+    M: MediaSigner,
+    C: Clock,
+{
+    pub fn new(store: S, signer: M, clock: C) -> Self {
+        Self {
+            store,
+            signer,
+            clock,
+        }
+    }
+
+    /// `getUploadUrl`: a key under the caller's own prefix (and, for an attachment, the
+    /// conversation's), and a `PUT` signed for exactly the declared type and size.
+    pub async fn upload_url(
+        &self,
+        connection_id: &str,
+        request: &GetUploadUrl,
+    ) -> Result<UploadGrant, ChatError> {
+        let me = caller(&self.store, connection_id).await?.username.key();
+        let key = match (&request.purpose, &request.to) {
+            (Purpose::Attachment, Some(to)) if to.key() == me => {
+                return Err(ChatError::MessageToSelf);
+            }
+            (Purpose::Attachment, Some(to)) => {
+                MediaKey::new_attachment(me, to.key(), request.media_type)
+            }
+            // The decoder requires `to` for an attachment; without one it could only be an avatar.
+            (Purpose::Avatar, _) | (Purpose::Attachment, None) => {
+                MediaKey::new_avatar(me, request.media_type)
+            }
+        };
+        let (now, expires_at) = self.validity(UPLOAD_URL_LIFETIME);
+        let signed = self
+            .signer
+            .presign_upload(
+                &key,
+                request.media_type,
+                request.size,
+                now,
+                UPLOAD_URL_LIFETIME,
+            )
+            .await?;
+        Ok(UploadGrant {
+            key,
+            request: signed,
+            expires_at,
+        })
+    }
+
+    /// `getDownloadUrl`: a `GET` for every key, if the caller may read every one of them.
+    pub async fn download_urls(
+        &self,
+        connection_id: &str,
+        request: &GetDownloadUrl,
+    ) -> Result<DownloadGrant, ChatError> {
+        let me = caller(&self.store, connection_id).await?.username.key();
+        if request.keys.iter().any(|key| !key.readable_by(&me)) {
+            return Err(ChatError::ForbiddenMedia(
+                "only the two users of a conversation can read its attachments",
+            ));
+        }
+        let (now, expires_at) = self.validity(DOWNLOAD_URL_LIFETIME);
+        let mut urls = Vec::with_capacity(request.keys.len());
+        for key in &request.keys {
+            let signed = self
+                .signer
+                .presign_download(key, now, DOWNLOAD_URL_LIFETIME)
+                .await?;
+            urls.push((key.clone(), signed.url));
+        }
+        Ok(DownloadGrant { urls, expires_at })
+    }
+
+    /// The signing time (whole seconds, as SigV4 signs it) and when a URL signed then expires.
+    fn validity(&self, lifetime: Duration) -> (SystemTime, i64) {
+        let now_ms = self.clock.now_millis();
+        let signed_at_ms = now_ms - now_ms.rem_euclid(1000);
+        let signed_at =
+            UNIX_EPOCH + Duration::from_millis(u64::try_from(signed_at_ms).unwrap_or(0));
+        let lifetime_ms = i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX);
+        (signed_at, signed_at_ms.saturating_add(lifetime_ms))
+    }
+}
+
+impl UploadGrant {
+    /// The `uploadUrl` answer to `request`.
+    pub fn to_event(&self, request: &GetUploadUrl) -> ServerEvent {
+        ServerEvent::UploadUrl {
+            request_id: request.request_id.as_ref().map(|id| id.as_str().to_owned()),
+            purpose: request.purpose.as_str().to_owned(),
+            key: self.key.to_string(),
+            url: self.request.url.clone(),
+            method: self.request.method.clone(),
+            headers: self.request.headers.iter().cloned().collect(),
+            content_type: request.media_type.mime().to_owned(),
+            size: request.size,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+impl DownloadGrant {
+    /// The `downloadUrls` answer to `request`.
+    pub fn to_event(&self, request: &GetDownloadUrl) -> ServerEvent {
+        ServerEvent::DownloadUrls {
+            request_id: request.request_id.as_ref().map(|id| id.as_str().to_owned()),
+            urls: self
+                .urls
+                .iter()
+                .map(|(key, url)| (key.to_string(), url.clone()))
+                .collect(),
+            expires_at: self.expires_at,
+        }
+    }
+}
