@@ -157,7 +157,7 @@ fuzz: ## Long fuzz run: the protocol decoder (bytes, JSON) and every route handl
 	FUZZ_CASES=$(FUZZ_DECODER_CASES) cargo test --profile local-release -p chat-domain --lib arbitrary_
 	FUZZ_CASES=$(FUZZ_HANDLER_CASES) cargo test --profile local-release -p local-stack --test fuzz_handlers
 	@echo "fuzz: $$(( 2 * $(FUZZ_DECODER_CASES) )) decoder executions (arbitrary bytes, arbitrary JSON)" \
-	  "and $$(( 5 * $(FUZZ_HANDLER_CASES) )) handler executions (4 message routes per body, \$$connect per username), no failure"
+	  "and $$(( 8 * $(FUZZ_HANDLER_CASES) )) handler executions (7 message routes per body, \$$connect per username), no failure"
 
 .PHONY: bench-local
 bench-local: dynamodb-local venv ## Load through the local gateway: BENCH_CLIENTS clients x BENCH_MESSAGES messages

@@ -1,10 +1,12 @@
 //! The DynamoDB adapters against AWS's DynamoDB Local, on tables created from `shared/tables.json`:
-//! the key design, GSI pagination, the conditional idempotent put and the TTL attribute.
+//! the key design, GSI pagination, the conditional idempotent put, the TTL attribute, profile
+//! pictures and attachments.
 
 mod support;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chat_domain::DynamoStore;
+use chat_domain::media::{Attachment, FileName, MediaKey, MediaType};
 use chat_domain::model::{Connection, HistoryCursor, Message, PutOutcome};
 use chat_domain::ports::{ConnectionStore, MessageStore, UserStore};
 use chat_domain::rules::{
@@ -255,4 +257,57 @@ async fn history_pages_through_250_messages_of_both_directions_newest_first() {
     }
     assert_eq!(pages, [100, 100, 50]);
     assert!(stored.is_empty(), "every message listed exactly once");
+}
+
+#[tokio::test]
+async fn a_profile_picture_is_set_and_removed_on_the_user_item_only() {
+    let (store, _client, _tables) = store().await;
+    let alice = user("Alice");
+    store.attach_connection(&alice, "c1").await.unwrap();
+    let picture = MediaKey::new_avatar(alice.key(), MediaType::Webp);
+
+    let set = store
+        .set_avatar(&alice.key(), Some(&picture))
+        .await
+        .unwrap()
+        .expect("alice exists");
+    assert_eq!(set.avatar_key, Some(picture.clone()));
+    assert_eq!(set.connection_ids, ["c1"], "the rest of the user is kept");
+    let listed = store.all_users().await.unwrap();
+    assert_eq!(listed[0].avatar_key, Some(picture));
+
+    let removed = store.set_avatar(&alice.key(), None).await.unwrap().unwrap();
+    assert_eq!(removed.avatar_key, None);
+    assert_eq!(
+        store.set_avatar(&user("nobody").key(), None).await.unwrap(),
+        None,
+        "no user is created"
+    );
+    assert_eq!(store.all_users().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_attachment_is_stored_with_its_message_and_read_back_in_history() {
+    let (store, _client, _tables) = store().await;
+    let mut with_file = message("alice", "bob", 1, 1_000);
+    with_file.text = String::new();
+    with_file.attachment = Some(
+        Attachment::new(
+            MediaKey::new_attachment(user("alice").key(), user("bob").key(), MediaType::Pdf),
+            FileName::parse("minutes.pdf").unwrap(),
+            "application/pdf",
+            4096,
+        )
+        .unwrap(),
+    );
+    store.put_message(&with_file).await.unwrap();
+    let plain = message("bob", "alice", 2, 2_000);
+    store.put_message(&plain).await.unwrap();
+
+    let page = store
+        .message_page(&with_file.conversation_id, PageLimit::default(), None)
+        .await
+        .unwrap();
+
+    assert_eq!(page.messages, [plain, with_file]);
 }

@@ -281,6 +281,7 @@ where
             .ok_or(ChatError::UnknownConnection)?;
         let event = ServerEvent::Profile {
             user: UserView::from(&user),
+            request_id: None,
         };
         self.broadcast(&event, |_, id| id == connection_id).await;
         Ok(user)

@@ -451,8 +451,13 @@ pub enum ServerEvent {
     Clients { users: Vec<UserView> },
     /// A user came online or went offline.
     Presence { user: UserView },
-    /// A user changed their profile picture (also the answer to `setAvatar`).
-    Profile { user: UserView },
+    /// A user changed their profile picture (also the answer to `setAvatar`, which alone carries
+    /// the request's `requestId`).
+    Profile {
+        user: UserView,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
     /// Answer to `getUploadUrl`: where and how the browser sends the file.
     UploadUrl {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -996,7 +1001,11 @@ mod tests {
             avatar_key: Some(AVATAR_KEY.into()),
         };
         assert_eq!(
-            serde_json::to_value(ServerEvent::Profile { user }).unwrap(),
+            serde_json::to_value(ServerEvent::Profile {
+                user,
+                request_id: None
+            })
+            .unwrap(),
             json!({"type": "profile", "user": {"username": "bob", "online": true, "avatarKey": AVATAR_KEY}})
         );
         let plain: Value = serde_json::from_str(

@@ -163,11 +163,26 @@ pub fn mock_chat_with_retries(dynamodb: &[&Rule], posts: &[&Rule]) -> (MockChat,
 /// and an S3 client that answers no request: presigning is computed locally, so any S3 call would
 /// fail. The log shows each presign as `presign <Operation>`.
 pub fn mock_media(dynamodb: &[&Rule]) -> (MockMedia, CallLog) {
+    build_media(dynamodb, RuleMode::Sequential)
+}
+
+/// Media use cases whose caller is always a registered connection of `fuzzer`: for fuzzing the
+/// media handlers' input paths through to presigning.
+pub fn permissive_media() -> MockMedia {
+    let caller = mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| {
+        GetItemOutput::builder()
+            .set_item(Some(connection_item("c1", "fuzzer")))
+            .build()
+    });
+    build_media(&[&caller], RuleMode::MatchAny).0
+}
+
+fn build_media(dynamodb: &[&Rule], mode: RuleMode) -> (MockMedia, CallLog) {
     let log = CallLog::default();
     let (ddb_log, s3_log) = (log.clone(), log.clone());
     let dynamodb_client = mock_client!(
         aws_sdk_dynamodb,
-        RuleMode::Sequential,
+        mode,
         dynamodb.iter().copied(),
         move |config| config
             .interceptor(Recorder(ddb_log.clone()))

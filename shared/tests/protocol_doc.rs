@@ -132,7 +132,10 @@ fn event_types() -> BTreeSet<String> {
         },
         ServerEvent::Clients { users: vec![] },
         ServerEvent::Presence { user: user.clone() },
-        ServerEvent::Profile { user },
+        ServerEvent::Profile {
+            user,
+            request_id: None,
+        },
         ServerEvent::UploadUrl {
             request_id: None,
             purpose: "avatar".into(),

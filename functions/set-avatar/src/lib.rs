@@ -24,6 +24,7 @@ pub async fn handle<S: ChatStore, N: ConnectionNotifier, C: Clock>(
                 info!(removed = set.key.is_none(), "profile picture set");
                 ServerEvent::Profile {
                     user: UserView::from(&user),
+                    request_id: set.request_id.map(|id| id.as_str().to_owned()),
                 }
             }
             Err(error) => lambda::chat_error_event(&error, SET_AVATAR, None)

@@ -26,6 +26,7 @@ fn profile_post(connection_id: &'static str, avatar_key: Option<&'static str>) -
                     .unwrap_or_default();
             r.connection_id() == Some(connection_id)
                 && event["type"] == "profile"
+                && event.get("requestId").is_none()
                 && event["user"]["username"] == "Alice"
                 && event["user"]["avatarKey"].as_str() == avatar_key
         })
@@ -80,7 +81,7 @@ async fn sets_the_picture_then_tells_every_online_connection_but_the_callers() {
     let answer = reply_json(&response);
     assert_eq!(
         answer,
-        json!({"type": "profile", "user": {"username": "Alice", "online": true, "avatarKey": ALICE_AVATAR}})
+        json!({"type": "profile", "requestId": "a-1", "user": {"username": "Alice", "online": true, "avatarKey": ALICE_AVATAR}})
     );
     log.export(
         "set-avatar",
