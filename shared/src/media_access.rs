@@ -5,9 +5,9 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::chat::{ChatError, caller};
-use crate::media::{DOWNLOAD_URL_LIFETIME, MediaKey, Purpose, UPLOAD_URL_LIFETIME};
+use crate::media::{DOWNLOAD_URL_LIFETIME, MediaKey, UPLOAD_URL_LIFETIME};
 use crate::ports::{ConnectionStore, MediaSigner, PresignedRequest};
-use crate::protocol::{GetDownloadUrl, GetUploadUrl, ServerEvent};
+use crate::protocol::{GetDownloadUrl, GetUploadUrl, ServerEvent, UploadFor};
 use crate::rules::Clock;
 
 /// A presigned upload for a key the server chose.
@@ -55,16 +55,13 @@ where
         request: &GetUploadUrl,
     ) -> Result<UploadGrant, ChatError> {
         let me = caller(&self.store, connection_id).await?.username.key();
-        let key = match (&request.purpose, &request.to) {
-            (Purpose::Attachment, Some(to)) if to.key() == me => {
+        let key = match &request.upload_for {
+            UploadFor::Avatar => MediaKey::new_avatar(me, request.media_type),
+            UploadFor::Attachment { to } if to.key() == me => {
                 return Err(ChatError::MessageToSelf);
             }
-            (Purpose::Attachment, Some(to)) => {
+            UploadFor::Attachment { to } => {
                 MediaKey::new_attachment(me, to.key(), request.media_type)
-            }
-            // The decoder requires `to` for an attachment; without one it could only be an avatar.
-            (Purpose::Avatar, _) | (Purpose::Attachment, None) => {
-                MediaKey::new_avatar(me, request.media_type)
             }
         };
         let (now, expires_at) = self.validity(UPLOAD_URL_LIFETIME);
@@ -125,7 +122,7 @@ impl UploadGrant {
     pub fn to_event(&self, request: &GetUploadUrl) -> ServerEvent {
         ServerEvent::UploadUrl {
             request_id: request.request_id.as_ref().map(|id| id.as_str().to_owned()),
-            purpose: request.purpose.as_str().to_owned(),
+            purpose: request.upload_for.purpose().as_str().to_owned(),
             key: self.key.to_string(),
             url: self.request.url.clone(),
             method: self.request.method.clone(),

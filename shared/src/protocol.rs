@@ -83,12 +83,29 @@ pub struct GetMessages {
 /// A presigned upload for a file the client is about to send or set as its picture.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetUploadUrl {
-    pub purpose: Purpose,
+    pub upload_for: UploadFor,
     pub media_type: MediaType,
     pub size: u64,
-    /// The other user of the conversation (attachments only).
-    pub to: Option<Username>,
     pub request_id: Option<RequestId>,
+}
+
+/// What an upload is for, with what that needs to choose its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadFor {
+    Avatar,
+    /// A file for the conversation with `to`.
+    Attachment {
+        to: Username,
+    },
+}
+
+impl UploadFor {
+    pub fn purpose(&self) -> Purpose {
+        match self {
+            Self::Avatar => Purpose::Avatar,
+            Self::Attachment { .. } => Purpose::Attachment,
+        }
+    }
 }
 
 /// Presigned downloads for media keys the client was shown.
@@ -292,15 +309,16 @@ fn decode_get_upload_url(fields: &Fields<'_>) -> Result<ClientAction, ProtocolEr
     let purpose = Purpose::parse(fields.required_str("purpose")?)?;
     let media_type = purpose.media_type(fields.required_str("contentType")?)?;
     let size = purpose.check_size(fields.required_u64("size")?)?;
-    let to = match purpose {
-        Purpose::Attachment => Some(Username::parse(fields.required_str("to")?)?),
-        Purpose::Avatar => None,
+    let upload_for = match purpose {
+        Purpose::Attachment => UploadFor::Attachment {
+            to: Username::parse(fields.required_str("to")?)?,
+        },
+        Purpose::Avatar => UploadFor::Avatar,
     };
     Ok(ClientAction::GetUploadUrl(GetUploadUrl {
-        purpose,
+        upload_for,
         media_type,
         size,
-        to,
         request_id: optional_request_id(fields)?,
     }))
 }
@@ -866,11 +884,13 @@ mod tests {
         let Ok(ClientAction::GetUploadUrl(get)) = decoded else {
             panic!("{decoded:?}")
         };
+        assert_eq!((get.media_type, get.size), (MediaType::Pdf, 10));
         assert_eq!(
-            (get.purpose, get.media_type, get.size),
-            (Purpose::Attachment, MediaType::Pdf, 10)
+            get.upload_for,
+            UploadFor::Attachment {
+                to: Username::parse("bob").unwrap()
+            }
         );
-        assert_eq!(get.to.unwrap().as_str(), "bob");
         assert_eq!(get.request_id.unwrap().as_str(), "u-1");
 
         let avatar = decode_json(
@@ -878,7 +898,10 @@ mod tests {
         );
         assert!(matches!(
             avatar,
-            Ok(ClientAction::GetUploadUrl(GetUploadUrl { to: None, .. }))
+            Ok(ClientAction::GetUploadUrl(GetUploadUrl {
+                upload_for: UploadFor::Avatar,
+                ..
+            }))
         ));
 
         let refusals = [
@@ -1088,8 +1111,9 @@ mod tests {
                 assert!(Username::parse(send.to.as_str()).is_ok());
             }
             Ok(ClientAction::GetUploadUrl(get)) => {
-                assert!(get.size >= 1 && get.size <= get.purpose.max_bytes());
-                assert!(get.purpose.media_type(get.media_type.mime()).is_ok());
+                let purpose = get.upload_for.purpose();
+                assert!(get.size >= 1 && get.size <= purpose.max_bytes());
+                assert!(purpose.media_type(get.media_type.mime()).is_ok());
             }
             Ok(ClientAction::GetDownloadUrl(get)) => {
                 assert!((1..=MAX_DOWNLOAD_KEYS).contains(&get.keys.len()));

@@ -20,7 +20,9 @@ use aws_sdk_dynamodb::operation::delete_item::DeleteItemOutput;
 use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
 use aws_sdk_dynamodb::operation::put_item::{PutItemError, PutItemOutput};
 use aws_sdk_dynamodb::operation::query::QueryOutput;
-use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
+use aws_sdk_dynamodb::operation::update_item::{
+    UpdateItemError, UpdateItemInput, UpdateItemOutput,
+};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::error::{ConditionalCheckFailedException, InternalServerError};
 use aws_smithy_async::rt::sleep::TokioSleep;
@@ -445,6 +447,15 @@ pub fn detach_connection(
                 == Some(&ss(&[connection_id]))
             && r.expression_attribute_values().and_then(|v| v.get(":now")) == Some(&n(NOW))
     });
+    user_after_update(rule, after)
+}
+
+/// An update of a user that must exist: answers the user `after` it, or (`None`) fails the
+/// `attribute_exists` condition as DynamoDB does for a missing user.
+fn user_after_update(
+    rule: aws_smithy_mocks::RuleBuilder<UpdateItemInput, UpdateItemOutput, UpdateItemError>,
+    after: Option<Item>,
+) -> Rule {
     match after {
         Some(after) => rule.then_output(move || {
             UpdateItemOutput::builder()
@@ -481,18 +492,7 @@ pub fn set_avatar(
             && r.condition_expression() == Some("attribute_exists(#pk)")
             && expression_matches
     });
-    match after {
-        Some(after) => rule.then_output(move || {
-            UpdateItemOutput::builder()
-                .set_attributes(Some(after.clone()))
-                .build()
-        }),
-        None => rule.then_error(|| {
-            UpdateItemError::ConditionalCheckFailedException(
-                ConditionalCheckFailedException::builder().build(),
-            )
-        }),
-    }
+    user_after_update(rule, after)
 }
 
 /// `item` (a stored user) with a profile picture.

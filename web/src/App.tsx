@@ -6,8 +6,9 @@ import { ProfilePanel } from './components/ProfilePanel';
 import { SignIn } from './components/SignIn';
 import { Avatar } from './components/Avatar';
 import { useAppState, useNow } from './hooks';
+import { MediaContext } from './media';
 import { loadConfig as fetchConfig, type AppConfig } from './protocol/config';
-import { isValidUsername } from './protocol/rules';
+import { isValidUsername, userKey } from './protocol/rules';
 import { ChatSession, type KeyValueStorage, type TransportFactory } from './protocol/session';
 import { selectPeople, selectTotalUnread } from './protocol/state';
 
@@ -81,7 +82,8 @@ function ChatApp({ config, createTransport, storage }: { config: AppConfig; crea
   const state = useAppState(session);
   const now = useNow();
   const [filter, setFilter] = useState('');
-  const [profileOpen, setProfileOpen] = useState(false);
+  // The profile panel: of the person in the open conversation, or my own.
+  const [panel, setPanel] = useState<'contact' | 'me' | null>(null);
   const [drafts, setDrafts] = useState<Record<string, string>>({});
 
   useEffect(() => {
@@ -141,25 +143,33 @@ function ChatApp({ config, createTransport, storage }: { config: AppConfig; crea
   }
 
   const me = state.me!;
+  const meUser = state.users[userKey(me)];
   const people = selectPeople(state, filter);
   const openKey = state.openKey;
   const openUser = openKey ? state.users[openKey] : undefined;
 
   return (
+    <MediaContext.Provider value={session.media}>
     <div className="flex h-full flex-col">
       <header className="flex items-center gap-2 border-b border-slate-200 bg-white px-3 py-2 dark:border-slate-800 dark:bg-slate-900">
         <h1 className="mr-auto truncate text-base font-bold sm:text-lg">Chatastrophy</h1>
         <ConnectionIndicator state={state.connection} />
-        <span className="flex items-center gap-2" data-testid="me">
-          <Avatar name={me} size="sm" />
+        <button
+          type="button"
+          data-testid="me"
+          aria-label={`Your profile (signed in as ${me})`}
+          aria-expanded={panel === 'me'}
+          onClick={() => setPanel((p) => (p === 'me' ? null : 'me'))}
+          className="flex items-center gap-2 rounded-full py-0.5 pr-2 pl-0.5 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:hover:bg-slate-800"
+        >
+          <Avatar name={me} size="sm" avatarKey={meUser?.avatarKey} />
           <span className="hidden text-sm font-medium sm:inline">{me}</span>
-          <span className="sr-only">Signed in as {me}</span>
-        </span>
+        </button>
         <button
           type="button"
           onClick={() => {
             if (window.location.hash) window.history.replaceState(null, '', window.location.pathname + window.location.search);
-            setProfileOpen(false);
+            setPanel(null);
             session.signOut();
           }}
           className="shrink-0 rounded-lg px-2 py-1 text-sm font-medium whitespace-nowrap text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-slate-300 dark:hover:bg-slate-800"
@@ -187,8 +197,8 @@ function ChatApp({ config, createTransport, storage }: { config: AppConfig; crea
               state={state}
               conversationKey={openKey}
               now={now}
-              profileOpen={profileOpen}
-              onToggleProfile={() => setProfileOpen((o) => !o)}
+              profileOpen={panel === 'contact'}
+              onToggleProfile={() => setPanel((p) => (p === 'contact' ? null : 'contact'))}
               onBack={() => open(null)}
               draft={drafts[openKey] ?? ''}
               onDraftChange={(text) => setDrafts((d) => ({ ...d, [openKey]: text }))}
@@ -199,10 +209,22 @@ function ChatApp({ config, createTransport, storage }: { config: AppConfig; crea
             </div>
           )}
         </main>
-        {openKey && profileOpen && (
-          <ProfilePanel user={openUser ?? { username: state.conversations[openKey]?.with ?? openKey, online: false }} now={now} onClose={() => setProfileOpen(false)} />
+        {openKey && panel === 'contact' && (
+          <ProfilePanel user={openUser ?? { username: state.conversations[openKey]?.with ?? openKey, online: false }} now={now} onClose={() => setPanel(null)} />
+        )}
+        {panel === 'me' && (
+          <ProfilePanel
+            key="me"
+            isMe
+            user={meUser ?? { username: me, online: state.connection === 'online' }}
+            now={now}
+            onClose={() => setPanel(null)}
+            onChangePicture={(file) => session.changeAvatar(file)}
+            onRemovePicture={() => session.removeAvatar()}
+          />
         )}
       </div>
     </div>
+    </MediaContext.Provider>
   );
 }

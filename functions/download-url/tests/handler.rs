@@ -13,6 +13,11 @@ fn get_download_url(body: Value) -> chat_domain::lambda::Request {
     route_request("getDownloadUrl", CALLER, Some(&body.to_string()))
 }
 
+/// The handler's answer to `body`, as the caller gets it.
+async fn answer(media: &MockMedia, body: Value) -> Value {
+    reply_json(&handle(media, get_download_url(body)).await.unwrap())
+}
+
 fn calling_as(username: &str) -> Rule {
     get_connection(CALLER, Some(connection_item(CALLER, username)))
 }
@@ -57,14 +62,11 @@ async fn a_participant_gets_a_short_lived_get_for_each_key() {
 async fn anyone_signed_in_may_see_a_profile_picture() {
     let connection = calling_as("carol");
     let (media, _) = mock_media(&[&connection]);
-    let answer = reply_json(
-        &handle(
-            &media,
-            get_download_url(json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR]})),
-        )
-        .await
-        .unwrap(),
-    );
+    let answer = answer(
+        &media,
+        json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR]}),
+    )
+    .await;
     assert_eq!(answer["type"], "downloadUrls");
     assert!(answer["urls"][ALICE_AVATAR].is_string());
 }
@@ -74,14 +76,7 @@ async fn someone_outside_the_conversation_gets_no_url_at_all() {
     let connection = calling_as("carol");
     let (media, log) = mock_media(&[&connection]);
 
-    let answer = reply_json(
-        &handle(
-            &media,
-            get_download_url(json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR, ALICE_TO_BOB], "requestId": "d-2"})),
-        )
-        .await
-        .unwrap(),
-    );
+    let answer = answer(&media, json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR, ALICE_TO_BOB], "requestId": "d-2"})).await;
 
     assert_eq!(answer["type"], "error");
     assert_eq!(answer["code"], "forbidden_media");
@@ -98,14 +93,7 @@ async fn keys_the_server_never_issued_are_refused_before_any_call() {
         json!(["index.html"]),
     ] {
         let (media, log) = mock_media(&[]);
-        let answer = reply_json(
-            &handle(
-                &media,
-                get_download_url(json!({"action": "getDownloadUrl", "keys": keys})),
-            )
-            .await
-            .unwrap(),
-        );
+        let answer = answer(&media, json!({"action": "getDownloadUrl", "keys": keys})).await;
         assert_eq!(answer["code"], "invalid_media_key", "{keys}");
         assert!(log.calls().is_empty());
     }
@@ -115,14 +103,11 @@ async fn keys_the_server_never_issued_are_refused_before_any_call() {
 async fn an_unregistered_connection_gets_no_url() {
     let connection = get_connection(CALLER, None);
     let (media, log) = mock_media(&[&connection]);
-    let answer = reply_json(
-        &handle(
-            &media,
-            get_download_url(json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR]})),
-        )
-        .await
-        .unwrap(),
-    );
+    let answer = answer(
+        &media,
+        json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR]}),
+    )
+    .await;
     assert_eq!(answer["code"], "unknown_connection");
     assert_eq!(log.calls(), ["GetItem"]);
 }

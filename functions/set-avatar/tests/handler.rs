@@ -13,6 +13,11 @@ fn set_avatar_request(body: Value) -> chat_domain::lambda::Request {
     route_request("setAvatar", CALLER, Some(&body.to_string()))
 }
 
+/// The handler's answer to `body`, as the caller gets it.
+async fn answer(chat: &MockChat, body: Value) -> Value {
+    reply_json(&handle(chat, set_avatar_request(body)).await.unwrap())
+}
+
 fn alice_is_calling() -> Rule {
     get_connection(CALLER, Some(connection_item(CALLER, "Alice")))
 }
@@ -118,14 +123,7 @@ async fn someone_elses_picture_is_refused_and_nothing_is_written() {
     let connection = alice_is_calling();
     let (chat, log) = mock_chat(&[&connection], &[]);
 
-    let answer = reply_json(
-        &handle(
-            &chat,
-            set_avatar_request(json!({"action": "setAvatar", "key": "avatars/bob/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png", "requestId": "a-2"})),
-        )
-        .await
-        .unwrap(),
-    );
+    let answer = answer(&chat, json!({"action": "setAvatar", "key": "avatars/bob/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png", "requestId": "a-2"})).await;
 
     assert_eq!(answer["code"], "forbidden_media");
     assert_eq!(answer["requestId"], "a-2");
@@ -140,14 +138,7 @@ async fn an_attachment_key_or_a_made_up_key_is_refused_before_any_call() {
         "https://example.com/me.png",
     ] {
         let (chat, log) = mock_chat(&[], &[]);
-        let answer = reply_json(
-            &handle(
-                &chat,
-                set_avatar_request(json!({"action": "setAvatar", "key": key})),
-            )
-            .await
-            .unwrap(),
-        );
+        let answer = answer(&chat, json!({"action": "setAvatar", "key": key})).await;
         assert_eq!(answer["code"], "invalid_media_key", "{key}");
         assert!(log.calls().is_empty());
     }
@@ -173,14 +164,7 @@ async fn a_gone_connection_is_cleaned_up_without_failing_the_caller() {
     let gone = post_gone("c2");
     let (chat, log) = mock_chat(&[&connection, &update, &users, &delete, &detach], &[&gone]);
 
-    let answer = reply_json(
-        &handle(
-            &chat,
-            set_avatar_request(json!({"action": "setAvatar", "key": ALICE_AVATAR})),
-        )
-        .await
-        .unwrap(),
-    );
+    let answer = answer(&chat, json!({"action": "setAvatar", "key": ALICE_AVATAR})).await;
 
     assert_eq!(answer["type"], "profile");
     assert_eq!(log.calls()[4..], ["DeleteItem", "UpdateItem"]);
@@ -192,14 +176,7 @@ async fn a_connection_whose_user_is_gone_must_sign_in_again() {
     let update = set_avatar("alice", Some(ALICE_AVATAR), None);
     let (chat, log) = mock_chat(&[&connection, &update], &[]);
 
-    let answer = reply_json(
-        &handle(
-            &chat,
-            set_avatar_request(json!({"action": "setAvatar", "key": ALICE_AVATAR})),
-        )
-        .await
-        .unwrap(),
-    );
+    let answer = answer(&chat, json!({"action": "setAvatar", "key": ALICE_AVATAR})).await;
 
     assert_eq!(answer["code"], "unknown_connection");
     assert_eq!(log.calls(), ["GetItem", "UpdateItem"], "no user is created");

@@ -22,7 +22,7 @@ pub async fn handle<S: ConnectionStore, M: MediaSigner, C: Clock>(
         let event = match media.upload_url(connection_id, &get).await {
             Ok(grant) => {
                 info!(
-                    purpose = get.purpose.as_str(),
+                    purpose = get.upload_for.purpose().as_str(),
                     content_type = get.media_type.mime(),
                     size = get.size,
                     "upload presigned"

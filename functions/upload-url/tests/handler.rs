@@ -14,6 +14,11 @@ fn get_upload_url(body: Value) -> chat_domain::lambda::Request {
     route_request("getUploadUrl", CALLER, Some(&body.to_string()))
 }
 
+/// The handler's answer to `body`, as the caller gets it.
+async fn answer(media: &MockMedia, body: Value) -> Value {
+    reply_json(&handle(media, get_upload_url(body)).await.unwrap())
+}
+
 fn alice_is_calling() -> Rule {
     get_connection(CALLER, Some(connection_item(CALLER, "Alice")))
 }
@@ -177,14 +182,7 @@ async fn refused_types_and_sizes_make_no_aws_call() {
 async fn an_attachment_for_yourself_is_refused_after_reading_the_caller() {
     let connection = alice_is_calling();
     let (media, log) = mock_media(&[&connection]);
-    let answer = reply_json(
-        &handle(
-            &media,
-            get_upload_url(json!({"action": "getUploadUrl", "purpose": "attachment", "to": "ALICE", "contentType": "image/png", "size": 1, "requestId": "u-2"})),
-        )
-        .await
-        .unwrap(),
-    );
+    let answer = answer(&media, json!({"action": "getUploadUrl", "purpose": "attachment", "to": "ALICE", "contentType": "image/png", "size": 1, "requestId": "u-2"})).await;
     assert_eq!(answer["code"], "invalid_recipient");
     assert_eq!(answer["requestId"], "u-2");
     assert_eq!(log.calls(), ["GetItem"], "nothing is signed");
@@ -194,14 +192,7 @@ async fn an_attachment_for_yourself_is_refused_after_reading_the_caller() {
 async fn an_unregistered_connection_gets_no_url() {
     let connection = get_connection(CALLER, None);
     let (media, _) = mock_media(&[&connection]);
-    let answer = reply_json(
-        &handle(
-            &media,
-            get_upload_url(json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "image/png", "size": 1})),
-        )
-        .await
-        .unwrap(),
-    );
+    let answer = answer(&media, json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "image/png", "size": 1})).await;
     assert_eq!(answer["code"], "unknown_connection");
     assert!(answer.get("url").is_none());
 }
@@ -214,14 +205,7 @@ async fn a_storage_failure_is_a_retryable_error() {
         )
     });
     let (media, _) = mock_media(&[&failing]);
-    let answer = reply_json(
-        &handle(
-            &media,
-            get_upload_url(json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "image/png", "size": 1, "requestId": "u-3"})),
-        )
-        .await
-        .unwrap(),
-    );
+    let answer = answer(&media, json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "image/png", "size": 1, "requestId": "u-3"})).await;
     assert_eq!(answer["code"], "service_unavailable");
     assert_eq!(answer["requestId"], "u-3");
 }
@@ -229,11 +213,7 @@ async fn a_storage_failure_is_a_retryable_error() {
 #[tokio::test]
 async fn other_actions_are_not_served_here() {
     let (media, log) = mock_media(&[]);
-    let answer = reply_json(
-        &handle(&media, get_upload_url(json!({"action": "getClients"})))
-            .await
-            .unwrap(),
-    );
+    let answer = answer(&media, json!({"action": "getClients"})).await;
     assert_eq!(answer["code"], "unknown_action");
     assert!(log.calls().is_empty());
 }

@@ -1,3 +1,5 @@
+import { useRef, useState } from 'react';
+import { useMediaCache, useMediaUrl } from '../media';
 import { userKey } from '../protocol/rules';
 
 const PALETTE = [
@@ -31,17 +33,53 @@ const SIZES = {
   lg: 'h-20 w-20 text-2xl',
 } as const;
 
-export function Avatar({ name, size = 'md', online }: { name: string; size?: keyof typeof SIZES; online?: boolean }) {
+export interface AvatarProps {
+  name: string;
+  size?: keyof typeof SIZES;
+  online?: boolean;
+  /** The user's profile picture (from the server); without one, or until it loads, the initials. */
+  avatarKey?: string;
+}
+
+/** The profile picture when the user has one (through the download-URL cache), else the initials. */
+export function Avatar({ name, size = 'md', online, avatarKey }: AvatarProps) {
+  const cache = useMediaCache();
+  const entry = useMediaUrl(avatarKey);
+  const [loaded, setLoaded] = useState<string | null>(null);
+  const [broken, setBroken] = useState<string | null>(null);
+  const retried = useRef<string | null>(null);
+  const url = avatarKey && entry?.url && entry.url !== broken ? entry.url : null;
+  const showing = url !== null && loaded !== null;
   return (
     <span className="relative inline-flex shrink-0">
       <span
-        role="img"
-        aria-label={`Avatar of ${name}`}
-        data-testid="avatar"
+        role={url ? undefined : 'img'}
+        aria-label={url ? undefined : `Avatar of ${name}`}
+        aria-hidden={url ? true : undefined}
+        data-testid={url ? undefined : 'avatar'}
         className={`${SIZES[size]} ${colorFor(name)} inline-flex select-none items-center justify-center rounded-full font-semibold text-white`}
       >
         {initials(name)}
       </span>
+      {url && (
+        <img
+          src={url}
+          alt={`Avatar of ${name}`}
+          data-testid="avatar"
+          data-picture="true"
+          draggable={false}
+          onLoad={() => setLoaded(url)}
+          onError={() => {
+            setBroken(url);
+            // Perhaps expired (a sleeping laptop): ask for a fresh URL once per key.
+            if (avatarKey && retried.current !== avatarKey) {
+              retried.current = avatarKey;
+              cache?.invalidate(avatarKey);
+            }
+          }}
+          className={`${SIZES[size]} absolute inset-0 rounded-full bg-slate-200 object-cover transition-opacity dark:bg-slate-700 ${showing ? 'opacity-100' : 'opacity-0'}`}
+        />
+      )}
       {online !== undefined && (
         <span
           data-testid="presence-dot"

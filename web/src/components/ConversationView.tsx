@@ -1,6 +1,7 @@
 import { useCallback, useMemo } from 'react';
 import { timeline } from '../lib/grouping';
 import { relativeTime } from '../lib/time';
+import { userKey } from '../protocol/rules';
 import type { ChatSession } from '../protocol/session';
 import { selectOutgoing, type AppState } from '../protocol/state';
 import type { UserPresence } from '../protocol/types';
@@ -38,6 +39,9 @@ export function ConversationView({ session, state, conversationKey, now, profile
   const onLoadOlder = useCallback(() => session.loadOlder(name), [session, name]);
   const onRetry = useCallback((id: string) => session.retry(id), [session]);
   const onDiscard = useCallback((id: string) => session.discard(id), [session]);
+  const users = state.users;
+  const avatarKeyOf = useCallback((n: string) => users[userKey(n)]?.avatarKey, [users]);
+  const onUpload = useCallback((file: File, signal: AbortSignal) => session.uploadAttachment(name, file, signal), [session, name]);
 
   return (
     <section aria-label={`Conversation with ${name}`} data-testid="conversation" data-with={conversationKey} className="flex min-h-0 flex-1 flex-col">
@@ -58,7 +62,7 @@ export function ConversationView({ session, state, conversationKey, now, profile
           onClick={onToggleProfile}
           className="flex min-w-0 flex-1 items-center gap-3 rounded-xl px-1 py-1 text-left hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:hover:bg-slate-800/60"
         >
-          <Avatar name={name} size="md" online={user?.online ?? false} />
+          <Avatar name={name} size="md" online={user?.online ?? false} avatarKey={user?.avatarKey} />
           <span className="min-w-0">
             <h2 className="truncate font-semibold" data-testid="conversation-title">
               {name}
@@ -81,8 +85,15 @@ export function ConversationView({ session, state, conversationKey, now, profile
         onLoadOlder={onLoadOlder}
         onRetry={onRetry}
         onDiscard={onDiscard}
+        avatarKeyOf={avatarKeyOf}
       />
-      <Composer to={name} draft={draft} onDraftChange={onDraftChange} onSend={(text) => session.sendMessage(name, text) !== null} />
+      <Composer
+        to={name}
+        draft={draft}
+        onDraftChange={onDraftChange}
+        onUpload={onUpload}
+        onSend={(text, attachment) => session.sendMessage(name, text, attachment) !== null}
+      />
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { groupTimeline, type TimelineItem } from '../lib/grouping';
 import { dayLabel, fullDateTime, timeLabel } from '../lib/time';
 import { sameUser } from '../protocol/rules';
+import { AttachmentView } from './Attachment';
 import { Avatar } from './Avatar';
 import { MessageText } from './MessageText';
 
@@ -18,6 +19,8 @@ export interface MessageListProps {
   onLoadOlder(): void;
   onRetry(clientMessageId: string): void;
   onDiscard(clientMessageId: string): void;
+  /** The profile picture of a sender, by display name. */
+  avatarKeyOf?(name: string): string | undefined;
 }
 
 /** Distance from the bottom (px) still counted as "at the bottom". */
@@ -155,7 +158,7 @@ export function MessageList(props: MessageListProps) {
                 data-testid="message-group"
                 className={`my-2 flex items-end gap-2 ${group.mine ? 'flex-row-reverse' : ''}`}
               >
-                {!group.mine && <Avatar name={group.from} size="sm" />}
+                {!group.mine && <Avatar name={group.from} size="sm" avatarKey={props.avatarKeyOf?.(group.from)} />}
                 <ol
                   aria-label={group.mine ? 'You' : group.from}
                   className={`flex min-w-0 max-w-[85%] flex-col gap-0.5 sm:max-w-[70%] ${group.mine ? 'items-end' : 'items-start'}`}
@@ -206,6 +209,7 @@ function MessageBubble({
   onDiscard(id: string): void;
 }) {
   const text = item.kind === 'message' ? item.message.text : item.outgoing.text;
+  const attachment = item.kind === 'message' ? item.message.attachment : item.outgoing.attachment;
   const status = item.kind === 'message' ? 'sent' : item.outgoing.status;
   const bubble = mine
     ? status === 'failed'
@@ -221,9 +225,16 @@ function MessageBubble({
       data-from={item.from}
       className={`flex flex-col ${mine ? 'items-end' : 'items-start'}`}
     >
-      <div className={`rounded-2xl px-3 py-1.5 ${bubble} ${status === 'pending' ? 'opacity-70' : ''}`}>
-        <MessageText text={text} />
-      </div>
+      {attachment && (
+        <div className={`max-w-full ${status === 'pending' ? 'opacity-70' : ''} ${text ? 'mb-0.5' : ''}`}>
+          <AttachmentView attachment={attachment} mine={mine} />
+        </div>
+      )}
+      {(text || !attachment) && (
+        <div className={`max-w-full rounded-2xl px-3 py-1.5 ${bubble} ${status === 'pending' ? 'opacity-70' : ''}`}>
+          <MessageText text={text} />
+        </div>
+      )}
       <div className="flex items-center gap-2 px-2 text-[11px] text-slate-500 dark:text-slate-400">
         <time dateTime={new Date(item.at).toISOString()} title={fullDateTime(item.at)}>
           {timeLabel(item.at)}

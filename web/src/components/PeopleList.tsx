@@ -84,7 +84,7 @@ export function PeopleList({ people, openKey, now, filter, onFilter, onOpen }: P
                       : 'hover:bg-slate-100 dark:hover:bg-slate-800/60'
                   }`}
                 >
-                  <Avatar name={p.user.username} online={p.user.online} />
+                  <Avatar name={p.user.username} online={p.user.online} avatarKey={p.user.avatarKey} />
                   <span className="min-w-0 flex-1">
                     <span className="block truncate font-medium">{p.user.username}</span>
                     <span

@@ -1,4 +1,6 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { MediaError } from '../protocol/media';
+import { AVATAR_ACCEPT, AVATAR_RULE, checkMediaFile } from '../protocol/rules';
 import type { UserPresence } from '../protocol/types';
 import { fullDateTime, relativeTime } from '../lib/time';
 import { Avatar } from './Avatar';
@@ -7,9 +9,14 @@ export interface ProfilePanelProps {
   user: UserPresence;
   now: number;
   onClose(): void;
+  /** My own profile: the picture can be changed and removed. */
+  isMe?: boolean;
+  /** Uploads and sets a new profile picture; rejects with a MediaError. */
+  onChangePicture?(file: File): Promise<void>;
+  onRemovePicture?(): Promise<void>;
 }
 
-export function ProfilePanel({ user, now, onClose }: ProfilePanelProps) {
+export function ProfilePanel({ user, now, onClose, isMe = false, onChangePicture, onRemovePicture }: ProfilePanelProps) {
   const closeRef = useRef<HTMLButtonElement>(null);
   useEffect(() => closeRef.current?.focus(), []);
   return (
@@ -20,7 +27,7 @@ export function ProfilePanel({ user, now, onClose }: ProfilePanelProps) {
       className="absolute inset-0 z-30 flex flex-col bg-white lg:static lg:z-auto lg:w-72 lg:border-l lg:border-slate-200 dark:bg-slate-900 lg:dark:border-slate-800"
     >
       <div className="flex items-center justify-between border-b border-slate-200 p-3 dark:border-slate-800">
-        <h2 className="font-semibold">Profile</h2>
+        <h2 className="font-semibold">{isMe ? 'Your profile' : 'Profile'}</h2>
         <button
           ref={closeRef}
           type="button"
@@ -32,7 +39,7 @@ export function ProfilePanel({ user, now, onClose }: ProfilePanelProps) {
         </button>
       </div>
       <div className="flex flex-col items-center gap-3 p-6 text-center">
-        <Avatar name={user.username} size="lg" online={user.online} />
+        <Avatar name={user.username} size="lg" online={user.online} avatarKey={user.avatarKey} />
         <p className="text-xl font-semibold" data-testid="profile-name">
           {user.username}
         </p>
@@ -57,7 +64,99 @@ export function ProfilePanel({ user, now, onClose }: ProfilePanelProps) {
             )}
           </p>
         )}
+        {isMe && onChangePicture && (
+          <PictureControls hasPicture={user.avatarKey !== undefined} onChange={onChangePicture} onRemove={onRemovePicture} />
+        )}
       </div>
     </aside>
+  );
+}
+
+function PictureControls({ hasPicture, onChange, onRemove }: { hasPicture: boolean; onChange(file: File): Promise<void>; onRemove?(): Promise<void> }) {
+  const fileRef = useRef<HTMLInputElement>(null);
+  const [busy, setBusy] = useState<'uploading' | 'removing' | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const live = useRef(true);
+  useEffect(() => {
+    live.current = true;
+    return () => {
+      live.current = false;
+    };
+  }, []);
+
+  const run = async (kind: 'uploading' | 'removing', work: () => Promise<void>, done: string) => {
+    setBusy(kind);
+    setError(null);
+    setStatus(null);
+    try {
+      await work();
+      if (live.current) setStatus(done);
+    } catch (e) {
+      if (live.current) setError(e instanceof MediaError ? e.message : 'Something went wrong. Try again.');
+    } finally {
+      if (live.current) setBusy(null);
+    }
+  };
+
+  const pick = (file: File) => {
+    const problem = checkMediaFile('avatar', file);
+    if (problem) {
+      setStatus(null);
+      setError(problem.message);
+      return;
+    }
+    void run('uploading', () => onChange(file), 'Profile picture updated.');
+  };
+
+  const button =
+    'rounded-lg px-3 py-1.5 text-sm font-semibold focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500 disabled:cursor-not-allowed disabled:opacity-50';
+  return (
+    <div className="mt-2 flex w-full flex-col items-center gap-2" data-testid="picture-controls">
+      <div className="flex flex-wrap justify-center gap-2">
+        <button
+          type="button"
+          data-testid="change-picture"
+          disabled={busy !== null}
+          onClick={() => fileRef.current?.click()}
+          className={`${button} bg-indigo-600 text-white hover:bg-indigo-700`}
+        >
+          Change picture
+        </button>
+        <input
+          ref={fileRef}
+          type="file"
+          hidden
+          accept={AVATAR_ACCEPT}
+          aria-label="Change picture"
+          data-testid="avatar-input"
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = '';
+            if (file) pick(file);
+          }}
+        />
+        {hasPicture && onRemove && (
+          <button
+            type="button"
+            data-testid="remove-picture"
+            disabled={busy !== null}
+            onClick={() => void run('removing', onRemove, 'Profile picture removed.')}
+            className={`${button} text-slate-700 ring-1 ring-slate-300 hover:bg-slate-100 dark:text-slate-200 dark:ring-slate-600 dark:hover:bg-slate-800`}
+          >
+            Remove picture
+          </button>
+        )}
+      </div>
+      <p className="text-xs text-slate-500 dark:text-slate-400">{AVATAR_RULE.charAt(0).toUpperCase() + AVATAR_RULE.slice(1)}.</p>
+      <p role="status" data-testid="picture-status" className="min-h-4 text-sm text-slate-600 dark:text-slate-300">
+        {busy === 'uploading' ? 'Uploading picture…' : busy === 'removing' ? 'Removing picture…' : status}
+      </p>
+      {error && (
+        <p role="alert" data-testid="picture-error" className="text-sm text-red-600 dark:text-red-400">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }

@@ -2,7 +2,8 @@
 // backoff and jitter after any drop (including API Gateway's 2-hour cut). It knows nothing of
 // React or app state: it reports status changes, opens and parsed events to its handlers.
 import { parseServerEvent } from './parse';
-import type { ClientAction, ServerEvent } from './types';
+import { REQUEST_TIMEOUT_MS, RequestTracker } from './requests';
+import type { ClientAction, RequestAction, RequestAnswers, ServerEvent } from './types';
 
 /** The subset of the browser WebSocket the client uses (a fake one in tests). */
 export interface WebSocketLike {
@@ -42,6 +43,8 @@ export interface ChatClientOptions extends TransportHandlers {
   random?: () => number;
   /** Keep retrying when the first connection fails (a remembered sign-in) instead of reporting it refused. */
   retryBeforeFirstOpen?: boolean;
+  /** A request (`request()`) with no answer this long after it was sent fails with `timeout`. */
+  requestTimeoutMs?: number;
 }
 
 export const KEEPALIVE_MS = 5 * 60 * 1000;
@@ -75,6 +78,7 @@ export class ChatClient {
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private keepaliveTimer: ReturnType<typeof setInterval> | null = null;
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly requests: RequestTracker;
 
   constructor(options: ChatClientOptions) {
     this.opts = {
@@ -85,8 +89,10 @@ export class ChatClient {
       backoffMaxMs: BACKOFF_MAX_MS,
       random: Math.random,
       retryBeforeFirstOpen: false,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
       ...options,
     };
+    this.requests = new RequestTracker(this.opts.requestTimeoutMs);
   }
 
   getStatus(): TransportStatus {
@@ -121,6 +127,15 @@ export class ChatClient {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Sends a request with a fresh `requestId`; resolves with the event answering it. Rejects with
+   * a RequestError on an `error` echoing the id, when not connected (`offline`), when the socket
+   * drops first (`disconnected`) and after the request timeout (`timeout`).
+   */
+  request<A extends RequestAction>(action: A): Promise<RequestAnswers[A['action']]> {
+    return this.requests.request(action, (framed) => this.send(framed as ClientAction));
   }
 
   /** Drops the current socket (if any) and connects again at once. */
@@ -180,7 +195,9 @@ export class ChatClient {
       this.clearPongTimer();
       if (typeof ev.data !== 'string') return;
       const event = parseServerEvent(ev.data);
-      if (event) this.opts.onEvent?.(event);
+      if (!event) return;
+      this.opts.onEvent?.(event);
+      this.requests.handle(event);
     };
     socket.onerror = () => {
       // Always followed by close, which decides what to do.
@@ -189,6 +206,7 @@ export class ChatClient {
       if (this.socket !== socket) return;
       this.socket = null;
       this.stopKeepalive();
+      this.requests.rejectAll();
       if (this.stopped) return;
       if (!this.everOpened && !this.opts.retryBeforeFirstOpen) {
         this.stopped = true;
@@ -225,6 +243,7 @@ export class ChatClient {
   private dropSocket(code: number, reason: string): void {
     const s = this.socket;
     this.socket = null;
+    this.requests.rejectAll();
     if (!s) return;
     s.onopen = s.onmessage = s.onerror = null;
     s.onclose = null;

@@ -5,3 +5,6 @@ export * from './state';
 export * from './client';
 export * from './session';
 export * from './config';
+export * from './requests';
+export * from './downloads';
+export * from './media';

@@ -51,4 +51,76 @@ describe('parseServerEvent', () => {
     expect(parseServerEvent('{"type":"presence","user":{"username":"bob"}}')).toBeNull();
     expect(parseServerEvent('{"type":"error"}')).toBeNull();
   });
+
+  it('decodes attachments, avatar keys and an empty text beside an attachment', () => {
+    const attachment = { key: 'attachments/dm/alice/bob/alice/01J.png', name: 'cat.png', contentType: 'image/png', size: 48213 };
+    expect(parseServerEvent(JSON.stringify({ type: 'message', message: { ...message, text: '', attachment } }))).toEqual({
+      type: 'message',
+      message: { ...message, text: '', attachment },
+    });
+    // "text" may also be absent when there is an attachment.
+    const { text: _text, ...noText } = message;
+    expect(parseServerEvent(JSON.stringify({ type: 'message', message: { ...noText, attachment } }))).toEqual({
+      type: 'message',
+      message: { ...message, text: '', attachment },
+    });
+    expect(parseServerEvent(JSON.stringify({ type: 'message', message: { ...message, attachment: null } }))).toEqual({ type: 'message', message });
+    expect(
+      parseServerEvent(JSON.stringify({ type: 'clients', users: [{ username: 'Alice', online: true, avatarKey: 'avatars/alice/01J.png' }, { username: 'bob', online: false, avatarKey: null }] })),
+    ).toEqual({ type: 'clients', users: [{ username: 'Alice', online: true, avatarKey: 'avatars/alice/01J.png' }, { username: 'bob', online: false }] });
+  });
+
+  it('refuses a message with a malformed attachment, or without text and attachment', () => {
+    const { text: _text, ...noText } = message;
+    expect(parseServerEvent(JSON.stringify({ type: 'message', message: noText }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ type: 'message', message: { ...message, attachment: { key: 'k', name: 'a' } } }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ type: 'message', message: { ...message, attachment: { key: '', name: 'a', contentType: 'text/plain', size: 1 } } }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ type: 'presence', user: { username: 'bob', online: true, avatarKey: 7 } }))).toBeNull();
+  });
+
+  it('decodes profile, uploadUrl and downloadUrls, and the requestId of an error', () => {
+    expect(parseServerEvent(JSON.stringify({ type: 'profile', user: { username: 'Alice', online: true, avatarKey: 'avatars/alice/01J.png' } }))).toEqual({
+      type: 'profile',
+      user: { username: 'Alice', online: true, avatarKey: 'avatars/alice/01J.png' },
+    });
+    expect(parseServerEvent(JSON.stringify({ type: 'profile', requestId: 'r-1', user: { username: 'Alice', online: true } }))).toEqual({
+      type: 'profile',
+      requestId: 'r-1',
+      user: { username: 'Alice', online: true },
+    });
+    const upload = {
+      type: 'uploadUrl',
+      requestId: 'u-1',
+      purpose: 'attachment',
+      key: 'attachments/dm/alice/bob/alice/01J.png',
+      url: 'https://media.s3.eu-west-1.amazonaws.com/attachments/dm/alice/bob/alice/01J.png?X-Amz-Expires=300',
+      method: 'PUT',
+      headers: { 'content-type': 'image/png' },
+      contentType: 'image/png',
+      size: 48213,
+      expiresAt: 1764000300000,
+    };
+    expect(parseServerEvent(JSON.stringify(upload))).toEqual(upload);
+    const download = { type: 'downloadUrls', requestId: 'd-1', urls: { 'avatars/bob/01J.png': 'http://127.0.0.1:8709/media/avatars/bob/01J.png?sig' }, expiresAt: 1764000600000 };
+    expect(parseServerEvent(JSON.stringify(download))).toEqual(download);
+    expect(parseServerEvent(JSON.stringify({ type: 'error', code: 'forbidden_media', message: 'no', action: 'getDownloadUrl', requestId: 'd-1' }))).toEqual({
+      type: 'error',
+      code: 'forbidden_media',
+      message: 'no',
+      action: 'getDownloadUrl',
+      requestId: 'd-1',
+    });
+  });
+
+  it('refuses malformed media answers', () => {
+    const upload = { type: 'uploadUrl', purpose: 'avatar', key: 'avatars/a/1.png', url: 'https://x/1', method: 'PUT', headers: {}, contentType: 'image/png', size: 1, expiresAt: 1 };
+    expect(parseServerEvent(JSON.stringify(upload))).not.toBeNull();
+    expect(parseServerEvent(JSON.stringify({ ...upload, purpose: 'other' }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ ...upload, url: 'javascript:alert(1)' }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ ...upload, headers: { 'content-type': 1 } }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ ...upload, expiresAt: 'soon' }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ type: 'downloadUrls', urls: { k: 'data:text/html,x' }, expiresAt: 1 }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ type: 'downloadUrls', urls: [], expiresAt: 1 }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ type: 'profile', user: { online: true } }))).toBeNull();
+  });
 });

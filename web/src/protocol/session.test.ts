@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeSocket, fakeSocketFactory, msg } from '../test/fakes';
 import { ChatClient } from './client';
+import { MediaError } from './media';
 import { ChatSession, USERNAME_STORAGE_KEY, type KeyValueStorage, type TransportFactory } from './session';
+import type { ClientAction } from './types';
 
 class MemoryStorage implements KeyValueStorage {
   readonly map = new Map<string, string>();
@@ -19,7 +21,7 @@ class MemoryStorage implements KeyValueStorage {
 const transport: TransportFactory = (url, handlers, options) =>
   new ChatClient({ url, ...handlers, ...options, createSocket: fakeSocketFactory, random: () => 0 });
 
-function makeSession(storage = new MemoryStorage()) {
+function makeSession(storage = new MemoryStorage(), fetchImpl?: typeof fetch) {
   let n = 0;
   let t = 10_000;
   const session = new ChatSession({
@@ -28,6 +30,7 @@ function makeSession(storage = new MemoryStorage()) {
     storage,
     newId: () => `cmid-${++n}`,
     now: () => (t += 1000),
+    fetch: fetchImpl,
   });
   return { session, storage, state: () => session.store.getState() };
 }
@@ -198,5 +201,172 @@ describe('reconnect', () => {
     expect(second).not.toBe(first);
     second.open();
     expect(second.actions()).toContainEqual({ action: 'sendMessage', to: 'Bob', text: 'hello', clientMessageId: 'cmid-1' });
+  });
+});
+
+describe('media', () => {
+  const png = () => new File([new Uint8Array(48)], 'cat.png', { type: 'image/png' });
+  const flush = async () => {
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  };
+  /** The last action of a kind the socket sent. */
+  const lastOf = <K extends ClientAction['action']>(socket: FakeSocket, action: K) =>
+    socket.actions().filter((a) => a.action === action).at(-1) as Extract<ClientAction, { action: K }> & { requestId: string };
+  const uploadAnswer = (requestId: string, purpose: 'avatar' | 'attachment', key: string, expiresAt = Date.now() + 300_000) => ({
+    type: 'uploadUrl',
+    requestId,
+    purpose,
+    key,
+    url: `https://s3.test/${key}?X-Amz-Signature=abc`,
+    method: 'PUT',
+    headers: { 'content-type': 'image/png' },
+    contentType: 'image/png',
+    size: 48,
+    expiresAt,
+  });
+
+  it('uploads an attachment (getUploadUrl, then PUT exactly as told) and sends it; a retry keeps the clientMessageId and the key', async () => {
+    const fetchMock = vi.fn(async (_url: string | URL | Request, _init?: RequestInit) => new Response(null, { status: 200 }));
+    const { session, state } = makeSession(new MemoryStorage(), fetchMock as unknown as typeof fetch);
+    const socket = online(session);
+    const file = png();
+    const uploading = session.uploadAttachment('Bob', file);
+    await flush();
+    const ask = lastOf(socket, 'getUploadUrl');
+    expect(ask).toMatchObject({ action: 'getUploadUrl', purpose: 'attachment', to: 'Bob', contentType: 'image/png', size: 48 });
+    const key = 'attachments/dm/alice/bob/alice/01J.png';
+    socket.receive(uploadAnswer(ask.requestId, 'attachment', key));
+    const attachment = await uploading;
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    const [url, init] = fetchMock.mock.calls[0]!;
+    expect(url).toBe(`https://s3.test/${key}?X-Amz-Signature=abc`);
+    expect(init).toMatchObject({ method: 'PUT', headers: { 'content-type': 'image/png' } });
+    expect(init!.body).toBe(file);
+    expect(attachment).toEqual({ key, name: 'cat.png', contentType: 'image/png', size: 48 });
+
+    expect(session.sendMessage('Bob', '  ', attachment)).toMatchObject({ clientMessageId: 'cmid-1', text: '', attachment });
+    const sent = lastOf(socket, 'sendMessage');
+    expect(sent).toEqual({ action: 'sendMessage', to: 'Bob', text: '', clientMessageId: 'cmid-1', attachment });
+    socket.receive({ type: 'error', code: 'service_unavailable', message: 'later', action: 'sendMessage', clientMessageId: 'cmid-1' });
+    expect(state().outbox['cmid-1']!.status).toBe('failed');
+    session.retry('cmid-1');
+    expect(lastOf(socket, 'sendMessage')).toEqual(sent);
+    // Without an attachment an empty text is still refused.
+    expect(session.sendMessage('Bob', '  ')).toBeNull();
+  });
+
+  it('refuses a file the server would refuse without asking it', async () => {
+    const { session } = makeSession();
+    const socket = online(session);
+    const before = socket.sent.length;
+    const html = new File(['<b>x</b>'], 'page.html', { type: 'text/html' });
+    await expect(session.uploadAttachment('Bob', html)).rejects.toMatchObject({ code: 'unsupported_media_type' });
+    const big = new File([new Uint8Array(2 * 1024 * 1024 + 1)], 'big.png', { type: 'image/png' });
+    await expect(session.changeAvatar(big)).rejects.toMatchObject({ code: 'file_too_large', message: expect.stringMatching(/at most 2 MB/) });
+    expect(socket.sent.length).toBe(before);
+  });
+
+  it('reports a server refusal, a failed PUT and an expired URL clearly', async () => {
+    let status = 500;
+    const fetchMock = vi.fn(async () => new Response(null, { status }));
+    const { session } = makeSession(new MemoryStorage(), fetchMock as unknown as typeof fetch);
+    const socket = online(session);
+
+    const refused = session.uploadAttachment('Bob', png());
+    await flush();
+    socket.receive({ type: 'error', code: 'invalid_recipient', message: 'yourself', action: 'getUploadUrl', requestId: lastOf(socket, 'getUploadUrl').requestId });
+    await expect(refused).rejects.toEqual(new MediaError('invalid_recipient', 'You cannot send a file to yourself.'));
+
+    const failing = session.uploadAttachment('Bob', png());
+    await flush();
+    socket.receive(uploadAnswer(lastOf(socket, 'getUploadUrl').requestId, 'attachment', 'attachments/dm/alice/bob/alice/1.png'));
+    await expect(failing).rejects.toMatchObject({ code: 'upload_http_500', message: 'The upload failed: storage answered HTTP 500. Try again.' });
+
+    // 403 after expiresAt: a fresh URL once, then "expired".
+    status = 403;
+    const expiring = session.uploadAttachment('Bob', png());
+    await flush();
+    socket.receive(uploadAnswer(lastOf(socket, 'getUploadUrl').requestId, 'attachment', 'attachments/dm/alice/bob/alice/2.png', 0));
+    await flush();
+    socket.receive(uploadAnswer(lastOf(socket, 'getUploadUrl').requestId, 'attachment', 'attachments/dm/alice/bob/alice/3.png', 0));
+    await expect(expiring).rejects.toMatchObject({ code: 'upload_expired' });
+    expect(socket.actions().filter((a) => a.action === 'getUploadUrl')).toHaveLength(4);
+
+    fetchMock.mockRejectedValueOnce(new TypeError('Failed to fetch'));
+    const network = session.uploadAttachment('Bob', png());
+    await flush();
+    socket.receive(uploadAnswer(lastOf(socket, 'getUploadUrl').requestId, 'attachment', 'attachments/dm/alice/bob/alice/4.png'));
+    await expect(network).rejects.toMatchObject({ code: 'upload_network' });
+
+    const dropped = session.uploadAttachment('Bob', png());
+    await flush();
+    socket.serverClose(1006);
+    await expect(dropped).rejects.toMatchObject({ code: 'disconnected' });
+  });
+
+  it('changes the profile picture: upload, setAvatar, the profile answer updates me; remove sets null', async () => {
+    const fetchMock = vi.fn(async () => new Response(null, { status: 200 }));
+    const { session, state } = makeSession(new MemoryStorage(), fetchMock as unknown as typeof fetch);
+    const socket = online(session);
+    const changing = session.changeAvatar(png());
+    await flush();
+    const ask = lastOf(socket, 'getUploadUrl');
+    expect(ask).toMatchObject({ purpose: 'avatar', contentType: 'image/png', size: 48 });
+    expect(ask).not.toHaveProperty('to');
+    socket.receive(uploadAnswer(ask.requestId, 'avatar', 'avatars/alice/01J.png'));
+    await flush();
+    const set = lastOf(socket, 'setAvatar');
+    expect(set).toMatchObject({ action: 'setAvatar', key: 'avatars/alice/01J.png' });
+    socket.receive({ type: 'profile', requestId: set.requestId, user: { username: 'alice', online: true, avatarKey: 'avatars/alice/01J.png' } });
+    await changing;
+    expect(state().users.alice!.avatarKey).toBe('avatars/alice/01J.png');
+
+    const removing = session.removeAvatar();
+    let removed = false;
+    void removing.then(() => (removed = true));
+    const unset = lastOf(socket, 'setAvatar');
+    expect(unset).toMatchObject({ key: null });
+    // A profile event without requestId is a broadcast (another user's change, or mine made on
+    // another connection): it updates the store but does not answer the request.
+    socket.receive({ type: 'profile', user: { username: 'Bob', online: true, avatarKey: 'avatars/bob/1.png' } });
+    socket.receive({ type: 'profile', user: { username: 'alice', online: true } });
+    await flush();
+    expect(removed).toBe(false);
+    expect(state().users.bob!.avatarKey).toBe('avatars/bob/1.png');
+    expect(state().users.alice!.avatarKey).toBeUndefined();
+    socket.receive({ type: 'profile', user: { username: 'alice', online: true, avatarKey: 'avatars/alice/02J.png' } });
+    expect(state().users.alice!.avatarKey).toBe('avatars/alice/02J.png');
+    expect(removed).toBe(false);
+    // The answer echoing the requestId settles it.
+    socket.receive({ type: 'profile', requestId: unset.requestId, user: { username: 'alice', online: true } });
+    await removing;
+    expect(state().users.alice!.avatarKey).toBeUndefined();
+
+    const refused = session.removeAvatar();
+    socket.receive({ type: 'error', code: 'service_unavailable', message: 'x', action: 'setAvatar', requestId: lastOf(socket, 'setAvatar').requestId });
+    await expect(refused).rejects.toBeInstanceOf(MediaError);
+    expect(state().notice).toBeNull();
+  });
+
+  it('download URLs go out in one batch, and again after a reconnect if the first answer was lost', async () => {
+    const { session } = makeSession();
+    const first = online(session);
+    session.media.want('avatars/bob/1.png');
+    session.media.want('avatars/carol/1.png');
+    vi.advanceTimersByTime(50);
+    expect(lastOf(first, 'getDownloadUrl')).toMatchObject({ keys: ['avatars/bob/1.png', 'avatars/carol/1.png'] });
+    first.serverClose(1006);
+    await flush();
+    vi.advanceTimersByTime(500);
+    const second = FakeSocket.last();
+    second.open();
+    vi.advanceTimersByTime(50);
+    const again = lastOf(second, 'getDownloadUrl');
+    expect(again.keys).toEqual(['avatars/bob/1.png', 'avatars/carol/1.png']);
+    second.receive({ type: 'downloadUrls', requestId: again.requestId, urls: { 'avatars/bob/1.png': 'https://s3.test/b', 'avatars/carol/1.png': 'https://s3.test/c' }, expiresAt: Date.now() + 600_000 });
+    await flush();
+    expect(session.media.peek('avatars/bob/1.png')?.url).toBe('https://s3.test/b');
+    session.signOut();
+    expect(session.media.peek('avatars/bob/1.png')).toBeUndefined();
   });
 });

@@ -3,7 +3,10 @@
 // after a reconnect (getClients, newest page of the open conversation and of every conversation
 // seen) and the sign-in flow. Components call its methods and read the store; nothing here is React.
 import { ChatClient, connectionUrl, type TransportHandlers, type TransportStatus } from './client';
-import { checkText, DEFAULT_PAGE_LIMIT, isValidUsername, newClientMessageId, USERNAME_RULE, userKey } from './rules';
+import { DownloadUrlCache } from './downloads';
+import { MediaError, mediaErrorMessage, uploadFile, type UploadSource } from './media';
+import { RequestError } from './requests';
+import { checkText, DEFAULT_PAGE_LIMIT, isValidFileName, isValidUsername, newClientMessageId, trimText, USERNAME_RULE, userKey } from './rules';
 import {
   createStore,
   selectPendingOutbox,
@@ -11,13 +14,15 @@ import {
   type OutgoingMessage,
   type Store,
 } from './state';
-import type { ClientAction, ServerEvent } from './types';
+import type { Attachment, ClientAction, RequestAction, RequestAnswers, ServerEvent } from './types';
 
 /** What the session needs from a transport (ChatClient, or a fake in tests). */
 export interface Transport {
   connect(): void;
   close(): void;
   send(action: ClientAction): boolean;
+  /** Sends with a fresh `requestId`; settles with the answer or a RequestError (see ChatClient.request). */
+  request<A extends RequestAction>(action: A): Promise<RequestAnswers[A['action']]>;
   reconnectNow(): void;
   checkAlive(): void;
   setNetworkAvailable(up: boolean): void;
@@ -43,6 +48,8 @@ export interface ChatSessionOptions {
   newId?: () => string;
   pageSize?: number;
   store?: Store;
+  /** Sends files to storage (the presigned PUT); the browser's fetch by default. */
+  fetch?: typeof fetch;
 }
 
 export const USERNAME_STORAGE_KEY = 'chatastrophy.username';
@@ -65,6 +72,8 @@ export function signInProblem(username: string): string | null {
 
 export class ChatSession {
   readonly store: Store;
+  /** Presigned download URLs of the media keys on screen (avatars, attachments). */
+  readonly media: DownloadUrlCache;
   private readonly opts: ChatSessionOptions;
   private readonly createTransport: TransportFactory;
   private readonly storage: KeyValueStorage | null;
@@ -73,6 +82,7 @@ export class ChatSession {
   private readonly pageSize: number;
   private transport: Transport | null = null;
   private networkUp = true;
+  private readonly fetchImpl: typeof fetch;
 
   constructor(options: ChatSessionOptions) {
     this.opts = options;
@@ -82,6 +92,11 @@ export class ChatSession {
     this.now = options.now ?? Date.now;
     this.newId = options.newId ?? newClientMessageId;
     this.pageSize = options.pageSize ?? DEFAULT_PAGE_LIMIT;
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.media = new DownloadUrlCache({
+      fetchUrls: (keys) => this.request({ action: 'getDownloadUrl', keys }),
+      now: this.now,
+    });
   }
 
   /** The username remembered from an earlier successful sign-in, if any. */
@@ -120,6 +135,7 @@ export class ChatSession {
     } catch {
       // storage unavailable: nothing to forget
     }
+    this.media.reset();
     this.store.dispatch({ type: 'signOut' });
   }
 
@@ -145,11 +161,16 @@ export class ChatSession {
     return sent;
   }
 
-  /** Optimistic send: shown pending at once, sent now if online, else when the socket is back. */
-  sendMessage(to: string, rawText: string): OutgoingMessage | null {
+  /**
+   * Optimistic send: shown pending at once, sent now if online, else when the socket is back.
+   * With an attachment (already uploaded, see uploadAttachment) the text may be empty.
+   */
+  sendMessage(to: string, rawText: string, attachment?: Attachment): OutgoingMessage | null {
     const { text, problem } = checkText(rawText);
     const state = this.store.getState();
-    if (problem || state.me === null) return null;
+    if (state.me === null) return null;
+    if (problem && !(attachment && problem === 'empty_text')) return null;
+    if (attachment && !isValidFileName(attachment.name)) return null;
     const message: OutgoingMessage = {
       clientMessageId: this.newId(),
       conversationKey: userKey(to),
@@ -157,6 +178,7 @@ export class ChatSession {
       text,
       createdAt: this.now(),
       status: 'pending',
+      ...(attachment ? { attachment } : {}),
     };
     this.store.dispatch({ type: 'send', message });
     this.transmit(message);
@@ -178,6 +200,52 @@ export class ChatSession {
     this.store.dispatch({ type: 'dismissNotice' });
   }
 
+  /**
+   * Uploads a file for the conversation with `to` (check, getUploadUrl, PUT); resolves with the
+   * attachment to send with sendMessage. Rejects with a MediaError (or the AbortError of `signal`).
+   */
+  async uploadAttachment(to: string, file: UploadSource & Blob, signal?: AbortSignal): Promise<Attachment> {
+    const uploaded = await uploadFile(this.uploadDeps(), 'attachment', file, { to, signal });
+    return { key: uploaded.key, name: trimText(file.name), contentType: uploaded.contentType, size: uploaded.size };
+  }
+
+  /** Uploads a new profile picture and makes it the user's (the `profile` answer updates the store). */
+  async changeAvatar(file: UploadSource & Blob, signal?: AbortSignal): Promise<void> {
+    const uploaded = await uploadFile(this.uploadDeps(), 'avatar', file, { signal });
+    signal?.throwIfAborted();
+    await this.setAvatar(uploaded.key);
+  }
+
+  /** Removes the profile picture. */
+  removeAvatar(): Promise<void> {
+    return this.setAvatar(null);
+  }
+
+  private async setAvatar(key: string | null): Promise<void> {
+    try {
+      // The answer is the `profile` event about me echoing the requestId; the reducer applies it
+      // (like the same event without requestId that my other connections and everyone else get).
+      await this.request({ action: 'setAvatar', key });
+    } catch (error) {
+      if (error instanceof RequestError) throw new MediaError(error.code, mediaErrorMessage(error.code, 'avatar', error.message));
+      throw error;
+    }
+  }
+
+  private uploadDeps() {
+    return {
+      getUploadUrl: (req: { purpose: 'avatar' | 'attachment'; contentType: string; size: number; to?: string }) =>
+        this.request({ action: 'getUploadUrl', ...req }),
+      fetch: this.fetchImpl,
+      now: this.now,
+    };
+  }
+
+  private request<A extends RequestAction>(action: A): Promise<RequestAnswers[A['action']]> {
+    if (!this.transport) return Promise.reject(new RequestError('offline', 'Not connected to the server.', action.action));
+    return this.transport.request(action);
+  }
+
   /** Browser online/offline events. */
   setNetworkAvailable(up: boolean): void {
     this.networkUp = up;
@@ -191,6 +259,7 @@ export class ChatSession {
 
   private start(username: string, remembered: boolean): void {
     this.stopTransport();
+    this.media.reset();
     this.store.dispatch({ type: 'signIn', username, restoring: remembered });
     const url = connectionUrl(this.opts.websocketUrl, username);
     let transport: Transport | null = null;
@@ -201,9 +270,9 @@ export class ChatSession {
         onOpen: ({ reconnected }) => current() && this.handleOpen(username, reconnected),
         onEvent: (event) => current() && this.handleEvent(event),
         onStatus: (status) => {
-          if (current() && status !== 'idle') {
-            this.store.dispatch({ type: 'connection', state: STATUS_TO_CONNECTION[status] });
-          }
+          if (!current()) return;
+          if (status !== 'online') this.media.setOnline(false);
+          if (status !== 'idle') this.store.dispatch({ type: 'connection', state: STATUS_TO_CONNECTION[status] });
         },
         onRefused: () => {
           if (!current()) return;
@@ -224,6 +293,7 @@ export class ChatSession {
   private stopTransport(): void {
     const t = this.transport;
     this.transport = null;
+    this.media.setOnline(false);
     t?.close();
   }
 
@@ -250,6 +320,8 @@ export class ChatSession {
       if (conv.stale || conv.messages.length > 0) this.requestNewest(conv.with);
     }
     for (const m of selectPendingOutbox(this.store.getState())) this.transmit(m);
+    // Download URLs held back while disconnected (or refused before) are asked again.
+    this.media.setOnline(true);
   }
 
   private requestNewest(name: string): void {
@@ -259,7 +331,13 @@ export class ChatSession {
   }
 
   private transmit(m: OutgoingMessage): void {
-    this.send({ action: 'sendMessage', to: m.to, text: m.text, clientMessageId: m.clientMessageId });
+    this.send({
+      action: 'sendMessage',
+      to: m.to,
+      text: m.text,
+      clientMessageId: m.clientMessageId,
+      ...(m.attachment ? { attachment: m.attachment } : {}),
+    });
   }
 
   private send(action: ClientAction): boolean {

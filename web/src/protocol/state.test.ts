@@ -287,3 +287,48 @@ describe('history pages', () => {
     expect(s.notice?.code).toBe('invalid_cursor');
   });
 });
+
+describe('profile pictures', () => {
+  it('a profile event sets, changes and removes a user\'s picture live, keeping presence', () => {
+    let s = signedIn();
+    s = reduce(s, server({ type: 'profile', user: { username: 'carol', online: false, avatarKey: 'avatars/carol/1.png' } }));
+    expect(s.users.carol).toEqual({ username: 'carol', online: false, lastSeen: 1000, avatarKey: 'avatars/carol/1.png' });
+    s = reduce(s, server({ type: 'profile', user: { username: 'Bob', online: true, avatarKey: 'avatars/bob/2.png' } }));
+    expect(selectPeople(s).find((p) => p.key === 'bob')!.user.avatarKey).toBe('avatars/bob/2.png');
+    s = reduce(s, server({ type: 'profile', user: { username: 'Bob', online: true } }));
+    expect(s.users.bob).toEqual({ username: 'Bob', online: true });
+  });
+
+  it('my own profile answer updates me', () => {
+    const s = reduce(signedIn(), server({ type: 'profile', requestId: 'r-1', user: { username: 'Alice', online: true, avatarKey: 'avatars/alice/1.png' } }));
+    expect(s.users.alice!.avatarKey).toBe('avatars/alice/1.png');
+    expect(s.notice).toBeNull();
+  });
+
+  it('presence keeps a picture it does not mention; clients replaces everything', () => {
+    let s = reduce(signedIn(), server({ type: 'profile', user: { username: 'Bob', online: true, avatarKey: 'avatars/bob/1.png' } }));
+    s = reduce(s, server({ type: 'presence', user: { username: 'Bob', online: false, lastSeen: 9 } }));
+    expect(s.users.bob).toEqual({ username: 'Bob', online: false, lastSeen: 9, avatarKey: 'avatars/bob/1.png' });
+    s = reduce(s, server({ type: 'presence', user: { username: 'Bob', online: true, avatarKey: 'avatars/bob/2.png' } }));
+    expect(s.users.bob!.avatarKey).toBe('avatars/bob/2.png');
+    s = reduce(s, server({ type: 'clients', users: [{ username: 'Alice', online: true }, { username: 'Bob', online: true }] }));
+    expect(s.users.bob).toEqual({ username: 'Bob', online: true });
+  });
+
+  it('answers and errors of media requests are left to whoever asked (no notice)', () => {
+    const s = signedIn();
+    expect(reduce(s, server({ type: 'downloadUrls', requestId: 'd', urls: {}, expiresAt: 1 }))).toBe(s);
+    expect(reduce(s, server({ type: 'error', code: 'forbidden_media', message: 'no', action: 'getDownloadUrl', requestId: 'd' }))).toBe(s);
+    expect(reduce(s, server({ type: 'error', code: 'invalid_field', message: 'no', action: 'getUploadUrl' }))).toBe(s);
+    expect(reduce(s, server({ type: 'error', code: 'invalid_json', message: 'bad frame' })).notice).toEqual({ code: 'invalid_json', message: 'bad frame' });
+  });
+
+  it('a message with an attachment is merged like any other; its outgoing copy keeps the attachment', () => {
+    const attachment = { key: 'attachments/dm/alice/bob/alice/1.png', name: 'cat.png', contentType: 'image/png', size: 10 };
+    let s = reduce(signedIn(), { type: 'send', message: { ...outgoing('c-1', 'Bob', ''), attachment } });
+    expect(selectOutgoing(s.outbox, 'bob')[0]!.attachment).toEqual(attachment);
+    s = reduce(s, server({ type: 'messageAck', duplicate: false, message: msg('Alice', 'Bob', 6000, '', { clientMessageId: 'c-1', attachment }) }));
+    expect(s.outbox).toEqual({});
+    expect(s.conversations.bob!.messages[0]!.attachment).toEqual(attachment);
+  });
+});

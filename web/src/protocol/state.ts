@@ -1,7 +1,7 @@
 // The app state and its pure reducer: every server event and every local intent goes through
 // `reduce`. No I/O, no timers, no React: unit-tested on its own.
 import { sameUser, userKey } from './rules';
-import type { ChatMessage, ServerEvent, UserPresence } from './types';
+import type { Attachment, ChatMessage, ServerEvent, UserPresence } from './types';
 
 export type ConnectionState = 'signedOut' | 'connecting' | 'online' | 'reconnecting' | 'offline';
 
@@ -11,8 +11,10 @@ export interface OutgoingMessage {
   /** Key (lowercase username) of the conversation it belongs to. */
   conversationKey: string;
   to: string;
-  /** The text as it will be stored (already trimmed). */
+  /** The text as it will be stored (already trimmed; may be empty beside an attachment). */
   text: string;
+  /** A file already uploaded: re-sent as is (same key) with every retry. */
+  attachment?: Attachment;
   /** Local time it was composed, for ordering and display. */
   createdAt: number;
   status: 'pending' | 'failed';
@@ -83,6 +85,9 @@ export const initialState: AppState = {
 
 /** Error codes after which the message stays pending: the session reconnects and sends it again. */
 const RESEND_AFTER_RECONNECT = new Set(['unknown_connection']);
+
+/** Requests answered through a promise (RequestTracker): their errors are shown where they were made. */
+const REQUEST_ACTIONS = new Set(['getUploadUrl', 'getDownloadUrl', 'setAvatar']);
 
 export function compareMessages(a: ChatMessage, b: ChatMessage): number {
   if (a.sentAt !== b.sentAt) return a.sentAt - b.sentAt;
@@ -241,9 +246,24 @@ function reduceServer(state: AppState, event: ServerEvent): AppState {
       return { ...state, me, users, conversations };
     }
     case 'presence': {
+      // Presence is about being online; a picture it does not mention is kept (`profile` and
+      // `clients` are the ones that say a picture is gone).
       const key = userKey(event.user.username);
-      return { ...state, users: { ...state.users, [key]: event.user } };
+      const known = state.users[key];
+      const user = known?.avatarKey && event.user.avatarKey === undefined ? { ...event.user, avatarKey: known.avatarKey } : event.user;
+      return { ...state, users: { ...state.users, [key]: user } };
     }
+    case 'profile': {
+      // A changed (or removed) profile picture; presence fields the event lacks are kept.
+      const key = userKey(event.user.username);
+      const known = state.users[key];
+      const user: UserPresence = { ...event.user };
+      if (user.lastSeen === undefined && known?.lastSeen !== undefined && !user.online) user.lastSeen = known.lastSeen;
+      return { ...state, users: { ...state.users, [key]: user } };
+    }
+    case 'uploadUrl':
+    case 'downloadUrls':
+      return state;
     case 'message':
       return receiveMessage(state, event.message, true);
     case 'messageAck': {
@@ -280,6 +300,7 @@ function reduceServer(state: AppState, event: ServerEvent): AppState {
       if (event.action === 'getMessages') {
         return { ...state, conversations: clearLoading(state.conversations, false), notice };
       }
+      if (event.requestId !== undefined || (event.action !== undefined && REQUEST_ACTIONS.has(event.action))) return state;
       if (RESEND_AFTER_RECONNECT.has(event.code)) return state;
       return { ...state, notice };
     }

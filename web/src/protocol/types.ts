@@ -1,6 +1,17 @@
 // Wire types of the Chatastrophy WebSocket protocol (docs/protocol.md). Frames from the client name
 // an `action`; frames from the server carry a `type`.
 
+/** A file uploaded with `getUploadUrl` and carried by a message. */
+export interface Attachment {
+  /** The media key the server issued (`attachments/dm/<a>/<b>/<sender>/<id>.<ext>`). */
+  key: string;
+  /** The file name to show (1–255 characters, no control characters, no `/` or `\`). */
+  name: string;
+  contentType: string;
+  /** Bytes. */
+  size: number;
+}
+
 /** A stored chat message as the server sends it. */
 export interface ChatMessage {
   /** Server id, a ULID: sorts by time. */
@@ -11,10 +22,13 @@ export interface ChatMessage {
   from: string;
   /** Display name of the recipient. */
   to: string;
+  /** May be empty when the message carries an attachment. */
   text: string;
   /** Server time, milliseconds since the Unix epoch. */
   sentAt: number;
   clientMessageId: string;
+  /** Present when the message carries a file. */
+  attachment?: Attachment;
 }
 
 /** A known user and their presence. `lastSeen` is absent for a user who never left. */
@@ -22,7 +36,12 @@ export interface UserPresence {
   username: string;
   online: boolean;
   lastSeen?: number;
+  /** The user's profile picture (read it with `getDownloadUrl`); absent without one. */
+  avatarKey?: string;
 }
+
+/** What a file is uploaded for. */
+export type MediaPurpose = 'avatar' | 'attachment';
 
 export type ErrorCode =
   | 'invalid_json'
@@ -39,6 +58,14 @@ export type ErrorCode =
   | 'invalid_client_message_id'
   | 'invalid_limit'
   | 'invalid_cursor'
+  | 'invalid_request_id'
+  | 'invalid_purpose'
+  | 'unsupported_media_type'
+  | 'file_too_large'
+  | 'invalid_size'
+  | 'invalid_file_name'
+  | 'invalid_media_key'
+  | 'forbidden_media'
   | 'unknown_recipient'
   | 'invalid_recipient'
   | 'unknown_connection'
@@ -74,6 +101,39 @@ export interface PresenceEvent {
   user: UserPresence;
 }
 
+/** A user changed their profile picture (also the answer to `setAvatar`). */
+export interface ProfileEvent {
+  type: 'profile';
+  /** `avatarKey` is absent when the picture was removed. */
+  user: UserPresence;
+  requestId?: string;
+}
+
+/** Answer to `getUploadUrl`: a presigned request the browser sends the file with. */
+export interface UploadUrlEvent {
+  type: 'uploadUrl';
+  requestId?: string;
+  purpose: MediaPurpose;
+  key: string;
+  url: string;
+  /** `PUT`. */
+  method: string;
+  /** Exactly the headers to send (the browser adds Content-Length). */
+  headers: Record<string, string>;
+  contentType: string;
+  size: number;
+  /** Milliseconds since the epoch: the URL stops working then. */
+  expiresAt: number;
+}
+
+/** Answer to `getDownloadUrl`: one presigned GET URL per key asked for. */
+export interface DownloadUrlsEvent {
+  type: 'downloadUrls';
+  requestId?: string;
+  urls: Record<string, string>;
+  expiresAt: number;
+}
+
 export interface PongEvent {
   type: 'pong';
 }
@@ -85,6 +145,8 @@ export interface ErrorEvent {
   message: string;
   action?: string;
   clientMessageId?: string;
+  /** Echoed for the media actions (`getUploadUrl`, `getDownloadUrl`, `setAvatar`). */
+  requestId?: string;
 }
 
 export type ServerEvent =
@@ -93,14 +155,19 @@ export type ServerEvent =
   | MessagesEvent
   | ClientsEvent
   | PresenceEvent
+  | ProfileEvent
+  | UploadUrlEvent
+  | DownloadUrlsEvent
   | PongEvent
   | ErrorEvent;
 
 export interface SendMessageAction {
   action: 'sendMessage';
   to: string;
+  /** May be empty when there is an attachment. */
   text: string;
   clientMessageId: string;
+  attachment?: Attachment;
 }
 
 export interface GetMessagesAction {
@@ -118,4 +185,45 @@ export interface PingAction {
   action: 'ping';
 }
 
-export type ClientAction = SendMessageAction | GetMessagesAction | GetClientsAction | PingAction;
+export interface GetUploadUrlAction {
+  action: 'getUploadUrl';
+  purpose: MediaPurpose;
+  contentType: string;
+  size: number;
+  /** The other user of the conversation; required for `attachment`. */
+  to?: string;
+  requestId?: string;
+}
+
+export interface GetDownloadUrlAction {
+  action: 'getDownloadUrl';
+  /** 1–50 keys, as they came in `avatarKey` or `attachment.key`. */
+  keys: string[];
+  requestId?: string;
+}
+
+export interface SetAvatarAction {
+  action: 'setAvatar';
+  /** null removes the picture. */
+  key: string | null;
+  requestId?: string;
+}
+
+export type ClientAction =
+  | SendMessageAction
+  | GetMessagesAction
+  | GetClientsAction
+  | PingAction
+  | GetUploadUrlAction
+  | GetDownloadUrlAction
+  | SetAvatarAction;
+
+/** The actions answered by an event carrying their `requestId`, and that event. */
+export interface RequestAnswers {
+  getUploadUrl: UploadUrlEvent;
+  getDownloadUrl: DownloadUrlsEvent;
+  setAvatar: ProfileEvent;
+}
+
+/** A request action before the client gives it a `requestId`. */
+export type RequestAction = Omit<GetUploadUrlAction, 'requestId'> | Omit<GetDownloadUrlAction, 'requestId'> | Omit<SetAvatarAction, 'requestId'>;

@@ -1,0 +1,36 @@
+// Small inline icons (no icon font, no emoji font needed). Decorative: hidden from assistive tech.
+import { MEDIA_TYPES } from '../protocol/rules';
+
+const stroke = { fill: 'none', stroke: 'currentColor', strokeWidth: 1.8, strokeLinecap: 'round', strokeLinejoin: 'round' } as const;
+
+export function PaperclipIcon({ className = 'h-6 w-6' }: { className?: string }) {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 24 24" className={className} {...stroke}>
+      <path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48" />
+    </svg>
+  );
+}
+
+export function DownloadIcon({ className = 'h-5 w-5' }: { className?: string }) {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 24 24" className={className} {...stroke}>
+      <path d="M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4" />
+      <path d="M7 10l5 5 5-5" />
+      <path d="M12 15V3" />
+    </svg>
+  );
+}
+
+/** A page with the file's extension on it (PDF, TXT, ZIP …). */
+export function FileIcon({ contentType, className = 'h-10 w-8' }: { contentType: string; className?: string }) {
+  const ext = MEDIA_TYPES[contentType] ?? 'file';
+  return (
+    <span aria-hidden="true" className={`relative inline-flex shrink-0 items-end justify-center ${className}`}>
+      <svg viewBox="0 0 24 30" className="absolute inset-0 h-full w-full" {...stroke} strokeWidth={1.5}>
+        <path d="M4 1h11l6 6v21a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V2a1 1 0 0 1 1-1z" />
+        <path d="M15 1v6h6" />
+      </svg>
+      <span className={`relative mb-1.5 leading-none font-bold tracking-tight uppercase ${ext.length > 3 ? 'text-[6.5px]' : 'text-[8px]'}`}>{ext}</span>
+    </span>
+  );
+}
