@@ -2,6 +2,8 @@
 //! from the environment (set by the CDK stack, or by the local gateway).
 
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use thiserror::Error;
 
 use crate::apigateway::{ApiGatewayNotifier, NoNotifier};
@@ -24,7 +26,13 @@ pub enum ConfigError {
     Missing(String),
     #[error("shared/tables.json is invalid: {0}")]
     Schema(#[from] serde_json::Error),
+    #[error("the HTTPS client's trust store is invalid: {0}")]
+    TrustStore(#[from] aws_smithy_http_client::HttpClientError),
 }
+
+/// The root CAs of Amazon Trust Services, which sign the certificates of every AWS service
+/// endpoint the functions call.
+const AWS_ROOT_CAS: &[u8] = include_bytes!("../certs/aws-root-cas.pem");
 
 fn required(name: &str) -> Result<String, ConfigError> {
     std::env::var(name)
@@ -54,9 +62,37 @@ pub fn management_endpoint_from_env() -> Result<String, ConfigError> {
 }
 
 /// The AWS SDK configuration from the usual sources (Lambda's role credentials and region;
-/// `AWS_ENDPOINT_URL_DYNAMODB` and friends for a local stack).
-pub async fn aws_sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+/// `AWS_ENDPOINT_URL_DYNAMODB` and friends for a local stack), over [`aws_https_client`].
+///
+/// Lambda always passes the region and the role's credentials in the environment; taking them
+/// from there directly spares every cold start building the default provider chains (profile
+/// files, web identity, container and instance metadata) that would only find them there anyway.
+pub async fn aws_sdk_config() -> Result<SdkConfig, ConfigError> {
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).http_client(aws_https_client()?);
+    if let Some(region) = std::env::var_os("AWS_REGION").and_then(|r| r.into_string().ok()) {
+        loader = loader.region(aws_config::Region::new(region));
+    }
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+        loader = loader.credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        );
+    }
+    Ok(loader.load().await)
+}
+
+/// The SDK's HTTPS client (rustls on aws-lc), trusting only the AWS root CAs. The default client
+/// would load the system's whole CA store at cold start (a file per CA on some systems), which was
+/// most of a function's init time; and nothing but AWS endpoints is ever called.
+pub fn aws_https_client() -> Result<SharedHttpClient, ConfigError> {
+    let trust = TrustStore::empty().with_pem_certificate(AWS_ROOT_CAS);
+    let context = TlsContext::builder().with_trust_store(trust).build()?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .tls_context(context)
+        .build_https())
 }
 
 /// The chat of a route function that posts to connections, from the environment.
@@ -64,7 +100,7 @@ pub async fn posting_chat_from_env()
 -> Result<Chat<DynamoStore, ApiGatewayNotifier, SystemClock>, ConfigError> {
     let tables = table_names_from_env()?;
     let endpoint = management_endpoint_from_env()?;
-    let sdk = aws_sdk_config().await;
+    let sdk = aws_sdk_config().await?;
     Ok(Chat::new(
         DynamoStore::new(dynamodb_client(&sdk), tables),
         ApiGatewayNotifier::new(management_client(&sdk, &endpoint)),
@@ -76,7 +112,7 @@ pub async fn posting_chat_from_env()
 pub async fn replying_chat_from_env()
 -> Result<Chat<DynamoStore, NoNotifier, SystemClock>, ConfigError> {
     let tables = table_names_from_env()?;
-    let sdk = aws_sdk_config().await;
+    let sdk = aws_sdk_config().await?;
     Ok(Chat::new(
         DynamoStore::new(dynamodb_client(&sdk), tables),
         NoNotifier,
@@ -89,7 +125,7 @@ pub async fn media_access_from_env()
 -> Result<MediaAccess<DynamoStore, S3MediaSigner, SystemClock>, ConfigError> {
     let tables = table_names_from_env()?;
     let bucket = required(MEDIA_BUCKET_ENV)?;
-    let sdk = aws_sdk_config().await;
+    let sdk = aws_sdk_config().await?;
     Ok(MediaAccess::new(
         DynamoStore::new(dynamodb_client(&sdk), tables),
         S3MediaSigner::new(
@@ -116,4 +152,52 @@ pub fn management_client(sdk: &SdkConfig, endpoint: &str) -> aws_sdk_apigatewaym
         .endpoint_url(endpoint)
         .build();
     aws_sdk_apigatewaymanagement::Client::from_conf(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trust_store_holds_the_five_aws_root_cas() {
+        let pem = std::str::from_utf8(AWS_ROOT_CAS).unwrap();
+        assert_eq!(pem.matches("-----BEGIN CERTIFICATE-----").count(), 5);
+        for root in [
+            "Amazon Root CA 1",
+            "Amazon Root CA 2",
+            "Amazon Root CA 3",
+            "Amazon Root CA 4",
+            "Starfield Services Root Certificate Authority - G2",
+        ] {
+            assert!(pem.contains(&format!("# {root}\n")), "{root}");
+        }
+    }
+
+    /// The trust store is parsed when the first connection is made: a request through the client
+    /// must fail for want of a server, not because the certificates do not parse.
+    #[tokio::test]
+    async fn the_https_client_builds_its_connector_from_the_trust_store() {
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::for_tests())
+            .http_client(aws_https_client().unwrap())
+            .endpoint_url(format!("https://127.0.0.1:{port}"))
+            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+            .build();
+        let error = aws_sdk_dynamodb::Client::from_conf(config)
+            .list_tables()
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, aws_sdk_dynamodb::error::SdkError::DispatchFailure(_)),
+            "{error:?}"
+        );
+    }
 }
