@@ -1,13 +1,11 @@
 //! The `$connect` handler over mocked DynamoDB and API Gateway clients.
 
-use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionOutput;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::error::InternalServerError;
 use chat_domain::lambda::Request;
 use chat_domain::testing::*;
 use route_connect::handle;
-use serde_json::Value;
 
 fn connect(connection_id: &str, query: &[(&str, &str)]) -> Request {
     let mut request = route_request("$connect", connection_id, None);
@@ -21,18 +19,12 @@ fn connect(connection_id: &str, query: &[(&str, &str)]) -> Request {
 
 /// A post to `connection_id` whose payload must be this presence event.
 fn presence_post(connection_id: &'static str, username: &'static str, online: bool) -> Rule {
-    mock!(aws_sdk_apigatewaymanagement::Client::post_to_connection)
-        .match_requests(move |r| {
-            let event: Value =
-                serde_json::from_slice(r.data().map(|d| d.as_ref()).unwrap_or_default())
-                    .unwrap_or_default();
-            r.connection_id() == Some(connection_id)
-                && event["type"] == "presence"
-                && event["user"]["username"] == username
-                && event["user"]["online"] == online
-                && event["user"].get("connectionIds").is_none()
-        })
-        .then_output(|| PostToConnectionOutput::builder().build())
+    post_event(connection_id, move |event| {
+        event["type"] == "presence"
+            && event["user"]["username"] == username
+            && event["user"]["online"] == online
+            && event["user"].get("connectionIds").is_none()
+    })
 }
 
 #[tokio::test]

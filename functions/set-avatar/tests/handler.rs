@@ -1,7 +1,6 @@
 //! The `setAvatar` handler over mocked DynamoDB and API Gateway clients: which picture a user may
 //! set, the exact calls, and who is told.
 
-use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionOutput;
 use chat_domain::testing::*;
 use route_set_avatar::handle;
 use serde_json::{Value, json};
@@ -24,18 +23,12 @@ fn alice_is_calling() -> Rule {
 
 /// A post to `connection_id` whose payload must be Alice's `profile` event with `avatar_key`.
 fn profile_post(connection_id: &'static str, avatar_key: Option<&'static str>) -> Rule {
-    mock!(aws_sdk_apigatewaymanagement::Client::post_to_connection)
-        .match_requests(move |r| {
-            let event: Value =
-                serde_json::from_slice(r.data().map(|d| d.as_ref()).unwrap_or_default())
-                    .unwrap_or_default();
-            r.connection_id() == Some(connection_id)
-                && event["type"] == "profile"
-                && event.get("requestId").is_none()
-                && event["user"]["username"] == "Alice"
-                && event["user"]["avatarKey"].as_str() == avatar_key
-        })
-        .then_output(|| PostToConnectionOutput::builder().build())
+    post_event(connection_id, move |event| {
+        event["type"] == "profile"
+            && event.get("requestId").is_none()
+            && event["user"]["username"] == "Alice"
+            && event["user"]["avatarKey"].as_str() == avatar_key
+    })
 }
 
 fn everyone() -> Rule {
