@@ -1,9 +1,12 @@
 //! Configuration read once at cold start: table names, index name and the management endpoint come
 //! from the environment (set by the CDK stack, or by the local gateway).
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_types::SdkConfig;
+use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 use thiserror::Error;
 
 use crate::apigateway::{ApiGatewayNotifier, NoNotifier};
@@ -61,24 +64,54 @@ pub fn management_endpoint_from_env() -> Result<String, ConfigError> {
     required(MANAGEMENT_ENDPOINT_ENV)
 }
 
-/// The AWS SDK configuration from the usual sources (Lambda's role credentials and region;
-/// `AWS_ENDPOINT_URL_DYNAMODB` and friends for a local stack), over [`aws_https_client`].
+/// The AWS SDK configuration of a function: the region and the role's credentials that Lambda
+/// puts in the environment, over [`aws_https_client`]. Retries, timeouts, sleep and clock are the
+/// SDK clients' own defaults for [`BehaviorVersion::latest`].
 ///
-/// Lambda always passes the region and the role's credentials in the environment; taking them
-/// from there directly spares every cold start building the default provider chains (profile
-/// files, web identity, container and instance metadata) that would only find them there anyway.
-pub async fn aws_sdk_config() -> Result<SdkConfig, ConfigError> {
-    let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).http_client(aws_https_client()?);
-    if let Some(region) = std::env::var_os("AWS_REGION").and_then(|r| r.into_string().ok()) {
-        loader = loader.region(aws_config::Region::new(region));
+/// Built directly rather than by `aws_config::load`, whose provider chains (profile files, web
+/// identity, SSO, container and instance metadata, each with its own settings) could only ever
+/// find these same variables in Lambda, yet put half a megabyte of code into every binary and
+/// ran at every cold start.
+pub fn aws_sdk_config() -> Result<SdkConfig, ConfigError> {
+    let credentials = Credentials::new(
+        required("AWS_ACCESS_KEY_ID")?,
+        required("AWS_SECRET_ACCESS_KEY")?,
+        std::env::var("AWS_SESSION_TOKEN")
+            .ok()
+            .filter(|token| !token.is_empty()),
+        None,
+        "Lambda environment",
+    );
+    Ok(SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(required("AWS_REGION")?))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .retry_config(RetryConfig::standard())
+        .http_client(aws_https_client()?)
+        .service_config(EndpointUrlsFromEnv)
+        .build())
+}
+
+/// The SDK's standard endpoint variables, `AWS_ENDPOINT_URL_<SERVICE>` then `AWS_ENDPOINT_URL`
+/// (the benchmark points the functions at DynamoDB Local with them); unset in Lambda.
+#[derive(Debug)]
+struct EndpointUrlsFromEnv;
+
+impl LoadServiceConfig for EndpointUrlsFromEnv {
+    fn load_config(&self, key: ServiceConfigKey<'_>) -> Option<String> {
+        service_setting(&key, |name| std::env::var(name).ok())
     }
-    if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
-        loader = loader.credentials_provider(
-            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-        );
-    }
-    Ok(loader.load().await)
+}
+
+/// `<env>_<SERVICE ID>` (upper case, spaces as underscores), else `<env>`; empty counts as unset.
+fn service_setting(
+    key: &ServiceConfigKey<'_>,
+    variable: impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let service = key.service_id().to_ascii_uppercase().replace(' ', "_");
+    [format!("{}_{service}", key.env()), key.env().to_owned()]
+        .iter()
+        .find_map(|name| variable(name).filter(|value| !value.is_empty()))
 }
 
 /// The SDK's HTTPS client (rustls on aws-lc), trusting only the AWS root CAs. The default client
@@ -96,11 +129,11 @@ pub fn aws_https_client() -> Result<SharedHttpClient, ConfigError> {
 }
 
 /// The chat of a route function that posts to connections, from the environment.
-pub async fn posting_chat_from_env()
+pub fn posting_chat_from_env()
 -> Result<Chat<DynamoStore, ApiGatewayNotifier, SystemClock>, ConfigError> {
     let tables = table_names_from_env()?;
     let endpoint = management_endpoint_from_env()?;
-    let sdk = aws_sdk_config().await?;
+    let sdk = aws_sdk_config()?;
     Ok(Chat::new(
         DynamoStore::new(dynamodb_client(&sdk), tables),
         ApiGatewayNotifier::new(management_client(&sdk, &endpoint)),
@@ -109,10 +142,9 @@ pub async fn posting_chat_from_env()
 }
 
 /// The chat of a route function whose replies travel in the route response: it cannot post.
-pub async fn replying_chat_from_env()
--> Result<Chat<DynamoStore, NoNotifier, SystemClock>, ConfigError> {
+pub fn replying_chat_from_env() -> Result<Chat<DynamoStore, NoNotifier, SystemClock>, ConfigError> {
     let tables = table_names_from_env()?;
-    let sdk = aws_sdk_config().await?;
+    let sdk = aws_sdk_config()?;
     Ok(Chat::new(
         DynamoStore::new(dynamodb_client(&sdk), tables),
         NoNotifier,
@@ -121,11 +153,11 @@ pub async fn replying_chat_from_env()
 }
 
 /// The media use cases of a route function that presigns, from the environment.
-pub async fn media_access_from_env()
+pub fn media_access_from_env()
 -> Result<MediaAccess<DynamoStore, S3MediaSigner, SystemClock>, ConfigError> {
     let tables = table_names_from_env()?;
     let bucket = required(MEDIA_BUCKET_ENV)?;
-    let sdk = aws_sdk_config().await?;
+    let sdk = aws_sdk_config()?;
     Ok(MediaAccess::new(
         DynamoStore::new(dynamodb_client(&sdk), tables),
         S3MediaSigner::new(
@@ -173,6 +205,33 @@ mod tests {
         }
     }
 
+    fn endpoint_key(service_id: &str) -> ServiceConfigKey<'_> {
+        ServiceConfigKey::builder()
+            .service_id(service_id)
+            .env("AWS_ENDPOINT_URL")
+            .profile("endpoint_url")
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_service_endpoint_variable_wins_over_the_general_one() {
+        let set = |name: &str| match name {
+            "AWS_ENDPOINT_URL_DYNAMODB" => Some("http://127.0.0.1:8000".to_owned()),
+            "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:4566".to_owned()),
+            "AWS_ENDPOINT_URL_COST_EXPLORER" => Some(String::new()),
+            _ => None,
+        };
+        let dynamodb = service_setting(&endpoint_key("DynamoDB"), set);
+        assert_eq!(dynamodb.as_deref(), Some("http://127.0.0.1:8000"));
+        let s3 = service_setting(&endpoint_key("S3"), set);
+        assert_eq!(s3.as_deref(), Some("http://127.0.0.1:4566"));
+        // An empty variable is unset, so the general one applies.
+        let spaced = service_setting(&endpoint_key("Cost Explorer"), set);
+        assert_eq!(spaced.as_deref(), Some("http://127.0.0.1:4566"));
+        assert_eq!(service_setting(&endpoint_key("DynamoDB"), |_| None), None);
+    }
+
     /// The trust store is parsed when the first connection is made: a request through the client
     /// must fail for want of a server, not because the certificates do not parse.
     #[tokio::test]
@@ -184,7 +243,7 @@ mod tests {
             .port();
         let config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
+            .region(Region::new("us-east-1"))
             .credentials_provider(aws_sdk_dynamodb::config::Credentials::for_tests())
             .http_client(aws_https_client().unwrap())
             .endpoint_url(format!("https://127.0.0.1:{port}"))

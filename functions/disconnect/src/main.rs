@@ -5,6 +5,6 @@ use chat_domain::{config, lambda};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda::init_tracing();
-    let chat = config::posting_chat_from_env().await?;
+    let chat = config::posting_chat_from_env()?;
     lambda::serve(|request| route_disconnect::handle(&chat, request)).await
 }

@@ -6,6 +6,6 @@ use chat_domain::{config, lambda};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda::init_tracing();
-    let media = config::media_access_from_env().await?;
+    let media = config::media_access_from_env()?;
     lambda::serve(|request| route_download_url::handle(&media, request)).await
 }

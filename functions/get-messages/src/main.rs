@@ -6,6 +6,6 @@ use chat_domain::{config, lambda};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda::init_tracing();
-    let chat = config::replying_chat_from_env().await?;
+    let chat = config::replying_chat_from_env()?;
     lambda::serve(|request| route_get_messages::handle(&chat, request)).await
 }
