@@ -4,12 +4,13 @@
 
 use std::path::PathBuf;
 
-use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::config::{
+    BehaviorVersion, Credentials, Region, SharedCredentialsProvider, StalledStreamProtectionConfig,
+};
 use aws_sdk_dynamodb::types::TimeToLiveSpecification;
 use aws_sdk_s3::types::{CorsConfiguration, CorsRule};
+use aws_types::SdkConfig;
 use chat_domain::schema::{TableDefinition, Tables};
 use chat_domain::{
     ApiGatewayNotifier, Chat, DynamoStore, MediaAccess, S3MediaSigner, SystemClock, TableNames,
@@ -31,6 +32,8 @@ pub enum StackError {
     },
     #[error("shared/tables.json is invalid: {0}")]
     Schema(#[from] serde_json::Error),
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
     #[error("could not create table {table}: {message}")]
     CreateTable { table: String, message: String },
     #[error("could not set up the media bucket {bucket}: {message}")]
@@ -73,23 +76,20 @@ pub fn table_names(prefix: &str) -> Result<TableNames, StackError> {
     })
 }
 
-/// SDK configuration for local endpoints: fixed region and dummy credentials, so nothing probes
-/// for real AWS credentials. Stalled-stream protection is off: DynamoDB Local (one JVM sharing two
-/// cores with everything else under load) can pause longer than the SDK's grace period, which
-/// AWS's DynamoDB does not; in Lambda the SDK's default protection stays on.
-pub async fn local_sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+/// SDK configuration for local endpoints: fixed region and dummy credentials, over the functions'
+/// HTTPS client (which speaks plain HTTP to 127.0.0.1 as well). Stalled-stream protection is off:
+/// DynamoDB Local (one JVM sharing two cores with everything else under load) can pause longer
+/// than the SDK's grace period, which AWS's DynamoDB does not; in Lambda the SDK's default
+/// protection stays on.
+pub fn local_sdk_config() -> Result<SdkConfig, StackError> {
+    let credentials = Credentials::new("local", "local", None, None, "local-stack");
+    Ok(SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "local",
-            "local",
-            None,
-            None,
-            "local-stack",
-        ))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .http_client(config::aws_https_client()?)
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
-        .load()
-        .await
+        .build())
 }
 
 pub fn dynamodb_client(sdk: &SdkConfig, endpoint: &str) -> Client {
@@ -219,7 +219,7 @@ pub async fn start_gateway(config: StackConfig) -> Result<RunningGateway, StackE
         .await
         .map_err(listen_error)?;
     let addr = listener.local_addr().map_err(listen_error)?;
-    let sdk = local_sdk_config().await;
+    let sdk = local_sdk_config()?;
     let dynamodb = dynamodb_client(&sdk, &config.dynamodb_endpoint);
     ensure_tables(&dynamodb, &config.tables).await?;
     // The handlers post through the real management API client, to this very gateway.

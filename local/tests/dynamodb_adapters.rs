@@ -20,7 +20,7 @@ async fn store() -> (
     aws_sdk_dynamodb::Client,
     chat_domain::TableNames,
 ) {
-    let sdk = stack::local_sdk_config().await;
+    let sdk = stack::local_sdk_config().expect("local SDK configuration");
     let client = stack::dynamodb_client(&sdk, &dynamodb().endpoint());
     let tables = fresh_tables();
     ensure_tables(&client, &tables).await.unwrap();

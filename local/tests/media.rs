@@ -185,7 +185,7 @@ async fn the_server_refuses_oversized_and_unlisted_uploads_before_signing() {
 #[tokio::test]
 async fn an_expired_upload_url_is_refused() {
     let stack = stack().await;
-    let sdk = stack::local_sdk_config().await;
+    let sdk = stack::local_sdk_config().expect("local SDK configuration");
     let signer = S3MediaSigner::new(
         stack::s3_client(&sdk, &s3().endpoint()),
         stack.media_bucket.clone(),

@@ -331,7 +331,7 @@ async fn idle_and_overlong_connections_are_closed_and_disconnected() {
 async fn the_management_api_answers_the_real_sdk_client_like_api_gateway() {
     let stack = stack().await;
     let mut bob = Client::connect(&stack, "bob").await;
-    let sdk = local_stack::stack::local_sdk_config().await;
+    let sdk = local_stack::stack::local_sdk_config().expect("local SDK configuration");
     let management =
         chat_domain::config::management_client(&sdk, &stack.gateway.management_endpoint());
     let key = std::collections::HashMap::from([

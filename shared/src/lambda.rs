@@ -10,6 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use lambda_runtime::Diagnostic;
 use thiserror::Error;
+use tracing::level_filters::LevelFilter;
 use tracing::{Instrument, error, info, info_span};
 
 use crate::chat::ChatError;
@@ -152,7 +153,61 @@ where
 }
 
 /// Sets up JSON or text logs as Lambda's advanced logging controls ask (`AWS_LAMBDA_LOG_FORMAT`,
-/// `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`); the local gateway uses the same format.
+/// and the level from `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`); the local gateway uses the same.
+///
+/// A level, not per-module directives: those need tracing-subscriber's `env-filter` and its regex
+/// engine, a quarter of a megabyte in every binary, for a setting Lambda never passes.
 pub fn init_tracing() {
-    lambda_runtime::tracing::init_default_subscriber();
+    let variable = |name| std::env::var(name).ok();
+    let level = log_level(
+        variable("AWS_LAMBDA_LOG_LEVEL").as_deref(),
+        variable("RUST_LOG").as_deref(),
+    );
+    let subscriber = tracing_subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_max_level(level);
+    let json = variable("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json"));
+    if json {
+        subscriber.json().init();
+    } else {
+        subscriber.init();
+    }
+}
+
+/// The first of Lambda's log level and `RUST_LOG` that is set; INFO when neither is (or is
+/// unreadable). Lambda's FATAL is `tracing`'s ERROR, its most severe level.
+fn log_level(lambda_log_level: Option<&str>, rust_log: Option<&str>) -> LevelFilter {
+    match lambda_log_level.or(rust_log).map(str::trim) {
+        Some(level) if level.eq_ignore_ascii_case("fatal") => LevelFilter::ERROR,
+        Some(level) => level.parse().unwrap_or(LevelFilter::INFO),
+        None => LevelFilter::INFO,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_log_level_wins_then_rust_log_then_info() {
+        assert_eq!(log_level(Some("DEBUG"), Some("error")), LevelFilter::DEBUG);
+        assert_eq!(log_level(None, Some("warn")), LevelFilter::WARN);
+        assert_eq!(log_level(None, None), LevelFilter::INFO);
+    }
+
+    #[test]
+    fn every_lambda_log_level_is_understood() {
+        for (lambda, level) in [
+            ("TRACE", LevelFilter::TRACE),
+            ("DEBUG", LevelFilter::DEBUG),
+            ("INFO", LevelFilter::INFO),
+            ("WARN", LevelFilter::WARN),
+            ("ERROR", LevelFilter::ERROR),
+            ("FATAL", LevelFilter::ERROR),
+        ] {
+            assert_eq!(log_level(Some(lambda), None), level, "{lambda}");
+        }
+        assert_eq!(log_level(Some("loud"), None), LevelFilter::INFO);
+    }
 }

@@ -308,7 +308,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = options()?;
     let dynamodb = DynamoDbLocal::launch(0, Storage::InMemory).await?;
     let tables = stack::table_names("cold-")?;
-    let sdk = stack::local_sdk_config().await;
+    let sdk = stack::local_sdk_config()?;
     let client = stack::dynamodb_client(&sdk, &dynamodb.endpoint());
     stack::ensure_tables(&client, &tables).await?;
     // Alice (connection "bench-alice") writes to bob. Carol comes and goes: see the connect and

@@ -106,7 +106,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         media_bucket: stack::MEDIA_BUCKET.to_owned(),
     })
     .await?;
-    let sdk = stack::local_sdk_config().await;
+    let sdk = stack::local_sdk_config()?;
     let client = stack::dynamodb_client(&sdk, &dynamodb.endpoint());
 
     println!(

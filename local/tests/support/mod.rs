@@ -75,7 +75,7 @@ pub async fn stack_with(limits: Limits, dynamodb_endpoint: &str, tables: TableNa
         media_bucket: media_bucket.clone(),
     };
     let gateway = stack::start_gateway(config).await.expect("gateway starts");
-    let sdk = stack::local_sdk_config().await;
+    let sdk = stack::local_sdk_config().expect("local SDK configuration");
     TestStack {
         gateway,
         tables,
