@@ -99,14 +99,17 @@ pub fn dynamodb_client(sdk: &SdkConfig, endpoint: &str) -> Client {
     Client::from_conf(config)
 }
 
-/// An S3 client for the local S3: path-style addressing (no per-bucket host names on 127.0.0.1),
+/// S3 settings for the local S3: path-style addressing (no per-bucket host names on 127.0.0.1),
 /// otherwise the presigning settings the functions use.
-pub fn s3_client(sdk: &SdkConfig, endpoint: &str) -> aws_sdk_s3::Client {
-    let config = config::s3_config(sdk)
+pub fn s3_config(sdk: &SdkConfig, endpoint: &str) -> aws_sdk_s3::config::Builder {
+    config::s3_config(sdk)
         .endpoint_url(endpoint)
         .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// An S3 client for the local S3 (creating the bucket, the tests' checks).
+pub fn s3_client(sdk: &SdkConfig, endpoint: &str) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(s3_config(sdk, endpoint).build())
 }
 
 /// Creates the media bucket if needed and sets its CORS rules to what the CDK stack deploys
@@ -243,7 +246,7 @@ pub async fn start_gateway(config: StackConfig) -> Result<RunningGateway, StackE
     ensure_media_bucket(&s3, &config.media_bucket, &origins).await?;
     let media = MediaAccess::new(
         store,
-        S3MediaSigner::new(s3, config.media_bucket),
+        S3MediaSigner::presign_only(s3_config(&sdk, &config.s3_endpoint), config.media_bucket),
         SystemClock,
     );
     let gateway_config = GatewayConfig {

@@ -186,8 +186,8 @@ async fn the_server_refuses_oversized_and_unlisted_uploads_before_signing() {
 async fn an_expired_upload_url_is_refused() {
     let stack = stack().await;
     let sdk = stack::local_sdk_config().expect("local SDK configuration");
-    let signer = S3MediaSigner::new(
-        stack::s3_client(&sdk, &s3().endpoint()),
+    let signer = S3MediaSigner::presign_only(
+        stack::s3_config(&sdk, &s3().endpoint()),
         stack.media_bucket.clone(),
     );
     let key = MediaKey::new_avatar(Username::parse("alice").unwrap().key(), MediaType::Png);

@@ -160,10 +160,7 @@ pub fn media_access_from_env()
     let sdk = aws_sdk_config()?;
     Ok(MediaAccess::new(
         DynamoStore::new(dynamodb_client(&sdk), tables),
-        S3MediaSigner::new(
-            aws_sdk_s3::Client::from_conf(s3_config(&sdk).build()),
-            bucket,
-        ),
+        S3MediaSigner::presign_only(aws_sdk_s3::config::Builder::from(&sdk), bucket),
         SystemClock,
     ))
 }
