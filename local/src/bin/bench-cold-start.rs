@@ -523,17 +523,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let baseline_init = results[BASELINE]["initMs"].as_f64().unwrap_or(1.0);
     println!();
     println!(
-        "| function | init (ms) | × hello-world | init over hello-world (ms) | first invocation (ms) | warm invocation (ms) | peak RSS (MB) | binary x86-64 / arm64 (MB) |"
+        "| function | init (ms) | × hello-world (paired) | × hello-world (medians) | init over hello-world (ms) | first invocation (ms) | warm invocation (ms) | peak RSS (MB) | binary x86-64 / arm64 (MB) |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for (name, r) in &results {
         let init = r["initMs"].as_f64().unwrap_or(0.0);
         let arm64 = r["arm64BinaryMb"]
             .as_f64()
             .map_or("–".to_owned(), |mb| format!("{mb:.2}"));
         println!(
-            "| {name} | {init:.2} | {:.2}× | {:+.2} | {:.1} | {:.1} | {:.1} | {:.2} / {arm64} |",
+            "| {name} | {init:.2} | {:.2}× | {:.2}× | {:+.2} | {:.1} | {:.1} | {:.1} | {:.2} / {arm64} |",
             r["initRatio"].as_f64().unwrap_or(0.0),
+            init / baseline_init.max(0.001),
             init - baseline_init,
             r["firstInvocationMs"].as_f64().unwrap_or(0.0),
             r["warmInvocationMs"].as_f64().unwrap_or(0.0),
@@ -543,7 +544,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
     println!(
-        "Init: process start → first `GET /runtime/invocation/next`, median over the recorded processes; every process starts after a {} ms pause, so none is measured against what the one before it left running. × hello-world is the median, over the rounds, of the function's init over the baseline's in the same round (the baseline runs first in each), so a slower or faster moment of the machine weighs on both sides alike; it still moves with the baseline's own time from one machine or run to another. The column over hello-world is what the function adds (SDK clients, configuration, a larger binary to map).",
+        "Init: process start → first `GET /runtime/invocation/next`, median over the recorded processes; every process starts after a {} ms pause, so none is measured against what the one before it left running. × hello-world (paired) is the median, over the rounds, of the function's init over the baseline's in the same round (the baseline runs first in each), so a slower or faster moment of the machine weighs on both sides alike; (medians) divides the two medians. They differ when a function's times spread unevenly over the rounds, and both move with the baseline's own time from one machine or run to another. The column over hello-world is what the function adds (SDK clients, configuration, a larger binary to map).",
         SETTLE.as_millis()
     );
     println!();
