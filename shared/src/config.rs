@@ -65,8 +65,8 @@ pub fn management_endpoint_from_env() -> Result<String, ConfigError> {
 }
 
 /// The AWS SDK configuration of a function: the region and the role's credentials that Lambda
-/// puts in the environment, over [`aws_https_client`]. Retries, timeouts, sleep and clock are the
-/// SDK clients' own defaults for [`BehaviorVersion::latest`].
+/// puts in the environment, over [`aws_https_client`], with standard retries (what aws-config
+/// gave); timeouts, sleep and clock are the SDK clients' own defaults.
 ///
 /// Built directly rather than by `aws_config::load`, whose provider chains (profile files, web
 /// identity, SSO, container and instance metadata, each with its own settings) could only ever
