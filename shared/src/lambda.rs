@@ -15,6 +15,7 @@ use tracing::{Instrument, error, info, info_span};
 
 use crate::chat::ChatError;
 use crate::protocol::{ClientAction, Rejection, ServerEvent, decode_action};
+use crate::rules::RequestId;
 
 pub type Request = ApiGatewayWebsocketProxyRequest;
 pub type Response = ApiGatewayProxyResponse;
@@ -110,6 +111,17 @@ pub fn chat_error_event(
         Some(action.to_owned()),
         client_message_id.map(str::to_owned),
     )
+}
+
+/// [`chat_error_event`] for an action that carries a `requestId`, echoed so the client can tell
+/// which of its requests failed.
+pub fn request_error_event(
+    error: &ChatError,
+    action: &str,
+    request_id: Option<&RequestId>,
+) -> ServerEvent {
+    chat_error_event(error, action, None)
+        .with_request_id(request_id.map(|id| id.as_str().to_owned()))
 }
 
 /// Runs one route invocation for the request's connection, inside a span with the route, API

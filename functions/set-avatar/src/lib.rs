@@ -27,8 +27,7 @@ pub async fn handle<S: ChatStore, N: ConnectionNotifier, C: Clock>(
                     request_id: set.request_id.map(|id| id.as_str().to_owned()),
                 }
             }
-            Err(error) => lambda::chat_error_event(&error, SET_AVATAR, None)
-                .with_request_id(set.request_id.map(|id| id.as_str().to_owned())),
+            Err(error) => lambda::request_error_event(&error, SET_AVATAR, set.request_id.as_ref()),
         };
         lambda::reply(&event)
     })

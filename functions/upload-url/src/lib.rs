@@ -29,8 +29,9 @@ pub async fn handle<S: ConnectionStore, M: MediaSigner, C: Clock>(
                 );
                 grant.to_event(&get)
             }
-            Err(error) => lambda::chat_error_event(&error, GET_UPLOAD_URL, None)
-                .with_request_id(get.request_id.map(|id| id.as_str().to_owned())),
+            Err(error) => {
+                lambda::request_error_event(&error, GET_UPLOAD_URL, get.request_id.as_ref())
+            }
         };
         lambda::reply(&event)
     })
