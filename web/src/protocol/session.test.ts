@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeSocket, fakeSocketFactory, msg } from '../test/fakes';
 import { ChatClient } from './client';
 import { MediaError } from './media';
-import { ChatSession, USERNAME_STORAGE_KEY, type KeyValueStorage, type TransportFactory } from './session';
+import { ANSWER_TIMEOUT_MS, ChatSession, USERNAME_STORAGE_KEY, type KeyValueStorage, type TransportFactory } from './session';
 import type { ClientAction } from './types';
 
 class MemoryStorage implements KeyValueStorage {
@@ -128,6 +128,37 @@ describe('conversations', () => {
     expect(state().conversations.bob!.messages[0]!.text).toBe('hi Bob');
   });
 
+  it('sends one message at a time, oldest first, so the server stores them in the order written', () => {
+    const { session, state } = makeSession();
+    const socket = online(session);
+    const sends = () => socket.actions().filter((a) => a.action === 'sendMessage').map((a) => 'text' in a && a.text);
+    session.sendMessage('Bob', 'one');
+    session.sendMessage('Bob', 'two');
+    session.sendMessage('carol', 'three');
+    expect(sends()).toEqual(['one']);
+    expect(state().outbox['cmid-2']!.status).toBe('pending');
+    socket.receive({ type: 'messageAck', duplicate: false, message: msg('alice', 'Bob', 20_000, 'one', { clientMessageId: 'cmid-1' }) });
+    expect(sends()).toEqual(['one', 'two']);
+    // A refusal is an answer too: the next goes, the refused one waits for the user.
+    socket.receive({ type: 'error', code: 'unknown_recipient', message: 'no Bob', action: 'sendMessage', clientMessageId: 'cmid-2' });
+    expect(sends()).toEqual(['one', 'two', 'three']);
+    expect(state().outbox['cmid-2']!.status).toBe('failed');
+  });
+
+  it('a message left unanswered is sent again with the same clientMessageId, then the next', () => {
+    const { session } = makeSession();
+    const socket = online(session);
+    const sends = () => socket.actions().filter((a) => a.action === 'sendMessage').map((a) => 'clientMessageId' in a && a.clientMessageId);
+    session.sendMessage('Bob', 'one');
+    session.sendMessage('Bob', 'two');
+    vi.advanceTimersByTime(ANSWER_TIMEOUT_MS - 1);
+    expect(sends()).toEqual(['cmid-1']);
+    vi.advanceTimersByTime(1);
+    expect(sends()).toEqual(['cmid-1', 'cmid-1']);
+    socket.receive({ type: 'messageAck', duplicate: true, message: msg('alice', 'Bob', 20_000, 'one', { clientMessageId: 'cmid-1' }) });
+    expect(sends()).toEqual(['cmid-1', 'cmid-1', 'cmid-2']);
+  });
+
   it('a refused message is marked failed; retry re-sends it with the same clientMessageId', () => {
     const { session, state } = makeSession();
     const socket = online(session);
@@ -165,11 +196,12 @@ describe('reconnect', () => {
       { action: 'getClients' },
       { action: 'getMessages', with: 'Bob', limit: 50 },
       { action: 'sendMessage', to: 'Bob', text: 'one', clientMessageId: 'cmid-1' },
-      { action: 'sendMessage', to: 'Bob', text: 'two', clientMessageId: 'cmid-2' },
     ]);
-    // The server already had "one": it answers duplicate; nothing is shown twice.
+    // The server already had "one": the page shows it, which confirms it, and "two" goes next.
     const one = msg('alice', 'Bob', 11_000, 'one', { clientMessageId: 'cmid-1' });
     second.receive({ type: 'messages', with: 'Bob', messages: [one, hello], nextCursor: null });
+    expect(second.actions().at(-1)).toEqual({ action: 'sendMessage', to: 'Bob', text: 'two', clientMessageId: 'cmid-2' });
+    // Its duplicate ack changes nothing; nothing is shown twice.
     second.receive({ type: 'messageAck', duplicate: true, message: one });
     second.receive({ type: 'messageAck', duplicate: false, message: msg('alice', 'Bob', 12_000, 'two', { clientMessageId: 'cmid-2' }) });
     expect(state().outbox).toEqual({});

@@ -1,5 +1,6 @@
 // The chat session: glues the transport (ChatClient) to the store. It owns the outbox policy
-// (pending messages are re-sent with the same clientMessageId after every reconnect), the resync
+// (one message in flight at a time, oldest first, so they are stored in the order they were
+// written; pending messages are re-sent with the same clientMessageId after every reconnect), the resync
 // after a reconnect (getClients, newest page of the open conversation and of every conversation
 // seen) and the sign-in flow. Components call its methods and read the store; nothing here is React.
 import { ChatClient, connectionUrl, type TransportHandlers, type TransportStatus } from './client';
@@ -54,6 +55,12 @@ export interface ChatSessionOptions {
 
 export const USERNAME_STORAGE_KEY = 'chatastrophy.username';
 
+/**
+ * How long the message in flight may go unanswered before it is sent again. Its clientMessageId
+ * stays the same, so the server stores it once however often it arrives.
+ */
+export const ANSWER_TIMEOUT_MS = 10_000;
+
 const defaultTransport: TransportFactory = (url, handlers, options) =>
   new ChatClient({ url, ...handlers, retryBeforeFirstOpen: options.retryBeforeFirstOpen });
 
@@ -83,6 +90,14 @@ export class ChatSession {
   private transport: Transport | null = null;
   private networkUp = true;
   private readonly fetchImpl: typeof fetch;
+  /**
+   * The outbox message sent and not answered yet. The next waits for it: API Gateway runs the
+   * messages of one connection concurrently, so two sent together could be stored (and shown to
+   * everyone) in either order.
+   */
+  private inFlight: string | null = null;
+  private inFlightTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly stopWatchingOutbox: () => void;
 
   constructor(options: ChatSessionOptions) {
     this.opts = options;
@@ -97,6 +112,7 @@ export class ChatSession {
       fetchUrls: (keys) => this.request({ action: 'getDownloadUrl', keys }),
       now: this.now,
     });
+    this.stopWatchingOutbox = this.store.subscribe(() => this.sendNextWhenAnswered());
   }
 
   /** The username remembered from an earlier successful sign-in, if any. */
@@ -141,6 +157,7 @@ export class ChatSession {
 
   dispose(): void {
     this.stopTransport();
+    this.stopWatchingOutbox();
   }
 
   openConversation(name: string | null): void {
@@ -181,15 +198,14 @@ export class ChatSession {
       ...(attachment ? { attachment } : {}),
     };
     this.store.dispatch({ type: 'send', message });
-    this.transmit(message);
+    this.sendNextPending();
     return message;
   }
 
   /** Retries a failed message with the same clientMessageId, so the server cannot store it twice. */
   retry(clientMessageId: string): void {
     this.store.dispatch({ type: 'retry', clientMessageId });
-    const m = this.store.getState().outbox[clientMessageId];
-    if (m && m.status === 'pending') this.transmit(m);
+    this.sendNextPending();
   }
 
   discard(clientMessageId: string): void {
@@ -293,6 +309,7 @@ export class ChatSession {
   private stopTransport(): void {
     const t = this.transport;
     this.transport = null;
+    this.releaseInFlight();
     this.media.setOnline(false);
     t?.close();
   }
@@ -319,7 +336,9 @@ export class ChatSession {
       if (conv === open) continue;
       if (conv.stale || conv.messages.length > 0) this.requestNewest(conv.with);
     }
-    for (const m of selectPendingOutbox(this.store.getState())) this.transmit(m);
+    // Whatever was in flight on the old connection may never be answered: start again from the oldest.
+    this.releaseInFlight();
+    this.sendNextPending();
     // Download URLs held back while disconnected (or refused before) are asked again.
     this.media.setOnline(true);
   }
@@ -330,8 +349,36 @@ export class ChatSession {
     }
   }
 
-  private transmit(m: OutgoingMessage): void {
-    this.send({
+  /** Sends the oldest pending message, unless one is still waiting for its answer. */
+  private sendNextPending(): void {
+    if (this.inFlight !== null) return;
+    const [next] = selectPendingOutbox(this.store.getState());
+    if (!next || !this.transmit(next)) return;
+    this.inFlight = next.clientMessageId;
+    this.inFlightTimer = setTimeout(() => {
+      this.releaseInFlight();
+      this.sendNextPending();
+    }, ANSWER_TIMEOUT_MS);
+  }
+
+  /**
+   * On every store change: once the message in flight is no longer pending (acknowledged,
+   * confirmed by a page, failed or discarded), the next goes.
+   */
+  private sendNextWhenAnswered(): void {
+    if (this.inFlight === null || this.store.getState().outbox[this.inFlight]?.status === 'pending') return;
+    this.releaseInFlight();
+    this.sendNextPending();
+  }
+
+  private releaseInFlight(): void {
+    if (this.inFlightTimer !== null) clearTimeout(this.inFlightTimer);
+    this.inFlightTimer = null;
+    this.inFlight = null;
+  }
+
+  private transmit(m: OutgoingMessage): boolean {
+    return this.send({
       action: 'sendMessage',
       to: m.to,
       text: m.text,
