@@ -96,6 +96,10 @@ cdk/node_modules/.package-lock.json: cdk/package-lock.json
 # Test
 # ---------------------------------------------------------------------------------------------
 
+# Every Rust test, and the build the e2e tests, benchmarks and fuzzing run from. Other flags (say
+# `cargo build -p local-stack`) resolve the dependencies' features differently: a second build.
+CARGO_TEST := cargo test --workspace --all-features
+
 .PHONY: test
 test: test-rust test-cdk test-web ## Every test: format, lints, Rust unit/handler/integration tests, CDK, web
 
@@ -106,7 +110,7 @@ lint: rust-tools ## cargo fmt --check and clippy -D warnings
 
 .PHONY: test-rust
 test-rust: lint dynamodb-local venv ## Rust tests: domain, mocked-SDK handlers, DynamoDB Local + local S3 + WebSocket integration
-	cargo test --workspace --all-features
+	$(CARGO_TEST)
 
 .PHONY: test-cdk
 test-cdk: venv cdk/node_modules/.package-lock.json ## CDK: type check, template assertions, cdk-nag, cfn-lint
@@ -118,7 +122,7 @@ test-cdk: venv cdk/node_modules/.package-lock.json ## CDK: type check, template 
 test-web: web dynamodb-local venv ## Web UI: type check, unit tests, Chromium end-to-end tests on the local stack
 	npm run --prefix web typecheck
 	npm test --prefix web
-	cargo build --quiet -p local-stack --bin local-gateway
+	$(CARGO_TEST) --quiet --no-run
 	npm run --prefix web e2e
 
 # ---------------------------------------------------------------------------------------------
@@ -130,18 +134,20 @@ BENCH_MESSAGES ?= 20
 BENCH_LOAD_CLIENTS ?= 500
 BENCH_DIR := target/bench
 
+# The benchmark tools and the mocked-SDK tests run from make test's build (CARGO_TEST: same flags,
+# so it is reused; dependencies are optimized in the dev profile, see Cargo.toml). Only the
+# measured functions get a build of their own.
 .PHONY: bench
 bench: venv dynamodb-local ## Cold start, cost per action and load (500 x 20): writes docs/benchmarks.md and .json
 	@# The Runtime API emulator runs the release binaries on this machine, so they are built for x86-64.
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cargo lambda build --release --x86-64 --lambda-dir target/lambda-x86-64 \
 	  $(addprefix -p route-,$(FUNCTIONS)) -p hello-baseline
+	$(CARGO_TEST) --quiet --no-run
 	rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR)/calls
-	@# The route crates' mocked-SDK tests (tests/handler.rs), with make test's flags so its build serves.
-	CHATASTROPHY_CALLS_DIR=$(CURDIR)/$(BENCH_DIR)/calls cargo test --quiet --workspace --all-features --test handler >/dev/null
-	cargo build --quiet --profile local-release -p local-stack --bin bench-cold-start --bin bench-local
-	target/local-release/bench-cold-start --lambda-dir target/lambda-x86-64 --arm64-dir target/lambda-arm64 \
+	CHATASTROPHY_CALLS_DIR=$(CURDIR)/$(BENCH_DIR)/calls $(CARGO_TEST) --quiet --test handler >/dev/null
+	target/debug/bench-cold-start --lambda-dir target/lambda-x86-64 --arm64-dir target/lambda-arm64 \
 	  --calls-dir $(BENCH_DIR)/calls --json $(BENCH_DIR)/cold-start.json | tee $(BENCH_DIR)/cold-start.md
-	target/local-release/bench-local --clients $(BENCH_LOAD_CLIENTS) --messages $(BENCH_MESSAGES) \
+	target/debug/bench-local --clients $(BENCH_LOAD_CLIENTS) --messages $(BENCH_MESSAGES) \
 	  --json $(BENCH_DIR)/load.json | tee $(BENCH_DIR)/load.md
 	{ echo "# Benchmarks"; echo; \
 	  echo "Written by \`make bench\` on $$(date -u +%Y-%m-%d) ($$(nproc) cores, $$(uname -m)); numbers are from this machine, against DynamoDB Local."; \
@@ -155,16 +161,16 @@ FUZZ_HANDLER_CASES ?= 100000
 
 .PHONY: fuzz
 fuzz: ## Long fuzz run: the protocol decoder (bytes, JSON) and every route handler's input path
-	FUZZ_CASES=$(FUZZ_DECODER_CASES) cargo test --profile local-release -p chat-domain --lib arbitrary_
-	FUZZ_CASES=$(FUZZ_HANDLER_CASES) cargo test --profile local-release -p local-stack --test fuzz_handlers
+	FUZZ_CASES=$(FUZZ_DECODER_CASES) $(CARGO_TEST) --quiet --lib arbitrary_
+	FUZZ_CASES=$(FUZZ_HANDLER_CASES) $(CARGO_TEST) --quiet --test fuzz_handlers
 	@echo "fuzz: $$(( 2 * $(FUZZ_DECODER_CASES) )) decoder executions (arbitrary bytes, arbitrary JSON)" \
 	  "and $$(( 8 * $(FUZZ_HANDLER_CASES) )) handler executions (7 message routes per body, \$$connect per username), no failure"
 
 .PHONY: bench-local
 bench-local: dynamodb-local venv ## Load through the local gateway: BENCH_CLIENTS clients x BENCH_MESSAGES messages
-	cargo build --quiet --profile local-release -p local-stack --bin bench-local
+	$(CARGO_TEST) --quiet --no-run
 	mkdir -p target/bench
-	target/local-release/bench-local --clients $(BENCH_CLIENTS) --messages $(BENCH_MESSAGES) --json target/bench/local.json
+	target/debug/bench-local --clients $(BENCH_CLIENTS) --messages $(BENCH_MESSAGES) --json target/bench/local.json
 
 # ---------------------------------------------------------------------------------------------
 # Build and deploy

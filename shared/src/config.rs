@@ -114,7 +114,7 @@ fn service_setting(
         .find_map(|name| variable(name).filter(|value| !value.is_empty()))
 }
 
-/// The SDK's HTTPS client (rustls on aws-lc), trusting only the AWS root CAs. The default client
+/// The SDK's HTTPS client (rustls on ring), trusting only the AWS root CAs. The default client
 /// would load the system's whole CA store at cold start (a file per CA on some systems), which was
 /// most of a function's init time; and nothing but AWS endpoints is ever called.
 pub fn aws_https_client() -> Result<SharedHttpClient, ConfigError> {
@@ -122,7 +122,7 @@ pub fn aws_https_client() -> Result<SharedHttpClient, ConfigError> {
     let context = TlsContext::builder().with_trust_store(trust).build()?;
     Ok(aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::AwsLc,
+            tls::rustls_provider::CryptoMode::Ring,
         ))
         .tls_context(context)
         .build_https())

@@ -1,7 +1,11 @@
 //! `make bench-local`: load through the local gateway. N WebSocket clients each send M direct
 //! messages (client i writes to client i+1), all at once; reported: send→deliver latency, throughput,
-//! lost and duplicated messages (both must be 0), and, measured in the same run against the same
-//! DynamoDB Local, a bare PutItem+Query round trip so the gateway's own overhead shows as a ratio.
+//! lost and duplicated messages (both must be 0), the gateway's peak memory, and, measured in the
+//! same run against the same DynamoDB Local, a bare PutItem+Query round trip so the gateway's own
+//! overhead shows as a ratio.
+//!
+//! The gateway runs in a process of its own (this program again, with `--serve-gateway`), so its
+//! memory is measured apart from the clients'.
 //!
 //! Usage: bench-local [--clients N] [--messages M] [--json PATH]
 
@@ -12,6 +16,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chat_domain::TableNames;
 use futures_util::{SinkExt, StreamExt};
+use local_stack::child_process::{ChildService, free_port};
 use local_stack::dynamodb_local::{DynamoDbLocal, Storage};
 use local_stack::gateway::Limits;
 use local_stack::local_s3::{LocalS3, S3Storage};
@@ -22,11 +27,23 @@ use tokio_tungstenite::tungstenite::Message;
 
 const DELIVERY_GRACE: Duration = Duration::from_secs(30);
 const BARE_ROUND_TRIPS: usize = 500;
+const STAGE: &str = "bench";
+const TABLE_PREFIX: &str = "bench-";
+const GATEWAY_START_TIMEOUT: Duration = Duration::from_secs(60);
 
 struct Options {
     clients: usize,
     messages: usize,
     json: Option<String>,
+    /// Set in the gateway's own process: serve on this port over these endpoints, and nothing else.
+    serve_gateway: Option<GatewayProcess>,
+}
+
+/// What the gateway process is started with.
+struct GatewayProcess {
+    port: u16,
+    dynamodb_endpoint: String,
+    s3_endpoint: String,
 }
 
 fn options() -> Result<Options, String> {
@@ -34,6 +51,7 @@ fn options() -> Result<Options, String> {
         clients: 200,
         messages: 20,
         json: None,
+        serve_gateway: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -46,6 +64,15 @@ fn options() -> Result<Options, String> {
                 options.messages = value()?.parse().map_err(|_| "--messages takes a number")?
             }
             "--json" => options.json = Some(value()?),
+            "--serve-gateway" => {
+                options.serve_gateway = Some(GatewayProcess {
+                    port: value()?
+                        .parse()
+                        .map_err(|_| "--serve-gateway takes a port")?,
+                    dynamodb_endpoint: value()?,
+                    s3_endpoint: value()?,
+                })
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -53,6 +80,43 @@ fn options() -> Result<Options, String> {
         return Err("--clients must be at least 2".into());
     }
     Ok(options)
+}
+
+/// The gateway's process: serves until the benchmark kills it.
+async fn serve_gateway(process: GatewayProcess) -> Result<(), Box<dyn std::error::Error>> {
+    let _gateway = stack::start_gateway(StackConfig {
+        gateway_port: process.port,
+        stage: STAGE.into(),
+        limits: Limits::default(),
+        web_dir: std::env::temp_dir(),
+        dynamodb_endpoint: process.dynamodb_endpoint,
+        tables: stack::table_names(TABLE_PREFIX)?,
+        s3_endpoint: process.s3_endpoint,
+        media_bucket: stack::MEDIA_BUCKET.to_owned(),
+    })
+    .await?;
+    std::future::pending::<()>().await;
+    Ok(())
+}
+
+/// Starts this program again as the gateway, and waits until it accepts connections.
+fn spawn_gateway(
+    dynamodb_endpoint: &str,
+    s3_endpoint: &str,
+) -> Result<ChildService, Box<dyn std::error::Error>> {
+    let port = free_port()?;
+    let mut command = std::process::Command::new(std::env::current_exe()?);
+    command
+        .arg("--serve-gateway")
+        .arg(port.to_string())
+        .arg(dynamodb_endpoint)
+        .arg(s3_endpoint);
+    Ok(ChildService::start(
+        "the gateway",
+        command,
+        port,
+        GATEWAY_START_TIMEOUT,
+    )?)
 }
 
 /// Latency percentiles in milliseconds.
@@ -91,36 +155,31 @@ struct Ledger {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = options()?;
+    if let Some(process) = options.serve_gateway {
+        return serve_gateway(process).await;
+    }
     let dynamodb = DynamoDbLocal::launch(0, Storage::InMemory).await?;
     // The gateway sets up the media bucket at start; this load sends no files.
     let s3 = LocalS3::launch(0, S3Storage::InMemory).await?;
-    let tables = stack::table_names("bench-")?;
-    let gateway = stack::start_gateway(StackConfig {
-        gateway_port: 0,
-        stage: "bench".into(),
-        limits: Limits::default(),
-        web_dir: std::env::temp_dir(),
-        dynamodb_endpoint: dynamodb.endpoint(),
-        tables: tables.clone(),
-        s3_endpoint: s3.endpoint(),
-        media_bucket: stack::MEDIA_BUCKET.to_owned(),
-    })
-    .await?;
+    let tables = stack::table_names(TABLE_PREFIX)?;
     let sdk = stack::local_sdk_config()?;
     let client = stack::dynamodb_client(&sdk, &dynamodb.endpoint());
+    // Created here too (the gateway only creates missing ones), so they exist before the bare
+    // round trips whatever the gateway process has got to.
+    stack::ensure_tables(&client, &tables).await?;
+    let gateway = spawn_gateway(&dynamodb.endpoint(), &s3.endpoint())?;
+    let websocket_url = format!("ws://127.0.0.1:{}/{STAGE}", gateway.port());
 
     println!(
-        "bench-local: {} clients x {} messages through {}",
-        options.clients,
-        options.messages,
-        gateway.websocket_url()
+        "bench-local: {} clients x {} messages through {websocket_url}",
+        options.clients, options.messages,
     );
     let bare = bare_round_trips(&client, &tables).await?;
 
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let mut sockets = Vec::with_capacity(options.clients);
     for i in 0..options.clients {
-        let url = format!("{}?username=user{i}", gateway.websocket_url());
+        let url = format!("{websocket_url}?username=user{i}");
         let (socket, _) = tokio_tungstenite::connect_async(url).await?;
         sockets.push(socket);
     }
@@ -148,6 +207,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     while Instant::now() < grace_ends && undelivered(&ledger) > 0 {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // Before the clients leave: every departure fans presence out to all who remain, a burst
+    // that is not the load measured here.
+    let gateway_rss = peak_rss_mb(&gateway.pid().to_string());
+    let clients_rss = peak_rss_mb("self");
     for (reader, mut sink) in open_clients {
         reader.abort();
         let _ = sink.close().await;
@@ -190,9 +253,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("| stored in history (expected {expected}) | {stored} |");
     println!("| send errors | {send_errors} |");
     println!(
-        "| peak RSS of this process: gateway + {} clients (MB) | {:.0} |",
-        options.clients,
-        peak_rss_mb("self")
+        "| peak RSS of the gateway under this load, {} connections (MB) | {gateway_rss:.0} |",
+        options.clients
+    );
+    println!(
+        "| peak RSS of the {} clients' process (MB) | {clients_rss:.0} |",
+        options.clients
     );
     println!(
         "| bare DynamoDB Local PutItem+Query p50 / p99 (ms, unloaded) | {:.1} / {:.1} |",
@@ -214,15 +280,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "duplicated": duplicated,
             "stored": stored,
             "sendErrors": send_errors,
-            "peakRssMb": peak_rss_mb("self"),
+            "gatewayPeakRssMb": gateway_rss,
+            "clientsPeakRssMb": clients_rss,
             "bareDynamoDbRoundTripMs": {"p50": bare.p50, "p99": bare.p99},
             "overheadRatioP50": latency.p50 / bare.p50.max(0.001),
         });
         std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
     }
 
-    gateway.stop().await;
+    gateway.stop();
     dynamodb.stop();
+    s3.stop();
     if lost > 0 || duplicated > 0 || stored != expected || send_errors > 0 {
         return Err(format!("{lost} lost, {duplicated} duplicated, {stored}/{expected} stored, {send_errors} send errors").into());
     }
