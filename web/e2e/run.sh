@@ -57,8 +57,9 @@ fi
 
 if [ ! -x "$GATEWAY_BIN" ]; then
   [ -z "${LOCAL_GATEWAY_BIN:-}" ] || die "LOCAL_GATEWAY_BIN=$GATEWAY_BIN is not an executable file"
-  log "building local-gateway (cargo build -p local-stack --bin local-gateway)"
-  (cd "$REPO" && cargo build --quiet -p local-stack --bin local-gateway)
+  # The build make test makes (same flags), so the two share it.
+  log "building local-gateway (cargo test --workspace --all-features --no-run)"
+  (cd "$REPO" && cargo test --quiet --workspace --all-features --no-run)
 fi
 
 if [ ! -f "$WEB/dist/index.html" ] \
