@@ -142,10 +142,20 @@ describe('App', () => {
     expect(FakeSocket.last().actions()[0]).toEqual({ action: 'getClients' });
   });
 
-  it('signs out back to the form', async () => {
+  it('signs out back to the form; the next user of the tab does not get the drafts', async () => {
     await online();
+    fireEvent.click(screen.getByTestId('person-carol'));
+    fireEvent.change(screen.getByLabelText('Message'), { target: { value: 'half-written' } });
     fireEvent.click(screen.getByRole('button', { name: 'Sign out' }));
-    expect(screen.getByLabelText('Username')).toBeTruthy();
+    const field = screen.getByLabelText('Username');
+    fireEvent.change(field, { target: { value: 'dave' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    act(() => {
+      FakeSocket.last().open();
+      FakeSocket.last().receive({ type: 'clients', users: [{ username: 'carol', online: true }] });
+    });
+    fireEvent.click(await screen.findByTestId('person-carol'));
+    expect((screen.getByLabelText('Message') as HTMLTextAreaElement).value).toBe('');
   });
 });
 

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ConnectionIndicator } from './components/ConnectionIndicator';
 import { ConversationView } from './components/ConversationView';
+import type { PendingFile } from './components/Composer';
 import { PeopleList } from './components/PeopleList';
 import { ProfilePanel } from './components/ProfilePanel';
 import { SignIn } from './components/SignIn';
@@ -84,7 +85,9 @@ function ChatApp({ config, createTransport, storage }: { config: AppConfig; crea
   const [filter, setFilter] = useState('');
   // The profile panel: of the person in the open conversation, or my own.
   const [panel, setPanel] = useState<'contact' | 'me' | null>(null);
+  // What is being written in each conversation: text, and a picked file (uploading meanwhile).
   const [drafts, setDrafts] = useState<Record<string, string>>({});
+  const [pendingFiles, setPendingFiles] = useState<Record<string, PendingFile | null>>({});
 
   useEffect(() => {
     session.restore();
@@ -170,6 +173,10 @@ function ChatApp({ config, createTransport, storage }: { config: AppConfig; crea
           onClick={() => {
             if (window.location.hash) window.history.replaceState(null, '', window.location.pathname + window.location.search);
             setPanel(null);
+            // The next user of this tab starts with empty drafts; uploads still running stop.
+            for (const file of Object.values(pendingFiles)) file?.controller.abort();
+            setPendingFiles({});
+            setDrafts({});
             session.signOut();
           }}
           className="shrink-0 rounded-lg px-2 py-1 text-sm font-medium whitespace-nowrap text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-slate-300 dark:hover:bg-slate-800"
@@ -202,6 +209,8 @@ function ChatApp({ config, createTransport, storage }: { config: AppConfig; crea
               onBack={() => open(null)}
               draft={drafts[openKey] ?? ''}
               onDraftChange={(text) => setDrafts((d) => ({ ...d, [openKey]: text }))}
+              pendingFile={pendingFiles[openKey] ?? null}
+              onPendingFileChange={(change) => setPendingFiles((all) => ({ ...all, [openKey]: change(all[openKey] ?? null) }))}
             />
           ) : (
             <div className="flex flex-1 items-center justify-center p-6 text-center text-slate-500 dark:text-slate-400">

@@ -1,9 +1,10 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { useState } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MediaError } from '../protocol/media';
 import type { Attachment } from '../protocol/types';
-import { Composer } from './Composer';
+import { Composer, type PendingFile } from './Composer';
 
 afterEach(cleanup);
 
@@ -63,7 +64,7 @@ describe('Composer attachments', () => {
   }
 
   /** A fake client's upload: each call waits for the test to settle it. */
-  function setupUpload() {
+  function setupUpload(mode: 'own' | 'held by the parent' = 'own') {
     const uploads: Array<{ file: File; signal: AbortSignal } & ReturnType<typeof deferred<Attachment>>> = [];
     const onUpload = vi.fn((file: File, signal: AbortSignal) => {
       const d = deferred<Attachment>();
@@ -71,7 +72,28 @@ describe('Composer attachments', () => {
       return d.promise;
     });
     const onSend = vi.fn((_text: string, _attachment?: Attachment) => true);
-    render(<Composer to="Bob" onSend={onSend} onUpload={onUpload} />);
+    // Like the app: one composer per open conversation (keyed), the parent holding the picked files.
+    function Conversations() {
+      const [to, setTo] = useState('Bob');
+      const [files, setFiles] = useState<Record<string, PendingFile | null>>({});
+      return (
+        <>
+          <button type="button" onClick={() => setTo((t) => (t === 'Bob' ? 'carol' : 'Bob'))}>
+            switch
+          </button>
+          <Composer
+            key={to}
+            to={to}
+            onSend={onSend}
+            onUpload={onUpload}
+            {...(mode === 'held by the parent'
+              ? { pendingFile: files[to] ?? null, onPendingFileChange: (change) => setFiles((all) => ({ ...all, [to]: change(all[to] ?? null) })) }
+              : {})}
+          />
+        </>
+      );
+    }
+    render(<Conversations />);
     const input = screen.getByLabelText('Message') as HTMLTextAreaElement;
     const send = screen.getByRole('button', { name: 'Send' }) as HTMLButtonElement;
     const pick = (file: File) => {
@@ -79,7 +101,8 @@ describe('Composer attachments', () => {
       Object.defineProperty(fileInput, 'files', { value: [file], configurable: true });
       fireEvent.change(fileInput);
     };
-    return { uploads, onUpload, onSend, input, send, pick };
+    const switchConversation = () => fireEvent.click(screen.getByRole('button', { name: 'switch' }));
+    return { uploads, onUpload, onSend, input, send, pick, switchConversation };
   }
 
   const cat = () => new File([new Uint8Array(2048)], 'cat.png', { type: 'image/png' });
@@ -147,6 +170,30 @@ describe('Composer attachments', () => {
     expect(screen.queryByTestId('pending-attachment')).toBeNull();
     // A late answer of the cancelled upload changes nothing.
     await act(async () => uploads[1]!.resolve({ key: 'k', name: 'cat.png', contentType: 'image/png', size: 1 }));
+    expect(screen.queryByTestId('pending-attachment')).toBeNull();
+  });
+
+  it('leaving the conversation cancels an upload in flight', () => {
+    const { uploads, pick, switchConversation } = setupUpload();
+    pick(cat());
+    switchConversation();
+    expect(uploads[0]!.signal.aborted).toBe(true);
+    switchConversation();
+    expect(screen.queryByTestId('pending-attachment')).toBeNull();
+  });
+
+  it('held by the parent, a picked file waits in its conversation while another is open, and its upload goes on', async () => {
+    const { uploads, onSend, pick, switchConversation } = setupUpload('held by the parent');
+    pick(cat());
+    switchConversation();
+    expect(uploads[0]!.signal.aborted).toBe(false);
+    expect(screen.queryByTestId('pending-attachment')).toBeNull();
+    const attachment = { key: 'attachments/dm/alice/bob/alice/1.png', name: 'cat.png', contentType: 'image/png', size: 2048 };
+    await act(async () => uploads[0]!.resolve(attachment));
+    switchConversation();
+    expect(screen.getByTestId('pending-attachment').dataset.status).toBe('ready');
+    fireEvent.click(screen.getByRole('button', { name: 'Send' }));
+    expect(onSend).toHaveBeenCalledWith('', attachment);
     expect(screen.queryByTestId('pending-attachment')).toBeNull();
   });
 

@@ -14,10 +14,16 @@ export interface ComposerProps {
   /** Drafts survive switching conversations. */
   draft?: string;
   onDraftChange?(text: string): void;
+  /**
+   * The picked file survives switching conversations too (its upload goes on meanwhile) when
+   * held by the parent; otherwise leaving the conversation cancels it.
+   */
+  pendingFile?: PendingFile | null;
+  onPendingFileChange?(change: (file: PendingFile | null) => PendingFile | null): void;
 }
 
 /** The file picked for the next message: uploading, uploaded (ready) or refused. */
-interface PendingFile {
+export interface PendingFile {
   id: number;
   file: File;
   name: string;
@@ -38,12 +44,19 @@ const PROBLEMS = {
   invalid_text: 'The message contains a control character that cannot be sent.',
 } as const;
 
-export function Composer({ to, onSend, onUpload, draft, onDraftChange }: ComposerProps) {
+export function Composer({ to, onSend, onUpload, draft, onDraftChange, pendingFile, onPendingFileChange }: ComposerProps) {
   const [ownText, setOwnText] = useState('');
   const text = draft ?? ownText;
   const setText = (t: string) => (onDraftChange ? onDraftChange(t) : setOwnText(t));
   const [emojiOpen, setEmojiOpen] = useState(false);
-  const [pending, setPending] = useState<PendingFile | null>(null);
+  const [ownPending, setOwnPending] = useState<PendingFile | null>(null);
+  const held = onPendingFileChange !== undefined;
+  const pending = held ? (pendingFile ?? null) : ownPending;
+  const setPending = (change: PendingFile | null | ((file: PendingFile | null) => PendingFile | null)) => {
+    const next = typeof change === 'function' ? change : () => change;
+    if (onPendingFileChange) onPendingFileChange(next);
+    else setOwnPending(next);
+  };
   const [dragging, setDragging] = useState(false);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const fileRef = useRef<HTMLInputElement>(null);
@@ -54,8 +67,10 @@ export function Composer({ to, onSend, onUpload, draft, onDraftChange }: Compose
   const canSend = pending ? pending.status === 'ready' && (problem === null || problem === 'empty_text') : problem === null;
   const nearLimit = chars > TEXT_MAX_CHARS - 200;
 
-  // Leaving the conversation cancels an upload in flight.
-  useEffect(() => () => pendingRef.current?.controller.abort(), []);
+  // Leaving the conversation cancels an upload in flight, unless the parent holds it for later.
+  useEffect(() => () => {
+    if (!held) pendingRef.current?.controller.abort();
+  }, [held]);
 
   const update = (id: number, change: Partial<PendingFile>) =>
     setPending((p) => (p && p.id === id ? { ...p, ...change } : p));

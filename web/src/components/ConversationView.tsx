@@ -6,7 +6,7 @@ import type { ChatSession } from '../protocol/session';
 import { selectOutgoing, type AppState } from '../protocol/state';
 import type { UserPresence } from '../protocol/types';
 import { Avatar } from './Avatar';
-import { Composer } from './Composer';
+import { Composer, type PendingFile } from './Composer';
 import { MessageList } from './MessageList';
 
 export interface ConversationViewProps {
@@ -19,6 +19,9 @@ export interface ConversationViewProps {
   onBack(): void;
   draft: string;
   onDraftChange(text: string): void;
+  /** The file picked for the next message here, kept while other conversations are open. */
+  pendingFile?: PendingFile | null;
+  onPendingFileChange?(change: (file: PendingFile | null) => PendingFile | null): void;
 }
 
 export function presenceLine(user: UserPresence | undefined, now: number): string {
@@ -27,7 +30,19 @@ export function presenceLine(user: UserPresence | undefined, now: number): strin
   return user.lastSeen !== undefined ? `Last seen ${relativeTime(user.lastSeen, now)}` : 'Offline';
 }
 
-export function ConversationView({ session, state, conversationKey, now, profileOpen, onToggleProfile, onBack, draft, onDraftChange }: ConversationViewProps) {
+export function ConversationView({
+  session,
+  state,
+  conversationKey,
+  now,
+  profileOpen,
+  onToggleProfile,
+  onBack,
+  draft,
+  onDraftChange,
+  pendingFile,
+  onPendingFileChange,
+}: ConversationViewProps) {
   const conv = state.conversations[conversationKey];
   const user = state.users[conversationKey];
   const name = user?.username ?? conv?.with ?? conversationKey;
@@ -91,6 +106,8 @@ export function ConversationView({ session, state, conversationKey, now, profile
         to={name}
         draft={draft}
         onDraftChange={onDraftChange}
+        pendingFile={pendingFile}
+        onPendingFileChange={onPendingFileChange}
         onUpload={onUpload}
         onSend={(text, attachment) => session.sendMessage(name, text, attachment) !== null}
       />
