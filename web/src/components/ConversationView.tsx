@@ -20,8 +20,8 @@ export interface ConversationViewProps {
   draft: string;
   onDraftChange(text: string): void;
   /** The file picked for the next message here, kept while other conversations are open. */
-  pendingFile?: PendingFile | null;
-  onPendingFileChange?(change: (file: PendingFile | null) => PendingFile | null): void;
+  pendingFile: PendingFile | null;
+  onPendingFileChange(change: (file: PendingFile | null) => PendingFile | null): void;
 }
 
 export function presenceLine(user: UserPresence | undefined, now: number): string {
