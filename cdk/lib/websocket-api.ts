@@ -141,23 +141,35 @@ export class ChatWebSocketApi extends Construct {
   /**
    * Routes `routeKey` to `handler` (Lambda proxy integration). `twoWay` makes it a two-way route:
    * the body the Lambda returns is sent back to the client as the route response (every route but
-   * `$connect`/`$disconnect`, whose return value API Gateway does not forward).
+   * `$connect`/`$disconnect`, whose return value API Gateway does not forward). `authorizer` is
+   * only allowed on `$connect` (the only route of a WebSocket API that takes one).
    */
-  addLambdaRoute(routeKey: string, handler: lambda.IFunction, twoWay: boolean): apigwv2.WebSocketRoute {
+  addLambdaRoute(
+    routeKey: string,
+    handler: lambda.IFunction,
+    twoWay: boolean,
+    authorizer?: apigwv2.IWebSocketRouteAuthorizer,
+  ): apigwv2.WebSocketRoute {
     if (this.routes.has(routeKey)) throw new Error(`route ${routeKey} is already defined`);
+    if (authorizer && routeKey !== '$connect') {
+      throw new Error(`route ${routeKey}: WebSocket APIs accept an authorizer on $connect only`);
+    }
     const id = routeKey.replace(/^\$/, '').replace(/^./, (c) => c.toUpperCase());
     const route = this.api.addRoute(routeKey, {
       integration: new WebSocketLambdaIntegration(`${id}Integration`, handler),
       returnResponse: twoWay,
+      authorizer,
     });
-    acknowledge(
-      route,
-      {
-        id: 'AwsSolutions-APIG4',
-        reason:
-          'The chat is anonymous by design (a user picks a name on $connect); WebSocket APIs can only authorize the $connect route, and message routes are only reachable over a connection that $connect accepted.',
-      },
-    );
+    if (!authorizer) {
+      acknowledge(
+        route,
+        {
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'WebSocket APIs take an authorizer on $connect only: this route is reachable only over a connection the $connect authorizer (Cognito access token) accepted, and its handler takes the caller from that authorizer\'s context (requestContext.authorizer).',
+        },
+      );
+    }
     this.routes.set(routeKey, route);
     return route;
   }

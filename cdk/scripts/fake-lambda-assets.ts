@@ -1,15 +1,15 @@
 /**
  * Writes a stand-in for cargo-lambda's output: `<dir>/<function>/bootstrap` for every route
- * function, so the stack synthesizes without the Rust build (cfn-lint, CI). Never deploy these.
+ * function and the `$connect` authorizer, so the stack synthesizes without the Rust build (cfn-lint, CI). Never deploy these.
  *
  *   npx tsx scripts/fake-lambda-assets.ts <dir>
  *   npx tsx scripts/fake-lambda-assets.ts --list      # just print the function names
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROUTE_FUNCTIONS } from '../lib/functions';
+import { LAMBDA_BINARIES } from '../lib/functions';
 
-const names = ROUTE_FUNCTIONS.map((f) => f.name);
+const names = [...LAMBDA_BINARIES];
 const dir = process.argv[2];
 if (dir === '--list') {
   console.log(names.join(' '));
@@ -19,7 +19,7 @@ if (!dir) {
   console.error('usage: fake-lambda-assets.ts <dir> | --list');
   process.exit(2);
 }
-for (const { name } of ROUTE_FUNCTIONS) {
+for (const name of names) {
   fs.mkdirSync(path.join(dir, name), { recursive: true });
   fs.writeFileSync(path.join(dir, name, 'bootstrap'), `#!/bin/sh\n# placeholder for ${name}: not a real build\nexit 1\n`, {
     mode: 0o755,

@@ -2,10 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { MEDIA_KEY_PREFIXES, ROUTE_FUNCTIONS } from '../lib/functions';
+import { LAMBDA_BINARIES, MEDIA_KEY_PREFIXES, ROUTE_FUNCTIONS } from '../lib/functions';
 import { build, builtStage, CDK_DIR, contains, resources, type Built } from './helpers';
 
 interface Expected {
+  /** CLIENTS_TABLE, MESSAGES_TABLE and MESSAGES_BY_CONVERSATION_INDEX in the environment. */
+  tables: boolean;
   clients: string[];
   messages: string[];
   index: string[];
@@ -14,9 +16,14 @@ interface Expected {
   media: string[];
 }
 
-/** What each handler may do, written out here (not derived from lib/) so a change must touch both. */
+/**
+ * What each handler may do, written out here (not derived from lib/) so a change must touch both.
+ * The caller's identity comes from `requestContext.authorizer` (the `$connect` authorizer's
+ * context), so no route reads its own connection record (no GetItem anywhere).
+ */
 const EXPECTED: Record<string, Expected> = {
   connect: {
+    tables: true,
     clients: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     messages: [],
     index: [],
@@ -24,6 +31,7 @@ const EXPECTED: Record<string, Expected> = {
     media: [],
   },
   disconnect: {
+    tables: true,
     clients: ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     messages: [],
     index: [],
@@ -31,25 +39,31 @@ const EXPECTED: Record<string, Expected> = {
     media: [],
   },
   'send-message': {
-    clients: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    tables: true,
+    clients: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
     messages: ['dynamodb:PutItem'],
     index: [],
     manageConnections: true,
     media: [],
   },
-  'get-messages': { clients: ['dynamodb:GetItem'], messages: [], index: ['dynamodb:Query'], manageConnections: false, media: [] },
-  'get-clients': { clients: ['dynamodb:Query'], messages: [], index: [], manageConnections: false, media: [] },
-  'upload-url': { clients: ['dynamodb:GetItem'], messages: [], index: [], manageConnections: false, media: ['s3:PutObject'] },
-  'download-url': { clients: ['dynamodb:GetItem'], messages: [], index: [], manageConnections: false, media: ['s3:GetObject'] },
+  'get-messages': { tables: true, clients: [], messages: [], index: ['dynamodb:Query'], manageConnections: false, media: [] },
+  'get-clients': { tables: true, clients: ['dynamodb:Query'], messages: [], index: [], manageConnections: false, media: [] },
+  'upload-url': { tables: false, clients: [], messages: [], index: [], manageConnections: false, media: ['s3:PutObject'] },
+  'download-url': { tables: false, clients: [], messages: [], index: [], manageConnections: false, media: ['s3:GetObject'] },
   'set-avatar': {
-    clients: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    tables: true,
+    clients: ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     messages: [],
     index: [],
     manageConnections: true,
     media: [],
   },
-  default: { clients: [], messages: [], index: [], manageConnections: false, media: [] },
+  default: { tables: false, clients: [], messages: [], index: [], manageConnections: false, media: [] },
 };
+/** The `$connect` authorizer: verifies a token against the pool's public keys, touches nothing. */
+const AUTHORIZER: Expected = { tables: false, clients: [], messages: [], index: [], manageConnections: false, media: [] };
+/** Route handlers and the authorizer: every Rust function of the stack. */
+const ALL_FUNCTIONS: Record<string, Expected> = { ...EXPECTED, authorizer: AUTHORIZER };
 /** The media objects a function with S3 access may touch, in this order (not derived from lib/). */
 const MEDIA_OBJECTS = ['/avatars/*', '/attachments/*'];
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
@@ -70,7 +84,7 @@ const sorted = (list: unknown[] | undefined): unknown[] | undefined =>
   list && [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
 function fnInfo(built: Built, name: string) {
-  const f = built.stack.functions.get(name);
+  const f = name === 'authorizer' ? built.stack.identity.authorizer : built.stack.functions.get(name);
   const all = resources(built.template);
   const fnId = built.stack.getLogicalId(f.fn.node.defaultChild as any);
   const roleId = built.stack.getLogicalId(f.role.node.defaultChild as any);
@@ -100,13 +114,14 @@ function mediaObjectArns(built: Built): unknown[] {
 describe('route functions', () => {
   const built = builtStage('dev');
 
-  it('one function per route: nine, plus CDK handlers (BucketDeployment, auto-delete)', () => {
+  it('one function per route: nine, plus the $connect authorizer, plus CDK handlers (BucketDeployment, auto-delete)', () => {
     assert.deepEqual(ROUTE_FUNCTIONS.map((f) => f.name).sort(), Object.keys(EXPECTED).sort());
+    assert.deepEqual([...LAMBDA_BINARIES].sort(), Object.keys(ALL_FUNCTIONS).sort());
     const fns = Object.values(resources(built.template, 'AWS::Lambda::Function'));
-    assert.equal(fns.filter((f) => f.Properties.Runtime === 'provided.al2023').length, 9);
+    assert.equal(fns.filter((f) => f.Properties.Runtime === 'provided.al2023').length, 10);
   });
 
-  for (const name of Object.keys(EXPECTED)) {
+  for (const name of Object.keys(ALL_FUNCTIONS)) {
     it(`${name}: provided.al2023 arm64 bootstrap, memory, timeout, JSON logging to its own log group`, () => {
       const { fn, logGroupId } = fnInfo(built, name);
       const p = fn.Properties;
@@ -129,19 +144,19 @@ describe('route functions', () => {
 
   it('each function is the code of <assetDir>/<name>/bootstrap', () => {
     // Staged assets are <outdir>/asset.<hash>/, the function's S3Key is <hash>.zip.
-    for (const name of Object.keys(EXPECTED)) {
+    for (const name of Object.keys(ALL_FUNCTIONS)) {
       const key: string = fnInfo(built, name).fn.Properties.Code.S3Key;
       const staged = path.join(built.app.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'bootstrap');
       assert.match(fs.readFileSync(staged, 'utf8'), new RegExp(`fake ${name}\\n`), name);
     }
   });
 
-  it('-c architecture=x86_64 (fallback build) switches every route function to x86_64', () => {
+  it('-c architecture=x86_64 (fallback build) switches every Rust function to x86_64', () => {
     const x86 = build('dev', { architecture: 'x86_64' });
     const archs = Object.values(resources(x86.template, 'AWS::Lambda::Function'))
       .filter((f) => f.Properties.Runtime === 'provided.al2023')
       .map((f) => f.Properties.Architectures);
-    assert.deepEqual(archs, Array(9).fill(['x86_64']));
+    assert.deepEqual(archs, Array(10).fill(['x86_64']));
   });
 
   it('a missing bootstrap fails the synth with a hint to build the Lambdas', () => {
@@ -151,26 +166,31 @@ describe('route functions', () => {
     );
   });
 
-  it('environment: table names and index for all but default; management endpoint only where it posts; media bucket only where it signs URLs', () => {
+  it('environment: table names and index only where a table is used; management endpoint only where it posts; media bucket only where it signs URLs; pool ids only for the authorizer', () => {
     const { clients, messages, api, media } = ids(built);
     const endpoint = {
       'Fn::Join': ['', ['https://', { Ref: api }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/dev']],
     };
-    for (const [name, expected] of Object.entries(EXPECTED)) {
+    for (const [name, expected] of Object.entries(ALL_FUNCTIONS)) {
       const vars = fnInfo(built, name).fn.Properties.Environment?.Variables ?? {};
       if (name === 'default') {
         assert.deepEqual(vars, {}, name);
         continue;
       }
       const keys = [
-        ...ENV_ALL,
+        ...(expected.tables ? ENV_ALL : []),
         ...(expected.manageConnections ? ['MANAGEMENT_ENDPOINT'] : []),
         ...(expected.media.length > 0 ? ['MEDIA_BUCKET'] : []),
+        ...(name === 'authorizer' ? ['USER_POOL_CLIENT_ID', 'USER_POOL_ID'] : []),
       ].sort();
       assert.deepEqual(Object.keys(vars).sort(), keys, name);
-      assert.deepEqual(vars.CLIENTS_TABLE, { Ref: clients }, name);
-      assert.deepEqual(vars.MESSAGES_TABLE, { Ref: messages }, name);
-      assert.equal(vars.MESSAGES_BY_CONVERSATION_INDEX, 'byConversation', name);
+      if (expected.tables) {
+        assert.deepEqual(vars.CLIENTS_TABLE, { Ref: clients }, name);
+        assert.deepEqual(vars.MESSAGES_TABLE, { Ref: messages }, name);
+        assert.equal(vars.MESSAGES_BY_CONVERSATION_INDEX, 'byConversation', name);
+      }
+      // A table-less function has no table permission either (and vice versa, apart from default).
+      assert.equal(expected.tables, [...expected.clients, ...expected.messages, ...expected.index].length > 0, name);
       if (expected.manageConnections) assert.deepEqual(vars.MANAGEMENT_ENDPOINT, endpoint, name);
       if (expected.media.length > 0) assert.deepEqual(vars.MEDIA_BUCKET, { Ref: media }, name);
     }
@@ -178,8 +198,7 @@ describe('route functions', () => {
 
   it('MEDIA_BUCKET is set for upload-url and download-url only, to the media bucket name', () => {
     const { media } = ids(built);
-    const withBucket = built.stack.functions.functions
-      .map((f) => f.spec.name)
+    const withBucket = Object.keys(ALL_FUNCTIONS)
       .filter((name) => fnInfo(built, name).fn.Properties.Environment?.Variables?.MEDIA_BUCKET !== undefined);
     assert.deepEqual(withBucket.sort(), ['download-url', 'upload-url']);
     for (const name of withBucket) {
@@ -203,7 +222,7 @@ describe('least-privilege IAM per function', () => {
     ]],
   };
 
-  for (const [name, expected] of Object.entries(EXPECTED)) {
+  for (const [name, expected] of Object.entries(ALL_FUNCTIONS)) {
     it(`${name}: exactly its actions, each on exactly its resource`, () => {
       const { role, statements, logGroupId } = fnInfo(built, name);
       assert.equal(role.Properties.ManagedPolicyArns, undefined, 'no managed policies (not even AWSLambdaBasicExecutionRole)');
@@ -246,11 +265,11 @@ describe('least-privilege IAM per function', () => {
   }
 
   it('ManageConnections only for connect, disconnect, send-message and set-avatar', () => {
-    const posting = built.stack.functions.functions.map((f) => f.spec.name).filter((name) =>
+    const posting = Object.keys(ALL_FUNCTIONS).filter((name) =>
       fnInfo(built, name).statements.some((s) => asList(s.Action).includes('execute-api:ManageConnections')),
     );
     assert.deepEqual(posting.sort(), ['connect', 'disconnect', 'send-message', 'set-avatar']);
-    for (const name of ['upload-url', 'download-url']) {
+    for (const name of ['upload-url', 'download-url', 'authorizer']) {
       assert.ok(!contains(fnInfo(built, name).statements, 'execute-api:'), `${name} cannot post to connections`);
       assert.equal(fnInfo(built, name).fn.Properties.Environment.Variables.MANAGEMENT_ENDPOINT, undefined, name);
     }
@@ -270,7 +289,7 @@ describe('least-privilege IAM per function', () => {
   }
 
   it('no function but upload-url and download-url has any s3: action', () => {
-    const withS3 = built.stack.functions.functions.map((f) => f.spec.name).filter((name) =>
+    const withS3 = Object.keys(ALL_FUNCTIONS).filter((name) =>
       fnInfo(built, name).statements.some((s) => asList(s.Action).some((a) => a.toLowerCase().startsWith('s3:'))),
     );
     assert.deepEqual(withS3.sort(), ['download-url', 'upload-url']);
@@ -292,6 +311,18 @@ describe('least-privilege IAM per function', () => {
     assert.deepEqual(MEDIA_KEY_PREFIXES.map((p) => `/${p}*`), MEDIA_OBJECTS);
   });
 
+  it('no function may GetItem (the caller comes from the authorizer\'s context, not the Clients table)', () => {
+    for (const name of Object.keys(ALL_FUNCTIONS)) {
+      assert.ok(!contains(fnInfo(built, name).statements, 'dynamodb:GetItem'), name);
+    }
+  });
+
+  it('upload-url, download-url and the authorizer have no DynamoDB access at all', () => {
+    for (const name of ['upload-url', 'download-url', 'authorizer']) {
+      assert.ok(!contains(fnInfo(built, name).statements, 'dynamodb:'), name);
+    }
+  });
+
   it('get-messages queries the byConversation index only, never the Messages table itself', () => {
     const { statements } = fnInfo(built, 'get-messages');
     const onMessagesTable = statements.filter((s) => contains(s.Resource, messagesArn) && !contains(s.Resource, '/index/'));
@@ -299,8 +330,8 @@ describe('least-privilege IAM per function', () => {
   });
 
   it('no policy attached to a function role grants a * action anywhere in the stack', () => {
-    for (const f of built.stack.functions.functions) {
-      const { statements } = fnInfo(built, f.spec.name);
+    for (const name of Object.keys(ALL_FUNCTIONS)) {
+      const { statements } = fnInfo(built, name);
       assert.ok(statements.length > 0);
       for (const s of statements) assert.ok(asList(s.Action).every((a) => a !== '*' && !a.endsWith(':*')));
     }

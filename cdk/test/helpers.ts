@@ -6,7 +6,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ChatastrophyStack, type ChatastrophyStackProps } from '../lib/chatastrophy-stack';
 import type { StageName } from '../lib/config';
-import { ROUTE_FUNCTIONS } from '../lib/functions';
+import { LAMBDA_BINARIES } from '../lib/functions';
 
 export const CDK_DIR = path.resolve(__dirname, '..');
 export const TABLES_JSON = path.resolve(CDK_DIR, '..', 'shared', 'tables.json');
@@ -22,10 +22,10 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
-/** A stand-in for `target/lambda-arm64`: `<fn>/bootstrap` for every route function. */
+/** A stand-in for `target/lambda-arm64`: `<fn>/bootstrap` for every route function and the authorizer. */
 export function fakeLambdaAssets(): string {
   const dir = tempDir('assets');
-  for (const { name } of ROUTE_FUNCTIONS) {
+  for (const name of LAMBDA_BINARIES) {
     fs.mkdirSync(path.join(dir, name));
     fs.writeFileSync(path.join(dir, name, 'bootstrap'), `#!/bin/sh\n# fake ${name}\n`, { mode: 0o755 });
   }

@@ -5,6 +5,13 @@ import { build, builtStage, contains, resources, type Built } from './helpers';
 const FUNCTIONS = [
   'connect', 'disconnect', 'send-message', 'get-messages', 'get-clients', 'upload-url', 'download-url', 'set-avatar', 'default',
 ];
+/** The route handlers and the $connect authorizer. */
+const ALL_FUNCTIONS = [...FUNCTIONS, 'authorizer'];
+
+function fnLogicalId(built: Built, name: string): string {
+  const f = name === 'authorizer' ? built.stack.identity.authorizer : built.stack.functions.get(name);
+  return built.stack.getLogicalId(f.fn.node.defaultChild as any);
+}
 
 function alarms(built: Built) {
   return Object.values(resources(built.template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
@@ -16,8 +23,8 @@ describe('alarms', () => {
   const apiId = built.stack.getLogicalId(built.stack.webSocket.api.node.defaultChild as any);
   const all = alarms(built);
 
-  it('9 functions x 3 + 3 API + 2 tables x 2 = 34 alarms, all notifying the SNS topic (alarm and OK)', () => {
-    assert.equal(all.length, 34);
+  it('(9 route functions + authorizer) x 3 + 3 API + 2 tables x 2 = 37 alarms, all notifying the SNS topic (alarm and OK)', () => {
+    assert.equal(all.length, 37);
     assert.equal(built.stack.functions.functions.length, FUNCTIONS.length);
     for (const a of all) {
       assert.deepEqual(a.AlarmActions, [{ Ref: topicId }]);
@@ -28,15 +35,17 @@ describe('alarms', () => {
     }
   });
 
-  for (const name of FUNCTIONS) {
+  for (const name of ALL_FUNCTIONS) {
     it(`${name}: Errors, Throttles and p99 Duration alarms`, () => {
-      const fnId = built.stack.getLogicalId(built.stack.functions.get(name).fn.node.defaultChild as any);
+      const fnId = fnLogicalId(built, name);
       const mine = all.filter(
         (a) => a.Namespace === 'AWS/Lambda' && contains(a.Dimensions, { Name: 'FunctionName', Value: { Ref: fnId } }),
       );
       const byMetric = Object.fromEntries(mine.map((a) => [a.MetricName, a]));
       assert.deepEqual(Object.keys(byMetric).sort(), ['Duration', 'Errors', 'Throttles']);
       assert.equal(byMetric.Errors.Statistic, 'Sum');
+      // Every token the authorizer rejects is an "Unauthorized" error: it alarms on a wave only.
+      assert.equal(byMetric.Errors.Threshold, name === 'authorizer' ? 50 : 3);
       assert.equal(byMetric.Throttles.Statistic, 'Sum');
       assert.equal(byMetric.Duration.ExtendedStatistic, 'p99');
       assert.ok(byMetric.Duration.Threshold < 10_000, 'p99 alarm fires before the 10 s timeout');
@@ -75,7 +84,7 @@ describe('alarms', () => {
         assert.deepEqual(
           operations,
           which === 'clients'
-            ? ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem']
+            ? ['BatchGetItem', 'DeleteItem', 'PutItem', 'Query', 'UpdateItem']
             : ['PutItem', 'Query'],
         );
         assert.ok(a.Metrics.length <= 11, 'CloudWatch alarms take at most 10 metrics + 1 expression');
@@ -120,7 +129,7 @@ describe('alarm topic and dashboard', () => {
     }
   });
 
-  it('every route function has its line in the invocations, errors/throttles and duration graphs', () => {
+  it('every route function and the authorizer has its line in the invocations, errors/throttles and duration graphs', () => {
     const built = builtStage('dev');
     const dashboard = Object.values(resources(built.template, 'AWS::CloudWatch::Dashboard'))[0];
     // The body is an Fn::Join whose references sit inside JSON strings: put the logical id there.
@@ -136,13 +145,13 @@ describe('alarm topic and dashboard', () => {
     };
     const lines = (title: string, metricName: string, fnId: string) =>
       graph(title).filter((m) => m[0] === 'AWS/Lambda' && m[1] === metricName && m[2] === 'FunctionName' && m[3] === `REF:${fnId}`);
-    for (const name of FUNCTIONS) {
-      const fnId = built.stack.getLogicalId(built.stack.functions.get(name).fn.node.defaultChild as any);
+    for (const name of ALL_FUNCTIONS) {
+      const fnId = fnLogicalId(built, name);
       assert.deepEqual(lines('Functions: invocations', 'Invocations', fnId).map((m) => m[4].label), [name]);
       assert.deepEqual(lines('Functions: errors and throttles', 'Errors', fnId).map((m) => m[4].label), [`${name} errors`]);
       assert.deepEqual(lines('Functions: errors and throttles', 'Throttles', fnId).map((m) => m[4].label), [`${name} throttles`]);
       assert.deepEqual(lines('Functions: duration p50 / p99 (ms)', 'Duration', fnId).map((m) => m[4].stat), ['p50', 'p99']);
     }
-    assert.equal(graph('Functions: invocations').length, FUNCTIONS.length);
+    assert.equal(graph('Functions: invocations').length, ALL_FUNCTIONS.length);
   });
 });

@@ -15,17 +15,21 @@ describe('resource counts', () => {
       'AWS::ApiGatewayV2::Route': 9,
       'AWS::ApiGatewayV2::Integration': 9,
       'AWS::ApiGatewayV2::RouteResponse': 7, // the two-way routes
+      'AWS::ApiGatewayV2::Authorizer': 1, // on $connect
       'AWS::ApiGateway::Account': 1,
-      'AWS::Lambda::Permission': 9,
-      // 9 route handlers + CDK's BucketDeployment handler + CDK's S3 auto-delete provider (dev).
-      'AWS::Lambda::Function': 11,
-      // 9 route handlers + CDK's BucketDeployment handler + API Gateway logging + auto-delete.
-      'AWS::IAM::Role': 12,
-      // One policy per route handler role + the BucketDeployment handler's.
-      'AWS::IAM::Policy': 10,
-      // One per route handler, access logs, execution logs, the BucketDeployment handler's.
-      'AWS::Logs::LogGroup': 12,
-      'AWS::CloudWatch::Alarm': 34,
+      // One per route + one for the $connect authorizer.
+      'AWS::Lambda::Permission': 10,
+      // 9 route handlers + the authorizer + CDK's BucketDeployment handler + CDK's S3 auto-delete provider (dev).
+      'AWS::Lambda::Function': 12,
+      // 9 route handlers + the authorizer + CDK's BucketDeployment handler + API Gateway logging + auto-delete.
+      'AWS::IAM::Role': 13,
+      // One policy per route handler role + the authorizer's + the BucketDeployment handler's.
+      'AWS::IAM::Policy': 11,
+      // One per route handler, the authorizer's, access logs, execution logs, the BucketDeployment handler's.
+      'AWS::Logs::LogGroup': 13,
+      'AWS::CloudWatch::Alarm': 37,
+      'AWS::Cognito::UserPool': 1,
+      'AWS::Cognito::UserPoolClient': 1,
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::SNS::Topic': 1,
       'AWS::SNS::TopicPolicy': 1,
@@ -61,12 +65,12 @@ describe('resource counts', () => {
 
 describe('outputs', () => {
   for (const stage of ['dev', 'prod'] as const) {
-    it(`${stage}: WebSocket URL, management endpoint, site URL, table names, media bucket`, () => {
+    it(`${stage}: WebSocket URL, management endpoint, site URL, table names, media bucket, user pool and client`, () => {
       const built = builtStage(stage);
       const outputs = built.template.toJSON().Outputs;
       for (const key of [
         'WebSocketUrl', 'ManagementEndpoint', 'SiteUrl', 'ClientsTableName', 'MessagesTableName', 'MediaBucketName',
-        'SiteBucketName', 'DistributionId', 'AlarmTopicArn', 'DashboardName',
+        'SiteBucketName', 'DistributionId', 'AlarmTopicArn', 'DashboardName', 'UserPoolId', 'UserPoolClientId',
       ]) {
         assert.ok(outputs[key], key);
       }
@@ -80,6 +84,8 @@ describe('outputs', () => {
       assert.deepEqual(outputs.ClientsTableName.Value, { Ref: built.stack.getLogicalId(built.stack.tables.clients.node.defaultChild as any) });
       assert.deepEqual(outputs.MessagesTableName.Value, { Ref: built.stack.getLogicalId(built.stack.tables.messages.node.defaultChild as any) });
       assert.deepEqual(outputs.MediaBucketName.Value, { Ref: built.stack.getLogicalId(built.stack.media.bucket.node.defaultChild as any) });
+      assert.deepEqual(outputs.UserPoolId.Value, { Ref: built.stack.getLogicalId(built.stack.identity.userPool.node.defaultChild as any) });
+      assert.deepEqual(outputs.UserPoolClientId.Value, { Ref: built.stack.getLogicalId(built.stack.identity.webClient.node.defaultChild as any) });
     });
   }
 });

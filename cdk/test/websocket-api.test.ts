@@ -38,6 +38,8 @@ describe('WebSocket API', () => {
         ([, r]) => r.Properties.RouteKey === routeKey,
       )!;
       assert.deepEqual(route.Properties.ApiId, { Ref: apiId });
+      // Only $connect is authorized (by the Cognito access-token authorizer, see identity.test.ts).
+      assert.equal(route.Properties.AuthorizationType, routeKey === '$connect' ? 'CUSTOM' : 'NONE');
       const target = route.Properties.Target['Fn::Join'][1];
       assert.equal(target[0], 'integrations/');
       const integration = all[target[1].Ref];

@@ -1,4 +1,4 @@
-//! A local service (DynamoDB Local, the local S3) run as a child process that answers on a port.
+//! A local service (DynamoDB Local, MiniStack) run as a child process that answers on a port.
 //!
 //! The child is tied to this process: it is killed on drop, and (Linux) by the kernel if this
 //! process dies without dropping it, so no engine is ever orphaned.
@@ -90,6 +90,26 @@ impl ChildService {
 
     /// Stops the process and waits for it to end.
     pub fn stop(mut self) {
+        self.kill();
+    }
+
+    /// Asks the process to stop (SIGTERM), so it can save its state; kills it if it has not ended
+    /// within `grace`.
+    pub fn terminate(mut self, grace: std::time::Duration) {
+        let Ok(pid) = libc::pid_t::try_from(self.child.id()) else {
+            return self.kill();
+        };
+        // SAFETY: signals our own child, whose pid stays reserved until we reap it.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         self.kill();
     }
 

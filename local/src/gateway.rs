@@ -3,7 +3,9 @@
 //! the route functions' own handlers. It also serves the `@connections` management API over HTTP,
 //! so the handlers' real `aws-sdk-apigatewaymanagement` client posts to it unchanged, and the web UI.
 //!
-//! API Gateway behaviour kept here: a non-2xx `$connect` refuses the upgrade with that status;
+//! API Gateway behaviour kept here: the `$connect` authorizer runs first ([`crate::authorizer`]) and
+//! its context reaches every later event as `requestContext.authorizer`; the subprotocol `$connect`
+//! answers with is the one the handshake selects; a non-2xx `$connect` refuses the upgrade with that status;
 //! `$disconnect` fires on every close; a route's returned body is sent back to the caller (two-way
 //! routes); frames over 32 KB or messages over 128 KB close the socket with 1009; idle sockets close
 //! after 10 minutes and every socket after 2 hours; unknown connection ids answer 410 GoneException.
@@ -24,21 +26,28 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use chat_domain::identity::SUBPROTOCOL_HEADER;
 use chat_domain::lambda::{HandlerError, Request, Response};
 use chat_domain::protocol::ROUTED_ACTIONS;
 use chat_domain::rules::Clock;
 use chat_domain::{ApiGatewayNotifier, Chat, DynamoStore, MediaAccess, S3MediaSigner, SystemClock};
 use futures_util::{SinkExt, StreamExt};
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
+use crate::authorizer::{self, Decision, Handshake, LocalVerifier};
+use crate::cognito::UserPool;
+
 /// The chat as the local gateway runs it: the same adapters as in Lambda.
 pub type LocalChat = Chat<DynamoStore, ApiGatewayNotifier, SystemClock>;
 /// The media use cases as the local gateway runs them: presigning for the local S3.
-pub type LocalMedia = MediaAccess<DynamoStore, S3MediaSigner, SystemClock>;
+pub type LocalMedia = MediaAccess<S3MediaSigner, SystemClock>;
+
+/// The authorizer's context of a connection (`requestContext.authorizer`).
+type AuthorizerContext = HashMap<String, Value>;
 
 /// API Gateway's WebSocket limits (defaults are AWS's; tests shorten the timeouts).
 #[derive(Debug, Clone)]
@@ -66,6 +75,8 @@ pub struct GatewayConfig {
     pub limits: Limits,
     /// The built web UI (`web/dist`), served at `/`.
     pub web_dir: PathBuf,
+    /// The user pool the web UI signs in with (the `auth` object of its `config.json`).
+    pub user_pool: UserPool,
 }
 
 /// What goes down one client's socket.
@@ -73,6 +84,14 @@ pub struct GatewayConfig {
 enum Outbound {
     Frame(Message),
     Close(u16, String),
+}
+
+/// What every event of a connection carries.
+#[derive(Debug, Clone)]
+struct Connection {
+    id: String,
+    connected_at: i64,
+    authorizer: Arc<AuthorizerContext>,
 }
 
 struct Live {
@@ -87,6 +106,7 @@ struct Shared {
     config: GatewayConfig,
     chat: LocalChat,
     media: LocalMedia,
+    verifier: LocalVerifier,
     domain_name: String,
     connections: Mutex<HashMap<String, Live>>,
     sockets: Mutex<Vec<JoinHandle<()>>>,
@@ -114,9 +134,15 @@ impl RunningGateway {
         format!("http://{}/", self.addr)
     }
 
-    /// Where WebSocket clients connect (add `?username=`).
+    /// Where WebSocket clients connect (offering `chatastrophy.v1` and their access token as
+    /// subprotocols).
     pub fn websocket_url(&self) -> String {
         format!("ws://{}/{}", self.addr, self.stage)
+    }
+
+    /// The user pool its clients sign in with.
+    pub fn user_pool(&self) -> &UserPool {
+        &self.gateway.0.config.user_pool
     }
 
     /// The management endpoint the handlers post to.
@@ -154,19 +180,31 @@ pub fn management_endpoint(addr: SocketAddr, stage: &str) -> String {
     format!("http://{addr}/{stage}")
 }
 
-/// Serves the gateway on `listener` with `chat` and `media` behind it.
+/// The handlers the gateway runs: the authorizer's verifier and the route functions' use cases.
+pub struct Handlers {
+    pub verifier: LocalVerifier,
+    pub chat: LocalChat,
+    pub media: LocalMedia,
+}
+
+/// Serves the gateway on `listener` with `handlers` behind it.
 pub fn start(
     listener: TcpListener,
     config: GatewayConfig,
-    chat: LocalChat,
-    media: LocalMedia,
+    handlers: Handlers,
 ) -> std::io::Result<RunningGateway> {
     let addr = listener.local_addr()?;
     let stage = config.stage.clone();
+    let Handlers {
+        verifier,
+        chat,
+        media,
+    } = handlers;
     let gateway = Gateway(Arc::new(Shared {
         config,
         chat,
         media,
+        verifier,
         domain_name: addr.to_string(),
         connections: Mutex::new(HashMap::new()),
         sockets: Mutex::new(Vec::new()),
@@ -220,17 +258,19 @@ impl Gateway {
             .is_some_and(|live| live.outbox.send(outbound).is_ok())
     }
 
-    /// The event API Gateway would send for this route.
+    /// The event API Gateway would send for this route, with the connection's authorizer context.
     fn event(
         &self,
         route_key: &str,
         event_type: &str,
-        connection_id: &str,
-        connected_at: i64,
+        connection: &Connection,
+        request_id: Option<String>,
     ) -> Request {
+        let (connection_id, connected_at) = (&connection.id, connection.connected_at);
         let mut request = Request::default();
-        let request_id = ulid::Ulid::generate().to_string();
+        let request_id = request_id.unwrap_or_else(|| ulid::Ulid::generate().to_string());
         let context = &mut request.request_context;
+        context.authorizer.fields = (*connection.authorizer).clone();
         context.route_key = Some(route_key.to_owned());
         context.event_type = Some(event_type.to_owned());
         context.connection_id = Some(connection_id.to_owned());
@@ -263,7 +303,7 @@ impl Gateway {
     }
 
     /// Runs one client message through its route and sends the route response back.
-    fn dispatch(&self, connection_id: String, connected_at: i64, body: String, is_base64: bool) {
+    fn dispatch(&self, connection: Connection, body: String, is_base64: bool) {
         let gateway = self.clone();
         tokio::spawn(async move {
             let route_key = if is_base64 {
@@ -271,7 +311,8 @@ impl Gateway {
             } else {
                 select_route(&body)
             };
-            let mut request = gateway.event(route_key, "MESSAGE", &connection_id, connected_at);
+            let connection_id = connection.id.clone();
+            let mut request = gateway.event(route_key, "MESSAGE", &connection, None);
             request.request_context.message_id = Some(ulid::Ulid::generate().to_string());
             request.body = Some(body);
             request.is_base64_encoded = is_base64;
@@ -296,11 +337,11 @@ impl Gateway {
 
     async fn run_socket(
         self,
-        connection_id: String,
-        connected_at: i64,
+        connection: Connection,
         socket: WebSocket,
         mut inbox: mpsc::UnboundedReceiver<Outbound>,
     ) {
+        let connection_id = connection.id.clone();
         let started = Instant::now();
         let limits = self.0.config.limits.clone();
         let last_active = self
@@ -317,14 +358,14 @@ impl Gateway {
                     Some(Ok(Message::Text(text))) => {
                         idle_deadline = tokio::time::Instant::now() + limits.idle_timeout;
                         last_active.store(now_millis(), Ordering::Relaxed);
-                        self.dispatch(connection_id.clone(), connected_at, text.as_str().to_owned(), false);
+                        self.dispatch(connection.clone(), text.as_str().to_owned(), false);
                     }
                     Some(Ok(Message::Binary(bytes))) => {
                         idle_deadline = tokio::time::Instant::now() + limits.idle_timeout;
                         last_active.store(now_millis(), Ordering::Relaxed);
                         use base64_engine::Engine as _;
                         let body = base64_engine::STANDARD.encode(&bytes);
-                        self.dispatch(connection_id.clone(), connected_at, body, true);
+                        self.dispatch(connection.clone(), body, true);
                     }
                     Some(Ok(Message::Close(frame))) => {
                         break frame.map_or((1005, String::new()), |f| (f.code, f.reason.as_str().to_owned()));
@@ -371,12 +412,12 @@ impl Gateway {
             duration_ms = started.elapsed().as_millis() as u64,
             "connection closed"
         );
-        self.disconnect(&connection_id, connected_at, code, &reason)
-            .await;
+        self.disconnect(&connection, code, &reason).await;
     }
 
-    async fn disconnect(&self, connection_id: &str, connected_at: i64, code: u16, reason: &str) {
-        let mut request = self.event("$disconnect", "DISCONNECT", connection_id, connected_at);
+    async fn disconnect(&self, connection: &Connection, code: u16, reason: &str) {
+        let connection_id = connection.id.as_str();
+        let mut request = self.event("$disconnect", "DISCONNECT", connection, None);
         request.request_context.disconnect_status_code = Some(i64::from(code));
         request.request_context.disconnect_reason = Some(reason.to_owned());
         if let Err(error) = self.invoke("$disconnect", request).await {
@@ -442,7 +483,31 @@ async fn open_websocket(
     upgrade: WebSocketUpgrade,
 ) -> HttpResponse {
     let connection_id = new_connection_id();
-    let connected_at = now_millis();
+    let request_id = ulid::Ulid::generate().to_string();
+    let handshake = Handshake {
+        headers: &headers,
+        query: query.clone(),
+        connection_id: &connection_id,
+        stage: &gateway.0.config.stage,
+        request_id: &request_id,
+    };
+    let authorizer = match authorizer::authorize(&gateway.0.verifier, handshake).await {
+        Decision::Allow(context) => Arc::new(context),
+        Decision::Refuse(status) => {
+            info!(
+                connection_id,
+                status = status.as_u16(),
+                "the authorizer refused the connection"
+            );
+            let message = status.canonical_reason().unwrap_or("Refused");
+            return (status, Json(json!({"message": message}))).into_response();
+        }
+    };
+    let connection = Connection {
+        id: connection_id.clone(),
+        connected_at: now_millis(),
+        authorizer,
+    };
     let (outbox, inbox) = mpsc::unbounded_channel();
     let user_agent = headers
         .get(header::USER_AGENT)
@@ -453,21 +518,22 @@ async fn open_websocket(
         connection_id.clone(),
         Live {
             outbox,
-            connected_at,
-            last_active: Arc::new(AtomicI64::new(connected_at)),
+            connected_at: connection.connected_at,
+            last_active: Arc::new(AtomicI64::new(connection.connected_at)),
             source_ip: peer.ip().to_string(),
             user_agent,
         },
     );
-    let mut request = gateway.event("$connect", "CONNECT", &connection_id, connected_at);
+    let mut request = gateway.event("$connect", "CONNECT", &connection, Some(request_id));
     request.query_string_parameters = query.into();
     request.headers = headers;
-    let status = match gateway.invoke("$connect", request).await {
+    let answer = gateway.invoke("$connect", request).await;
+    let refusal = match &answer {
         Ok(response) if (200..300).contains(&response.status_code) => None,
-        Ok(response) => Some((response.status_code, response_text(&response))),
+        Ok(response) => Some((response.status_code, response_text(response))),
         Err(error) => Some((500, Some(error.to_string()))),
     };
-    if let Some((status, body)) = status {
+    if let Some((status, body)) = refusal {
         gateway.lock_connections().remove(&connection_id);
         info!(connection_id, status, "$connect refused the connection");
         let status = u16::try_from(status)
@@ -476,29 +542,33 @@ async fn open_websocket(
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         return (status, body.unwrap_or_default()).into_response();
     }
+    // The subprotocol `$connect` answered with, as API Gateway passes its headers on.
+    let subprotocol = answer.ok().and_then(|response| {
+        response
+            .headers
+            .get(SUBPROTOCOL_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    });
     info!(connection_id, "connection opened");
     let limits = &gateway.0.config.limits;
-    let failed = (gateway.clone(), connection_id.clone());
+    let failed = (gateway.clone(), connection.clone());
     upgrade
+        .protocols(subprotocol)
         .max_frame_size(limits.max_frame_bytes)
         .max_message_size(limits.max_message_bytes)
         .on_failed_upgrade(move |error| {
-            let (gateway, connection_id) = failed;
-            warn!(%error, connection_id, "WebSocket upgrade failed after $connect");
-            gateway.lock_connections().remove(&connection_id);
+            let (gateway, connection) = failed;
+            warn!(%error, connection_id = connection.id, "WebSocket upgrade failed after $connect");
+            gateway.lock_connections().remove(&connection.id);
             tokio::spawn(async move {
                 gateway
-                    .disconnect(&connection_id, connected_at, 1006, "upgrade failed")
+                    .disconnect(&connection, 1006, "upgrade failed")
                     .await;
             });
         })
         .on_upgrade(move |socket| async move {
-            let task = tokio::spawn(gateway.clone().run_socket(
-                connection_id,
-                connected_at,
-                socket,
-                inbox,
-            ));
+            let task = tokio::spawn(gateway.clone().run_socket(connection, socket, inbox));
             if let Ok(mut sockets) = gateway.0.sockets.lock() {
                 sockets.retain(|socket| !socket.is_finished());
                 sockets.push(task);
@@ -593,9 +663,11 @@ async fn web_config(State(gateway): State<Gateway>, headers: HeaderMap) -> HttpR
         .get(header::HOST)
         .and_then(|host| host.to_str().ok())
         .map_or_else(|| gateway.0.domain_name.clone(), str::to_owned);
-    let mut response =
-        Json(json!({"websocketUrl": format!("ws://{host}/{}", gateway.0.config.stage)}))
-            .into_response();
+    let mut response = Json(json!({
+        "websocketUrl": format!("ws://{host}/{}", gateway.0.config.stage),
+        "auth": gateway.0.config.user_pool.web_config(),
+    }))
+    .into_response();
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -1,6 +1,7 @@
 //! Putting the local stack together: tables in DynamoDB Local (from `shared/tables.json`, the
-//! definitions the CDK stack deploys), the media bucket with its CORS rules in the local S3, the
-//! handlers' SDK clients pointed at local endpoints, and the gateway in front of them.
+//! definitions the CDK stack deploys), the media bucket with its CORS rules and the user pool in
+//! MiniStack, the handlers' SDK clients pointed at local endpoints, the authorizer's verifier
+//! pointed at the pool's keys, and the gateway in front of them.
 
 use std::path::PathBuf;
 
@@ -11,6 +12,7 @@ use aws_sdk_dynamodb::config::{
 use aws_sdk_dynamodb::types::TimeToLiveSpecification;
 use aws_sdk_s3::types::{CorsConfiguration, CorsRule};
 use aws_types::SdkConfig;
+use chat_domain::auth::{AccessTokenVerifier, AuthConfigError, HttpKeySource, TokenSettings};
 use chat_domain::schema::{TableDefinition, Tables};
 use chat_domain::{
     ApiGatewayNotifier, Chat, DynamoStore, MediaAccess, S3MediaSigner, SystemClock, TableNames,
@@ -20,7 +22,8 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tracing::info;
 
-use crate::gateway::{self, GatewayConfig, Limits, RunningGateway};
+use crate::cognito::{self, CognitoError};
+use crate::gateway::{self, GatewayConfig, Handlers, Limits, RunningGateway};
 
 #[derive(Debug, Error)]
 pub enum StackError {
@@ -38,6 +41,10 @@ pub enum StackError {
     CreateTable { table: String, message: String },
     #[error("could not set up the media bucket {bucket}: {message}")]
     MediaBucket { bucket: String, message: String },
+    #[error("could not set up the user pool: {0}")]
+    UserPool(#[from] CognitoError),
+    #[error("could not set up the authorizer: {0}")]
+    Authorizer(#[from] AuthConfigError),
 }
 
 /// What the gateway serves and where its data lives.
@@ -50,8 +57,11 @@ pub struct StackConfig {
     pub web_dir: PathBuf,
     pub dynamodb_endpoint: String,
     pub tables: TableNames,
-    pub s3_endpoint: String,
+    /// MiniStack: S3 and Cognito.
+    pub ministack_endpoint: String,
     pub media_bucket: String,
+    /// The user pool to use (created if missing).
+    pub user_pool_name: String,
 }
 
 /// The media bucket of `make dev`; tests give each stack its own.
@@ -229,11 +239,7 @@ pub async fn start_gateway(config: StackConfig) -> Result<RunningGateway, StackE
     let management =
         config::management_client(&sdk, &gateway::management_endpoint(addr, &config.stage));
     let store = DynamoStore::new(dynamodb, config.tables);
-    let chat = Chat::new(
-        store.clone(),
-        ApiGatewayNotifier::new(management),
-        SystemClock,
-    );
+    let chat = Chat::new(store, ApiGatewayNotifier::new(management), SystemClock);
     // The page is served by this gateway, so the browser uploads from its origin.
     let origins: Vec<String> = [
         format!("http://127.0.0.1:{}", addr.port()),
@@ -242,17 +248,36 @@ pub async fn start_gateway(config: StackConfig) -> Result<RunningGateway, StackE
     .into_iter()
     .chain(DEV_SERVER_ORIGINS.map(str::to_owned))
     .collect();
-    let s3 = s3_client(&sdk, &config.s3_endpoint);
+    let s3 = s3_client(&sdk, &config.ministack_endpoint);
     ensure_media_bucket(&s3, &config.media_bucket, &origins).await?;
     let media = MediaAccess::new(
-        store,
-        S3MediaSigner::presign_only(s3_config(&sdk, &config.s3_endpoint), config.media_bucket),
+        S3MediaSigner::presign_only(
+            s3_config(&sdk, &config.ministack_endpoint),
+            config.media_bucket,
+        ),
+        SystemClock,
+    );
+    let cognito = cognito::client(&sdk, &config.ministack_endpoint);
+    let user_pool =
+        cognito::ensure_user_pool(&cognito, &config.ministack_endpoint, &config.user_pool_name)
+            .await?;
+    // The authorizer function's own verifier; only the JWKS URL differs from AWS (MiniStack
+    // serves the keys itself).
+    let verifier = AccessTokenVerifier::new(
+        TokenSettings::new(user_pool.issuer(), &user_pool.client_id),
+        HttpKeySource::new(user_pool.jwks_url())?,
         SystemClock,
     );
     let gateway_config = GatewayConfig {
         stage: config.stage,
         limits: config.limits,
         web_dir: config.web_dir,
+        user_pool,
     };
-    gateway::start(listener, gateway_config, chat, media).map_err(listen_error)
+    let handlers = Handlers {
+        verifier,
+        chat,
+        media,
+    };
+    gateway::start(listener, gateway_config, handlers).map_err(listen_error)
 }

@@ -6,9 +6,10 @@ mod support;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chat_domain::DynamoStore;
+use chat_domain::identity::Identity;
 use chat_domain::media::{Attachment, FileName, MediaKey, MediaType};
 use chat_domain::model::{Connection, HistoryCursor, Message, PutOutcome};
-use chat_domain::ports::{ConnectionStore, MessageStore, UserStore};
+use chat_domain::ports::{AttachOutcome, ConnectionStore, MessageStore, UserStore};
 use chat_domain::rules::{
     CONNECTION_TTL_SECS, ClientMessageId, ConversationId, PageLimit, Username, new_message_id,
 };
@@ -29,6 +30,13 @@ async fn store() -> (
         client,
         tables,
     )
+}
+
+fn account(name: &str, sub: &str) -> Identity {
+    Identity {
+        sub: sub.to_owned(),
+        username: user(name),
+    }
 }
 
 fn user(name: &str) -> Username {
@@ -98,19 +106,32 @@ async fn connections_and_users_live_at_the_documented_keys() {
     };
 
     assert_eq!(
-        store.attach_connection(&alice, "c1").await.unwrap(),
-        None,
+        store
+            .attach_connection(&account("Alice", "sub-1"), "c1")
+            .await
+            .unwrap(),
+        AttachOutcome::Attached(None),
         "first sign-in"
     );
     store.save_connection(&connection).await.unwrap();
-    let before = store
-        .attach_connection(&user("ALICE"), "c2")
+    let AttachOutcome::Attached(Some(before)) = store
+        .attach_connection(&account("ALICE", "sub-1"), "c2")
         .await
         .unwrap()
-        .unwrap();
+    else {
+        panic!("the same account's second connection is attached");
+    };
     assert_eq!(
         (before.username.as_str(), before.connection_ids.as_slice()),
         ("Alice", ["c1".to_owned()].as_slice())
+    );
+    assert_eq!(
+        store
+            .attach_connection(&account("alice", "sub-2"), "c9")
+            .await
+            .unwrap(),
+        AttachOutcome::NameTaken,
+        "another account with the same name (case aside) is refused"
     );
 
     let raw = client
@@ -129,10 +150,7 @@ async fn connections_and_users_live_at_the_documented_keys() {
         1_764_000_000 + CONNECTION_TTL_SECS,
         "TTL in epoch seconds, past API Gateway's 2 h"
     );
-    assert_eq!(
-        store.find_connection("c1").await.unwrap(),
-        Some(connection.clone())
-    );
+    assert_eq!(raw["username"].as_s().unwrap(), "Alice");
 
     let after = store
         .detach_connection(&alice.key(), "c1", 42)
@@ -166,7 +184,10 @@ async fn connections_and_users_live_at_the_documented_keys() {
     );
     assert_eq!(store.delete_connection("c1").await.unwrap(), None);
 
-    store.attach_connection(&user("bob"), "c3").await.unwrap();
+    store
+        .attach_connection(&account("bob", "sub-3"), "c3")
+        .await
+        .unwrap();
     let mut listed: Vec<String> = store
         .all_users()
         .await
@@ -263,7 +284,10 @@ async fn history_pages_through_250_messages_of_both_directions_newest_first() {
 async fn a_profile_picture_is_set_and_removed_on_the_user_item_only() {
     let (store, _client, _tables) = store().await;
     let alice = user("Alice");
-    store.attach_connection(&alice, "c1").await.unwrap();
+    store
+        .attach_connection(&account("Alice", "sub-1"), "c1")
+        .await
+        .unwrap();
     let picture = MediaKey::new_avatar(alice.key(), MediaType::Webp);
 
     let set = store

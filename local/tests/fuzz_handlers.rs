@@ -1,13 +1,28 @@
-//! Fuzzing every route handler's input path: whatever body (or `?username=`) arrives, the handler
-//! answers (an event for the caller, or a status for `$connect`) and never panics or fails the
-//! invocation. The store answers "nothing there" to everything, so valid requests run their use
-//! case too. `make test` runs a few hundred cases; `make fuzz` runs `FUZZ_CASES` of each.
+//! Fuzzing every route handler's input path: whatever body (or `Sec-WebSocket-Protocol` header)
+//! arrives, the handler answers (an event for the caller, or a status for `$connect`) and never
+//! panics or fails the invocation. The store answers "nothing there" to everything, so valid requests run their use
+//! case too. The `$connect` authorizer, given any handshake, refuses it as `Unauthorized` (the
+//! fuzzer cannot sign with the pool's key) without panicking. `make test` runs a few hundred
+//! cases; `make fuzz` runs `FUZZ_CASES` of each.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chat_domain::auth::{
+    AccessTokenVerifier, AuthorizerRequest, Jwks, KeyFetchError, KeySetSource, TokenSettings,
+};
 use chat_domain::lambda::{Request, Response};
 use chat_domain::protocol::ServerEvent;
 use chat_domain::testing::{
-    MockChat, MockMedia, permissive_chat, permissive_media, reply_json, route_request,
+    MockChat, MockMedia, mock_media, permissive_chat, reply_json, route_request,
 };
+
+use chat_domain::rules::SystemClock;
+use route_authorizer::AuthorizerError;
+use rsa::RsaPrivateKey;
+use rsa::traits::PublicKeyParts;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -83,6 +98,162 @@ fn bodies() -> impl Strategy<Value = String> {
     ]
 }
 
+const POOL_ISSUER: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Fuzz";
+const CLIENT_ID: &str = "fuzzclient";
+const KID: &str = "fuzz";
+
+/// The pool's key set: one RSA key generated per test binary, whose private half is dropped, so
+/// that tokens naming its kid reach the signature check and none can pass it.
+fn pool_jwks() -> &'static Jwks {
+    static JWKS: OnceLock<Jwks> = OnceLock::new();
+    JWKS.get_or_init(|| {
+        let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("an RSA key");
+        let b64 = |bytes: Vec<u8>| URL_SAFE_NO_PAD.encode(bytes);
+        let document = json!({"keys": [{
+            "kty": "RSA", "kid": KID, "alg": "RS256", "use": "sig",
+            "n": b64(key.n().to_bytes_be()),
+            "e": b64(key.e().to_bytes_be()),
+        }]});
+        Jwks::from_json(document.to_string().as_bytes()).expect("a key set")
+    })
+}
+
+/// The pool's JWKS endpoint, in memory.
+struct InMemoryKeys;
+
+impl KeySetSource for InMemoryKeys {
+    async fn fetch(&self) -> Result<Jwks, KeyFetchError> {
+        Ok(pool_jwks().clone())
+    }
+}
+
+type Verifier = AccessTokenVerifier<InMemoryKeys, SystemClock>;
+
+/// base64url-ish text: the token alphabet, with a few characters from outside it.
+fn b64ish() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9_\\-=+/.]{0,80}"
+}
+
+/// A JWT part: base64url of JSON shaped like a header or claims (with the pool's kid, issuer and
+/// client among arbitrary values), of arbitrary bytes, or base64url-ish text.
+fn token_part() -> impl Strategy<Value = String> {
+    let text = prop_oneof![
+        Just(Value::Null),
+        any::<i64>().prop_map(Value::from),
+        "[a-zA-Z0-9_.:/ -]{0,30}".prop_map(Value::from),
+        prop_oneof![
+            Just("RS256"),
+            Just("HS256"),
+            Just("none"),
+            Just(KID),
+            Just(POOL_ISSUER),
+            Just(CLIENT_ID),
+            Just("access"),
+            Just("id"),
+        ]
+        .prop_map(Value::from),
+    ];
+    let field = prop_oneof![
+        Just("alg"),
+        Just("kid"),
+        Just("typ"),
+        Just("iss"),
+        Just("token_use"),
+        Just("client_id"),
+        Just("exp"),
+        Just("nbf"),
+        Just("sub"),
+        Just("username"),
+    ];
+    let json = prop::collection::vec((field, text), 0..8).prop_map(|fields| {
+        let mut object = json!({});
+        for (name, value) in fields {
+            object[name] = value;
+        }
+        URL_SAFE_NO_PAD.encode(object.to_string())
+    });
+    prop_oneof![
+        Just(URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"RS256","kid":"{KID}"}}"#))),
+        json,
+        prop::collection::vec(any::<u8>(), 0..300).prop_map(|b| URL_SAFE_NO_PAD.encode(b)),
+        b64ish(),
+    ]
+}
+
+/// `Sec-WebSocket-Protocol` values as raw bytes: arbitrary text, arbitrary bytes, and our
+/// protocol next to something shaped like a token.
+fn subprotocol_headers() -> impl Strategy<Value = Vec<u8>> {
+    let token = prop_oneof![
+        (token_part(), token_part(), token_part()).prop_map(|(h, p, s)| format!("{h}.{p}.{s}")),
+        prop::collection::vec(b64ish(), 0..5).prop_map(|parts| parts.join(".")),
+    ];
+    let offered =
+        (token, any::<bool>(), "[a-z0-9., ]{0,20}").prop_map(|(token, token_first, extra)| {
+            if token_first {
+                format!("{token},chatastrophy.v1{extra}")
+            } else {
+                format!("chatastrophy.v1, {token}{extra}")
+            }
+        });
+    prop_oneof![
+        3 => offered.prop_map(String::into_bytes),
+        1 => any::<String>().prop_map(String::into_bytes),
+        1 => prop::collection::vec(any::<u8>(), 0..300),
+    ]
+}
+
+/// The handshake API Gateway hands the authorizer: the subprotocol header (when it parses as a
+/// header value), other headers (some named like it, appended after it), a query and maybe no
+/// `methodArn`.
+fn authorizer_requests() -> impl Strategy<Value = AuthorizerRequest> {
+    let header_name = prop_oneof![
+        Just("Sec-WebSocket-Protocol".to_owned()),
+        Just("sec-websocket-protocol".to_owned()),
+        Just("Authorization".to_owned()),
+        Just("Host".to_owned()),
+        "[A-Za-z0-9-]{1,20}",
+        any::<String>(),
+    ];
+    let extra_headers = prop::collection::vec(
+        (header_name, prop::collection::vec(any::<u8>(), 0..80)),
+        0..4,
+    );
+    let query = prop::collection::hash_map(
+        prop_oneof![
+            Just("token".to_owned()),
+            Just("username".to_owned()),
+            any::<String>()
+        ],
+        any::<String>(),
+        0..3,
+    );
+    let method_arn = prop_oneof![
+        4 => Just(Some("arn:aws:execute-api:us-east-1:000000000000:fuzz/fuzz/$connect".to_owned())),
+        1 => any::<Option<String>>(),
+    ];
+    (subprotocol_headers(), extra_headers, query, method_arn).prop_map(
+        |(subprotocols, extra_headers, query, method_arn)| {
+            let mut request = AuthorizerRequest::default();
+            request.type_ = Some("REQUEST".to_owned());
+            request.method_arn = method_arn;
+            if let Ok(value) = http::HeaderValue::from_bytes(&subprotocols) {
+                request.headers.insert("sec-websocket-protocol", value);
+            }
+            for (name, value) in extra_headers {
+                if let (Ok(name), Ok(value)) = (
+                    http::HeaderName::from_bytes(name.as_bytes()),
+                    http::HeaderValue::from_bytes(&value),
+                ) {
+                    request.headers.append(name, value);
+                }
+            }
+            request.query_string_parameters = HashMap::<String, String>::from_iter(query).into();
+            request.request_context.request_id = Some("fuzz".to_owned());
+            request
+        },
+    )
+}
+
 thread_local! {
     // Built once per test thread: a fresh runtime and SDK clients per case would dominate the run.
     static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
@@ -90,7 +261,12 @@ thread_local! {
         .build()
         .expect("a runtime");
     static CHAT: MockChat = permissive_chat();
-    static MEDIA: MockMedia = permissive_media();
+    static MEDIA: MockMedia = mock_media().0;
+    static VERIFIER: Verifier = AccessTokenVerifier::new(
+        TokenSettings::new(POOL_ISSUER, CLIENT_ID),
+        InMemoryKeys,
+        SystemClock,
+    );
 }
 
 fn run<T>(work: impl AsyncFnOnce(&MockChat, &MockMedia) -> T) -> T {
@@ -99,7 +275,7 @@ fn run<T>(work: impl AsyncFnOnce(&MockChat, &MockMedia) -> T) -> T {
 }
 
 async fn every_route(chat: &MockChat, media: &MockMedia, body: &str) -> Vec<Response> {
-    let request = |route: &str| route_request(route, "c1", Some(body));
+    let request = |route: &str| route_request(route, "c1", "fuzzer", Some(body));
     vec![
         route_send_message::handle(chat, request("sendMessage"))
             .await
@@ -140,10 +316,25 @@ proptest! {
     }
 
     #[test]
-    fn connect_answers_any_username_with_200_or_a_refusal(username in prop_oneof![any::<String>(), "[A-Za-z0-9_.-]{1,32}"]) {
-        let mut request: Request = route_request("$connect", "c1", None);
-        request.query_string_parameters = std::collections::HashMap::from([("username".to_owned(), username)]).into();
+    fn connect_answers_any_subprotocol_header_and_echoes_only_ours(
+        header in prop_oneof![any::<String>(), "[a-z0-9., ]{0,60}", Just("chatastrophy.v1, eyJ.a.b".to_owned())]
+    ) {
+        let mut request: Request = route_request("$connect", "c1", "fuzzer", None);
+        if let Ok(value) = header.parse() {
+            request.headers.insert("sec-websocket-protocol", value);
+        }
         let response = run(async |chat, _| route_connect::handle(chat, request).await).expect("$connect answers");
-        prop_assert!(matches!(response.status_code, 200 | 400), "{}", response.status_code);
+        prop_assert_eq!(response.status_code, 200);
+        if let Some(echoed) = response.headers.get("sec-websocket-protocol") {
+            prop_assert_eq!(echoed, "chatastrophy.v1");
+        }
+    }
+
+    #[test]
+    fn the_authorizer_refuses_any_handshake_it_cannot_verify(request in authorizer_requests()) {
+        let answer = RUNTIME.with(|runtime| {
+            VERIFIER.with(|verifier| runtime.block_on(route_authorizer::handle(verifier, request)))
+        });
+        prop_assert_eq!(answer.err(), Some(AuthorizerError::Unauthorized));
     }
 }

@@ -12,7 +12,7 @@ use chat_domain::ports::MediaSigner;
 use chat_domain::rules::Username;
 use local_stack::stack;
 use serde_json::{Value, json};
-use support::{Client, HttpAnswer, http, s3, stack};
+use support::{Client, HttpAnswer, http, ministack, stack};
 
 /// A tiny valid PNG (1x1 pixel).
 const PNG: &[u8] = &[
@@ -187,7 +187,7 @@ async fn an_expired_upload_url_is_refused() {
     let stack = stack().await;
     let sdk = stack::local_sdk_config().expect("local SDK configuration");
     let signer = S3MediaSigner::presign_only(
-        stack::s3_config(&sdk, &s3().endpoint()),
+        stack::s3_config(&sdk, &ministack().endpoint()),
         stack.media_bucket.clone(),
     );
     let key = MediaKey::new_avatar(Username::parse("alice").unwrap().key(), MediaType::Png);

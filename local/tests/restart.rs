@@ -5,7 +5,10 @@ mod support;
 use local_stack::dynamodb_local::{DynamoDbLocal, Storage};
 use local_stack::gateway::Limits;
 use serde_json::json;
-use support::{Client, fresh_tables, stack_with};
+use support::{Client, fresh_tables, stack_on};
+
+/// The user pool both runs find (a restarted `make dev` finds its pool by name).
+const POOL: &str = "restart-pool";
 
 #[tokio::test]
 async fn history_survives_restarting_the_gateway_and_dynamodb_local() {
@@ -14,7 +17,13 @@ async fn history_survives_restarting_the_gateway_and_dynamodb_local() {
     let tables = fresh_tables();
     let start = |data: std::path::PathBuf| DynamoDbLocal::launch(0, Storage::OnDisk(data));
     let dynamodb = start(data.clone()).await.unwrap();
-    let stack = stack_with(Limits::default(), &dynamodb.endpoint(), tables.clone()).await;
+    let stack = stack_on(
+        Limits::default(),
+        &dynamodb.endpoint(),
+        tables.clone(),
+        POOL,
+    )
+    .await;
     let mut alice = Client::connect(&stack, "alice").await;
     let _bob = Client::connect(&stack, "bob").await;
     let ack = alice.send_message("bob", "remember me", "a-1").await;
@@ -22,7 +31,7 @@ async fn history_survives_restarting_the_gateway_and_dynamodb_local() {
     dynamodb.stop();
 
     let dynamodb = start(data.clone()).await.unwrap();
-    let stack = stack_with(Limits::default(), &dynamodb.endpoint(), tables).await;
+    let stack = stack_on(Limits::default(), &dynamodb.endpoint(), tables, POOL).await;
     let mut bob = Client::connect(&stack, "bob").await;
     let page = bob
         .request(

@@ -6,9 +6,10 @@ use futures_util::future::join_all;
 use thiserror::Error;
 use tracing::{debug, warn};
 
+use crate::identity::Identity;
 use crate::model::{Connection, Message, MessagePage, PutOutcome, User};
 use crate::ports::{
-    ChatStore, ConnectionNotifier, ConnectionStore, NotifyError, SignError, StoreError,
+    AttachOutcome, ChatStore, ConnectionNotifier, NotifyError, SignError, StoreError,
 };
 use crate::protocol::{GetMessages, SendMessage, ServerEvent, SetAvatar, UserView};
 use crate::rules::{Clock, ConversationId, UserKey, Username, new_message_id};
@@ -18,6 +19,8 @@ use crate::rules::{Clock, ConversationId, UserKey, Username, new_message_id};
 pub enum ChatError {
     #[error("this connection is not registered; reconnect")]
     UnknownConnection,
+    #[error("the name \"{0}\" belongs to another account")]
+    NameTaken(Username),
     #[error("no user is called \"{0}\"")]
     UnknownRecipient(Username),
     #[error("you cannot send a message to yourself")]
@@ -35,6 +38,7 @@ impl ChatError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::UnknownConnection => "unknown_connection",
+            Self::NameTaken(_) => "name_taken",
             Self::UnknownRecipient(_) => "unknown_recipient",
             Self::MessageToSelf => "invalid_recipient",
             Self::ForbiddenMedia(_) => "forbidden_media",
@@ -88,11 +92,10 @@ where
     /// `getMessages`: a page of the caller's conversation with another user, newest first.
     pub async fn history(
         &self,
-        connection_id: &str,
+        me: &Username,
         request: &GetMessages,
     ) -> Result<MessagePage, ChatError> {
-        let me = self.sender_of(connection_id).await?;
-        let conversation = ConversationId::direct(&me.username.key(), &request.with.key());
+        let conversation = ConversationId::direct(&me.key(), &request.with.key());
         Ok(self
             .store
             .message_page(&conversation, request.limit, request.cursor.as_ref())
@@ -105,21 +108,6 @@ where
         users.sort_by_key(|user| user.username.key());
         Ok(users)
     }
-
-    async fn sender_of(&self, connection_id: &str) -> Result<Connection, ChatError> {
-        caller(&self.store, connection_id).await
-    }
-}
-
-/// The registered connection a request came from: who is asking is never taken from the request.
-pub(crate) async fn caller(
-    store: &impl ConnectionStore,
-    connection_id: &str,
-) -> Result<Connection, ChatError> {
-    store
-        .find_connection(connection_id)
-        .await?
-        .ok_or(ChatError::UnknownConnection)
 }
 
 /// Use cases that post to connections.
@@ -131,11 +119,16 @@ where
 {
     /// `$connect`: registers the connection; announces the user to everyone online when this is
     /// their first live connection (one small presence event per recipient connection).
-    pub async fn connect(&self, connection_id: &str, username: &Username) -> Result<(), ChatError> {
-        let before = self
+    pub async fn connect(&self, connection_id: &str, identity: &Identity) -> Result<(), ChatError> {
+        let username = &identity.username;
+        let before = match self
             .store
-            .attach_connection(username, connection_id)
-            .await?;
+            .attach_connection(identity, connection_id)
+            .await?
+        {
+            AttachOutcome::Attached(before) => before,
+            AttachOutcome::NameTaken => return Err(ChatError::NameTaken(username.clone())),
+        };
         // The first sign-in decides how the name is displayed; later ones may differ in case.
         let canonical = before
             .as_ref()
@@ -189,14 +182,15 @@ where
     }
 
     /// `sendMessage`: persists the message (once, whatever the retries), then delivers it to every
-    /// live connection of the recipient and to the sender's other connections.
+    /// live connection of the recipient and to the sender's other connections (`connection_id` is
+    /// the sending one, which gets the answer instead).
     pub async fn send_message(
         &self,
+        me: &Username,
         connection_id: &str,
         request: SendMessage,
     ) -> Result<SentMessage, ChatError> {
-        let sender = self.sender_of(connection_id).await?;
-        let (sender_key, recipient_key) = (sender.username.key(), request.to.key());
+        let (sender_key, recipient_key) = (me.key(), request.to.key());
         if sender_key == recipient_key {
             return Err(ChatError::MessageToSelf);
         }
@@ -217,11 +211,13 @@ where
             ));
         }
 
+        // The name as the user's record spells it (their first sign-in's spelling).
+        let from = find(&sender_key).map_or_else(|| me.clone(), |user| user.username.clone());
         let now = self.clock.now_millis();
         let message = Message {
             id: new_message_id(now),
             conversation_id,
-            from: sender.username.clone(),
+            from,
             to: recipient.username.clone(),
             text: request
                 .text
@@ -261,11 +257,11 @@ where
     /// connection but the calling one (which gets the answer). Returns the user as updated.
     pub async fn set_avatar(
         &self,
+        me: &Username,
         connection_id: &str,
         request: &SetAvatar,
     ) -> Result<User, ChatError> {
-        let me = self.sender_of(connection_id).await?;
-        let key = me.username.key();
+        let key = me.key();
         if let Some(avatar) = &request.key
             && !avatar.is_avatar_of(&key)
         {

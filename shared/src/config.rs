@@ -118,14 +118,22 @@ fn service_setting(
 /// would load the system's whole CA store at cold start (a file per CA on some systems), which was
 /// most of a function's init time; and nothing but AWS endpoints is ever called.
 pub fn aws_https_client() -> Result<SharedHttpClient, ConfigError> {
-    let trust = TrustStore::empty().with_pem_certificate(AWS_ROOT_CAS);
-    let context = TlsContext::builder().with_trust_store(trust).build()?;
     Ok(aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .tls_context(context)
+        .tls_provider(aws_tls_provider())
+        .tls_context(aws_tls_context()?)
         .build_https())
+}
+
+/// rustls on ring, as chosen in the workspace's Cargo.toml; shared with the authorizer's JWKS
+/// client ([`crate::auth::HttpKeySource`]).
+pub(crate) fn aws_tls_provider() -> tls::Provider {
+    tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring)
+}
+
+/// TLS trusting only the AWS root CAs, which also sign Cognito's JWKS endpoint.
+pub(crate) fn aws_tls_context() -> Result<TlsContext, ConfigError> {
+    let trust = TrustStore::empty().with_pem_certificate(AWS_ROOT_CAS);
+    Ok(TlsContext::builder().with_trust_store(trust).build()?)
 }
 
 /// The chat of a route function that posts to connections, from the environment.
@@ -153,13 +161,10 @@ pub fn replying_chat_from_env() -> Result<Chat<DynamoStore, NoNotifier, SystemCl
 }
 
 /// The media use cases of a route function that presigns, from the environment.
-pub fn media_access_from_env()
--> Result<MediaAccess<DynamoStore, S3MediaSigner, SystemClock>, ConfigError> {
-    let tables = table_names_from_env()?;
+pub fn media_access_from_env() -> Result<MediaAccess<S3MediaSigner, SystemClock>, ConfigError> {
     let bucket = required(MEDIA_BUCKET_ENV)?;
     let sdk = aws_sdk_config()?;
     Ok(MediaAccess::new(
-        DynamoStore::new(dynamodb_client(&sdk), tables),
         S3MediaSigner::presign_only(aws_sdk_s3::config::Builder::from(&sdk), bucket),
         SystemClock,
     ))

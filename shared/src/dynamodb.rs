@@ -1,8 +1,9 @@
 //! The DynamoDB adapter of the store ports. Key design and access patterns: docs/data-model.md.
 //!
 //! Clients table (`pk`, `sk`):
-//! - user:       `pk = "USERS"`, `sk = "USER#<user key>"` — `username`, `connectionIds` (string set,
-//!   absent while offline), `lastSeen`, `avatarKey`;
+//! - user:       `pk = "USERS"`, `sk = "USER#<user key>"` — `username`, `sub` (the Cognito account
+//!   the name belongs to), `connectionIds` (string set, absent while offline), `lastSeen`,
+//!   `avatarKey`;
 //! - connection: `pk = "CONNECTION#<id>"`, `sk = "CONNECTION"` — `username`, `connectedAt`,
 //!   `expiresAt` (TTL).
 //!
@@ -19,9 +20,10 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
 
+use crate::identity::Identity;
 use crate::media::{Attachment, FileName, MediaKey};
 use crate::model::{Connection, HistoryCursor, Message, MessagePage, PutOutcome, User};
-use crate::ports::{ConnectionStore, MessageStore, StoreError, UserStore};
+use crate::ports::{AttachOutcome, ConnectionStore, MessageStore, StoreError, UserStore};
 use crate::rules::{ClientMessageId, ConversationId, PageLimit, UserKey, Username};
 
 /// Key attribute names of the Clients table (checked against `tables.json` by a test).
@@ -42,6 +44,8 @@ pub mod messages_key {
 /// Other attribute names.
 pub mod attr {
     pub const USERNAME: &str = "username";
+    /// The Cognito `sub` of the account the username belongs to.
+    pub const SUB: &str = "sub";
     pub const CONNECTION_IDS: &str = "connectionIds";
     pub const LAST_SEEN: &str = "lastSeen";
     pub const CONNECTION_ID: &str = "connectionId";
@@ -121,20 +125,6 @@ impl ConnectionStore for DynamoStore {
         Ok(())
     }
 
-    async fn find_connection(&self, connection_id: &str) -> Result<Option<Connection>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.tables.clients)
-            .set_key(Some(Self::connection_key(connection_id)))
-            // A message may follow $connect within milliseconds.
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::request("GetItem connection", e))?;
-        output.item.as_ref().map(connection_from).transpose()
-    }
-
     async fn delete_connection(
         &self,
         connection_id: &str,
@@ -155,28 +145,45 @@ impl ConnectionStore for DynamoStore {
 impl UserStore for DynamoStore {
     async fn attach_connection(
         &self,
-        username: &Username,
+        identity: &Identity,
         connection_id: &str,
-    ) -> Result<Option<User>, StoreError> {
-        let output = self
+    ) -> Result<AttachOutcome, StoreError> {
+        let username = &identity.username;
+        let result = self
             .client
             .update_item()
             .table_name(&self.tables.clients)
             .set_key(Some(Self::user_key(&username.key())))
-            .update_expression("ADD #ids :id SET #name = if_not_exists(#name, :name)")
+            .update_expression(
+                "ADD #ids :id SET #name = if_not_exists(#name, :name), #sub = if_not_exists(#sub, :sub)",
+            )
+            // The name is the account's that first signed in with it (a user made before sign-in
+            // existed is claimed by the first account of that name).
+            .condition_expression("attribute_not_exists(#sub) OR #sub = :sub")
             .expression_attribute_names("#ids", attr::CONNECTION_IDS)
             .expression_attribute_names("#name", attr::USERNAME)
+            .expression_attribute_names("#sub", attr::SUB)
             .expression_attribute_values(":id", AttributeValue::Ss(vec![connection_id.into()]))
             .expression_attribute_values(":name", s(username.as_str()))
+            .expression_attribute_values(":sub", s(&identity.sub))
             .return_values(ReturnValue::AllOld)
             .send()
-            .await
-            .map_err(|e| StoreError::request("UpdateItem attach connection", e))?;
+            .await;
+        let output = match result {
+            Ok(output) => output,
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                return Ok(AttachOutcome::NameTaken);
+            }
+            Err(e) => return Err(StoreError::request("UpdateItem attach connection", e)),
+        };
         // ALL_OLD of an item that did not exist is empty: a first sign-in.
         match output.attributes {
             Some(item) if !item.is_empty() => user_from(&item).map(Some),
             _ => Ok(None),
         }
+        .map(AttachOutcome::Attached)
     }
 
     async fn detach_connection(

@@ -14,6 +14,7 @@ use tracing::level_filters::LevelFilter;
 use tracing::{Instrument, error, info, info_span};
 
 use crate::chat::ChatError;
+use crate::identity::{Identity, IdentityError};
 use crate::protocol::{ClientAction, Rejection, ServerEvent, decode_action};
 use crate::rules::RequestId;
 
@@ -26,15 +27,38 @@ pub type Response = ApiGatewayProxyResponse;
 pub enum HandlerError {
     #[error("the event has no requestContext.connectionId")]
     MissingConnectionId,
+    /// The route was reached without the `$connect` authorizer's context.
+    #[error("the event has no caller identity: {0}")]
+    MissingIdentity(#[from] IdentityError),
 }
 
 impl From<HandlerError> for Diagnostic {
     fn from(error: HandlerError) -> Self {
+        let error_type = match error {
+            HandlerError::MissingConnectionId => "MissingConnectionId",
+            HandlerError::MissingIdentity(_) => "MissingIdentity",
+        };
         Diagnostic {
-            error_type: "MissingConnectionId".into(),
+            error_type: error_type.into(),
             error_message: error.to_string(),
         }
     }
+}
+
+/// Who sent a request, and over which connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller<'r> {
+    pub connection_id: &'r str,
+    pub identity: Identity,
+}
+
+/// The verified caller of a request: the identity the `$connect` authorizer put into
+/// `requestContext.authorizer`, which API Gateway hands to every route of the connection.
+pub fn caller(request: &Request) -> Result<Caller<'_>, HandlerError> {
+    Ok(Caller {
+        connection_id: connection_id(request)?,
+        identity: Identity::from_context(&request.request_context.authorizer.fields)?,
+    })
 }
 
 pub fn connection_id(request: &Request) -> Result<&str, HandlerError> {
@@ -133,22 +157,48 @@ where
     Fut: Future<Output = Response>,
 {
     let connection_id = connection_id(request)?;
+    let span = route_span(request, connection_id, None);
+    timed(work(connection_id)).instrument(span).await
+}
+
+/// [`route`] for a route that acts as its caller: the work gets the verified [`Caller`], and the
+/// span also names the caller's `sub` (an opaque id, never the token).
+pub async fn route_as_caller<'r, F, Fut>(
+    request: &'r Request,
+    work: F,
+) -> Result<Response, HandlerError>
+where
+    F: FnOnce(Caller<'r>) -> Fut,
+    Fut: Future<Output = Response>,
+{
+    let caller = match caller(request) {
+        Ok(caller) => caller,
+        Err(error) => {
+            error!(%error, "route reached without the authorizer's identity");
+            return Err(error);
+        }
+    };
+    let span = route_span(request, caller.connection_id, Some(&caller.identity.sub));
+    timed(work(caller)).instrument(span).await
+}
+
+fn route_span(request: &Request, connection_id: &str, sub: Option<&str>) -> tracing::Span {
     let context = &request.request_context;
-    let span = info_span!(
+    info_span!(
         "route",
         route = context.route_key.as_deref().unwrap_or("?"),
         request_id = context.request_id.as_deref().unwrap_or("?"),
         connection_id,
-    );
-    async {
-        let started = Instant::now();
-        let response = work(connection_id).await;
-        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        info!(status = response.status_code, duration_ms, "route handled");
-        Ok(response)
-    }
-    .instrument(span)
-    .await
+        sub,
+    )
+}
+
+async fn timed(work: impl Future<Output = Response>) -> Result<Response, HandlerError> {
+    let started = Instant::now();
+    let response = work.await;
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    info!(status = response.status_code, duration_ms, "route handled");
+    Ok(response)
 }
 
 /// Runs a route function's handler in the Lambda runtime until the sandbox is shut down.

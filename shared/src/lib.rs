@@ -3,9 +3,11 @@
 //! thin shells around it.
 
 pub mod apigateway;
+pub mod auth;
 pub mod chat;
 pub mod config;
 pub mod dynamodb;
+pub mod identity;
 pub mod lambda;
 pub mod media;
 pub mod media_access;

@@ -1,14 +1,14 @@
 //! The media use cases: presigned uploads (`getUploadUrl`) and downloads (`getDownloadUrl`). Who
-//! may do what is decided here from the caller's connection and the media rules; the signer only
-//! signs.
+//! may do what is decided here from the caller's verified identity and the media rules; the signer
+//! only signs. Nothing is read from storage: the rules need only the caller and the keys.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::chat::{ChatError, caller};
+use crate::chat::ChatError;
 use crate::media::{DOWNLOAD_URL_LIFETIME, MediaKey, UPLOAD_URL_LIFETIME};
-use crate::ports::{ConnectionStore, MediaSigner, PresignedRequest};
+use crate::ports::{MediaSigner, PresignedRequest};
 use crate::protocol::{GetDownloadUrl, GetUploadUrl, ServerEvent, UploadFor};
-use crate::rules::Clock;
+use crate::rules::{Clock, Username};
 
 /// A presigned upload for a key the server chose.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,35 +26,29 @@ pub struct DownloadGrant {
     pub expires_at: i64,
 }
 
-/// Uploads and downloads of media, over the connection store (to know the caller) and a signer.
-pub struct MediaAccess<S, M, C> {
-    store: S,
+/// Uploads and downloads of media, over a signer.
+pub struct MediaAccess<M, C> {
     signer: M,
     clock: C,
 }
 
-impl<S, M, C> MediaAccess<S, M, C>
+impl<M, C> MediaAccess<M, C>
 where
-    S: ConnectionStore,
     M: MediaSigner,
     C: Clock,
 {
-    pub fn new(store: S, signer: M, clock: C) -> Self {
-        Self {
-            store,
-            signer,
-            clock,
-        }
+    pub fn new(signer: M, clock: C) -> Self {
+        Self { signer, clock }
     }
 
     /// `getUploadUrl`: a key under the caller's own prefix (and, for an attachment, the
     /// conversation's), and a `PUT` signed for exactly the declared type and size.
     pub async fn upload_url(
         &self,
-        connection_id: &str,
+        me: &Username,
         request: &GetUploadUrl,
     ) -> Result<UploadGrant, ChatError> {
-        let me = caller(&self.store, connection_id).await?.username.key();
+        let me = me.key();
         let key = match &request.upload_for {
             UploadFor::Avatar => MediaKey::new_avatar(me, request.media_type),
             UploadFor::Attachment { to } if to.key() == me => {
@@ -85,10 +79,10 @@ where
     /// `getDownloadUrl`: a `GET` for every key, if the caller may read every one of them.
     pub async fn download_urls(
         &self,
-        connection_id: &str,
+        me: &Username,
         request: &GetDownloadUrl,
     ) -> Result<DownloadGrant, ChatError> {
-        let me = caller(&self.store, connection_id).await?.username.key();
+        let me = me.key();
         if request.keys.iter().any(|key| !key.readable_by(&me)) {
             return Err(ChatError::ForbiddenMedia(
                 "only the two users of a conversation can read its attachments",

@@ -9,9 +9,10 @@ use std::time::{Duration, SystemTime};
 
 use thiserror::Error;
 
+use crate::identity::Identity;
 use crate::media::{MediaKey, MediaType};
 use crate::model::{Connection, HistoryCursor, Message, MessagePage, PutOutcome, User};
-use crate::rules::{ConversationId, PageLimit, UserKey, Username};
+use crate::rules::{ConversationId, PageLimit, UserKey};
 
 /// A storage call failed.
 #[derive(Debug, Error)]
@@ -40,17 +41,13 @@ impl StoreError {
     }
 }
 
-/// Live connections, by connection id.
+/// Live connections, by connection id. Never read to learn who a request is from: that is the
+/// authorizer's verified identity ([`crate::identity`]).
 pub trait ConnectionStore: Send + Sync {
     fn save_connection(
         &self,
         connection: &Connection,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-
-    fn find_connection(
-        &self,
-        connection_id: &str,
-    ) -> impl Future<Output = Result<Option<Connection>, StoreError>> + Send;
 
     /// Deletes the record and returns what it was (`None` when it was already gone).
     fn delete_connection(
@@ -61,13 +58,15 @@ pub trait ConnectionStore: Send + Sync {
 
 /// Users and the ids of their live connections.
 pub trait UserStore: Send + Sync {
-    /// Adds a live connection to the user, creating the user on first sign-in. Returns the user
-    /// as it was before, so the caller knows whether they just came online.
+    /// Adds a live connection to the user, creating the user on first sign-in and binding the
+    /// name to the account (`identity.sub`) that first claimed it. Returns the user as it was
+    /// before, so the caller knows whether they just came online, or that the name belongs to
+    /// another account.
     fn attach_connection(
         &self,
-        username: &Username,
+        identity: &Identity,
         connection_id: &str,
-    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<AttachOutcome, StoreError>> + Send;
 
     /// Removes a connection from the user and stamps `last_seen`. Returns the user as it is after
     /// (`None` when there is no such user).
@@ -92,6 +91,15 @@ pub trait UserStore: Send + Sync {
         user: &UserKey,
         avatar: Option<&MediaKey>,
     ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+}
+
+/// Outcome of [`UserStore::attach_connection`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttachOutcome {
+    /// The connection is the user's; the user as it was before (`None`: their first sign-in).
+    Attached(Option<User>),
+    /// The name (case aside) is bound to another account: nothing was changed.
+    NameTaken,
 }
 
 /// Messages, written once and read a page at a time.

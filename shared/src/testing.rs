@@ -17,7 +17,6 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemOutput;
-use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
 use aws_sdk_dynamodb::operation::put_item::{PutItemError, PutItemOutput};
 use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::update_item::{
@@ -50,7 +49,7 @@ pub const MESSAGES_INDEX: &str = "byConversation";
 pub const MEDIA_BUCKET: &str = "chat-media";
 
 pub type MockChat = Chat<DynamoStore, ApiGatewayNotifier, FixedClock>;
-pub type MockMedia = MediaAccess<DynamoStore, S3MediaSigner, FixedClock>;
+pub type MockMedia = MediaAccess<S3MediaSigner, FixedClock>;
 
 /// Every AWS call made, in order: the operation name, and for posts the target connection
 /// (`"PostToConnection c2"`).
@@ -129,7 +128,6 @@ pub fn mock_chat(dynamodb: &[&Rule], posts: &[&Rule]) -> (MockChat, CallLog) {
 /// posts succeed: for fuzzing the handlers' input paths, where only the answer matters.
 pub fn permissive_chat() -> MockChat {
     let rules = [
-        mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| GetItemOutput::builder().build()),
         mock!(aws_sdk_dynamodb::Client::batch_get_item)
             .then_output(|| BatchGetItemOutput::builder().build()),
         mock!(aws_sdk_dynamodb::Client::put_item).then_output(|| PutItemOutput::builder().build()),
@@ -161,35 +159,12 @@ pub fn mock_chat_with_retries(dynamodb: &[&Rule], posts: &[&Rule]) -> (MockChat,
     )
 }
 
-/// The media use cases over a DynamoDB client whose calls must be exactly `dynamodb` in order,
-/// and an S3 client that answers no request: presigning is computed locally, so any S3 call would
-/// fail. The log shows each presign as `presign <Operation>`.
-pub fn mock_media(dynamodb: &[&Rule]) -> (MockMedia, CallLog) {
-    build_media(dynamodb, RuleMode::Sequential)
-}
-
-/// Media use cases whose caller is always a registered connection of `fuzzer`: for fuzzing the
-/// media handlers' input paths through to presigning.
-pub fn permissive_media() -> MockMedia {
-    let caller = mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| {
-        GetItemOutput::builder()
-            .set_item(Some(connection_item("c1", "fuzzer")))
-            .build()
-    });
-    build_media(&[&caller], RuleMode::MatchAny).0
-}
-
-fn build_media(dynamodb: &[&Rule], mode: RuleMode) -> (MockMedia, CallLog) {
+/// The media use cases over an S3 client that answers no request: presigning is computed
+/// locally, so any S3 call would fail. The log shows each presign as `presign <Operation>`; the
+/// use cases call nothing else.
+pub fn mock_media() -> (MockMedia, CallLog) {
     let log = CallLog::default();
-    let (ddb_log, s3_log) = (log.clone(), log.clone());
-    let dynamodb_client = mock_client!(
-        aws_sdk_dynamodb,
-        mode,
-        dynamodb.iter().copied(),
-        move |config| config
-            .interceptor(Recorder(ddb_log.clone()))
-            .retry_config(RetryConfig::disabled())
-    );
+    let s3_log = log.clone();
     // No rule, and passthrough to the mock HTTP client (which answers nothing): presigning runs
     // the client's request pipeline up to signing, which a rule-less mock would refuse, while any
     // request really sent is recorded and fails.
@@ -200,11 +175,7 @@ fn build_media(dynamodb: &[&Rule], mode: RuleMode) -> (MockMedia, CallLog) {
             .interceptor(S3Recorder(s3_log.clone()))
             .build(),
     );
-    let media = MediaAccess::new(
-        DynamoStore::new(dynamodb_client, tables()),
-        S3MediaSigner::new(s3_client, MEDIA_BUCKET),
-        FixedClock(NOW),
-    );
+    let media = MediaAccess::new(S3MediaSigner::new(s3_client, MEDIA_BUCKET), FixedClock(NOW));
     (media, log)
 }
 
@@ -382,21 +353,6 @@ fn is_key(key: Option<&Item>, pk: &str, sk: &str) -> bool {
     key.is_some_and(|key| key.get("pk") == Some(&s(pk)) && key.get("sk") == Some(&s(sk)))
 }
 
-/// GetItem of a connection record (strongly consistent), answering `found`.
-pub fn get_connection(connection_id: &'static str, found: Option<Item>) -> Rule {
-    mock!(aws_sdk_dynamodb::Client::get_item)
-        .match_requests(move |r| {
-            r.table_name() == Some(CLIENTS_TABLE)
-                && r.consistent_read() == Some(true)
-                && is_key(
-                    r.key(),
-                    &format!("CONNECTION#{connection_id}"),
-                    "CONNECTION",
-                )
-        })
-        .then_output(move || GetItemOutput::builder().set_item(found.clone()).build())
-}
-
 /// PutItem of a connection record.
 pub fn put_connection(connection_id: &'static str, username: &'static str) -> Rule {
     mock!(aws_sdk_dynamodb::Client::put_item)
@@ -433,16 +389,34 @@ pub fn attach_connection(
 ) -> Rule {
     mock!(aws_sdk_dynamodb::Client::update_item)
         .match_requests(move |r| {
+            let values = r.expression_attribute_values();
             r.table_name() == Some(CLIENTS_TABLE)
                 && is_key(r.key(), "USERS", &format!("USER#{user_key}"))
                 && r.update_expression().is_some_and(|e| e.starts_with("ADD"))
-                && r.expression_attribute_values().and_then(|v| v.get(":id"))
-                    == Some(&ss(&[connection_id]))
+                && r.condition_expression() == Some("attribute_not_exists(#sub) OR #sub = :sub")
+                && values.and_then(|v| v.get(":id")) == Some(&ss(&[connection_id]))
+                && values.and_then(|v| v.get(":sub")) == Some(&s(&format!("sub-{user_key}")))
         })
         .then_output(move || {
             UpdateItemOutput::builder()
                 .set_attributes(before.clone())
                 .build()
+        })
+}
+
+/// The attach of [`attach_connection`] refused because the name belongs to another account (the
+/// `sub` condition fails).
+pub fn attach_connection_name_taken(user_key: &'static str, connection_id: &'static str) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::update_item)
+        .match_requests(move |r| {
+            is_key(r.key(), "USERS", &format!("USER#{user_key}"))
+                && r.expression_attribute_values().and_then(|v| v.get(":id"))
+                    == Some(&ss(&[connection_id]))
+        })
+        .then_error(|| {
+            UpdateItemError::ConditionalCheckFailedException(
+                ConditionalCheckFailedException::builder().build(),
+            )
         })
 }
 
@@ -618,8 +592,21 @@ pub fn query_messages(
         })
 }
 
-/// A WebSocket event as API Gateway delivers it to a route's function.
+/// A WebSocket event as API Gateway delivers it to a route's function, on a connection of
+/// `username` (the `$connect` authorizer's context, as API Gateway passes it on).
 pub fn route_request(
+    route_key: &str,
+    connection_id: &str,
+    username: &str,
+    body: Option<&str>,
+) -> crate::lambda::Request {
+    let mut request = anonymous_request(route_key, connection_id, body);
+    request.request_context.authorizer.fields = identity(username).to_context();
+    request
+}
+
+/// A WebSocket event without the authorizer's context (an API whose `$connect` has no authorizer).
+pub fn anonymous_request(
     route_key: &str,
     connection_id: &str,
     body: Option<&str>,
@@ -630,6 +617,14 @@ pub fn route_request(
     request.request_context.request_id = Some("request-1".to_owned());
     request.body = body.map(str::to_owned);
     request
+}
+
+/// The verified identity of `username` in tests (its `sub` is derived from the name).
+pub fn identity(username: &str) -> crate::identity::Identity {
+    crate::identity::Identity {
+        sub: format!("sub-{}", username.to_ascii_lowercase()),
+        username: crate::rules::Username::parse(username).expect("a valid test username"),
+    }
 }
 
 /// The event a route replied with (the route response body).

@@ -91,6 +91,7 @@ fn chat_errors() -> Vec<ChatError> {
     let store = chat_domain::ports::StoreError::Malformed("x".into());
     let all = vec![
         ChatError::UnknownConnection,
+        ChatError::NameTaken(Username::parse("bob").unwrap()),
         ChatError::UnknownRecipient(Username::parse("bob").unwrap()),
         ChatError::MessageToSelf,
         ChatError::ForbiddenMedia("x"),
@@ -103,6 +104,7 @@ fn chat_errors() -> Vec<ChatError> {
     for error in &all {
         match error {
             ChatError::UnknownConnection
+            | ChatError::NameTaken(_)
             | ChatError::UnknownRecipient(_)
             | ChatError::MessageToSelf
             | ChatError::ForbiddenMedia(_)
@@ -205,8 +207,6 @@ fn every_error_code_is_documented_and_every_documented_code_exists() {
         .map(|e| e.code().to_owned())
         .collect();
     codes.extend(chat_errors().iter().map(|e| e.code().to_owned()));
-    // Refusals of $connect, made by the connect route itself.
-    codes.insert("missing_username".to_owned());
     assert_eq!(documented_error_codes(), codes);
 }
 

@@ -1,22 +1,24 @@
-// Browser end-to-end tests: Debian's Chromium against the real local stack (local-gateway +
-// DynamoDB Local + a local S3), started by e2e/run.sh. Each user has a browser context of their own; names are
-// unique per test because the stored data lasts for the whole run.
+// Browser end-to-end tests of the chat: Debian's Chromium against the real local stack
+// (local-gateway + DynamoDB Local + MiniStack for S3 and Cognito), started by e2e/run.sh. Each user
+// has a browser context of their own and signs up through the UI (stage.user); names are unique
+// per test because the stored data lasts for the whole run. Sign-up, sign-in and sign-out
+// themselves are in auth.test.mjs.
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
 import {
   attr,
   avatarPicture,
+  browserTests,
   composer,
   createUsers,
   eventually,
   expectAttribute,
   expectCount,
   expectLoadedImage,
+  expectSignedIn,
   expectText,
   expectTexts,
-  launchChromium,
   message,
   messageLog,
   messages,
@@ -24,40 +26,15 @@ import {
   openConversation,
   person,
   PNG_BASE64,
-  removeTempFiles,
   send,
   SocketUser,
-  Stage,
   tempFile,
   uniqueName,
 } from './lib.mjs';
 
-let browser;
-before(async () => {
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  removeTempFiles();
-});
+const e2e = browserTests();
 
-/** A test with its own stage; on failure every open page is saved to e2e/artifacts/. */
-function e2e(title, fn) {
-  test(title, { timeout: 90_000 }, async () => {
-    const stage = new Stage(browser, title);
-    try {
-      await fn(stage);
-      assert.deepEqual(stage.errors, [], 'uncaught errors in the pages');
-    } catch (error) {
-      await stage.screenshots();
-      throw error;
-    } finally {
-      await stage.close();
-    }
-  });
-}
-
-e2e('two users sign in, see each other online and exchange messages both ways', async (stage) => {
+e2e('two users sign up, see each other online and exchange messages both ways', async (stage) => {
   const alice = uniqueName('Alice');
   const bob = uniqueName('Bob');
   const a = await stage.user(alice);
@@ -131,9 +108,9 @@ e2e('reload keeps the history of the open conversation', async (stage) => {
   await expectTexts(messageTexts(a), expected);
 
   await a.reload();
-  // The remembered name signs in again, the URL hash reopens the conversation, history reloads.
+  // The stored session (Amplify's tokens) signs in again, the URL hash reopens the conversation, history reloads.
   assert.match(a.url(), new RegExp(`#/with/${bob}$`));
-  await expectAttribute(a.getByTestId('connection-status'), 'data-state', 'online');
+  await expectSignedIn(a, alice);
   await expectAttribute(a.getByTestId('conversation'), 'data-with', bob.toLowerCase());
   await expectTexts(messageTexts(a), expected);
   await expectAttribute(messages(a).last(), 'data-from', bob);
@@ -281,7 +258,7 @@ e2e('a profile picture: Alice sets one, Bob sees it in his people list, then she
   await openConversation(b, alice);
   await expectLoadedImage(avatarPicture(b.getByTestId('conversation').getByTestId('profile-toggle')));
   await b.reload();
-  await expectAttribute(b.getByTestId('connection-status'), 'data-state', 'online');
+  await expectSignedIn(b, bob);
   await expectLoadedImage(avatarPicture(person(b, alice)));
 
   // Alice removes it: Bob is back to her initials.

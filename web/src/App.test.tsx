@@ -2,27 +2,38 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App, conversationFromHash } from './App';
-import { ChatClient } from './protocol/client';
-import type { KeyValueStorage, TransportFactory } from './protocol/session';
+import { ChatClient, SUBPROTOCOL } from './protocol/client';
+import type { AppConfig } from './protocol/config';
+import { SESSION_ENDED_MESSAGE, type TransportFactory } from './protocol/session';
+import { FakeAuthService } from './test/fakeAuth';
 import { FakeSocket, fakeSocketFactory, msg } from './test/fakes';
 
-const createTransport: TransportFactory = (url, handlers, options) =>
-  new ChatClient({ url, ...handlers, ...options, createSocket: fakeSocketFactory, random: () => 0 });
+const createTransport: TransportFactory = (options, handlers) =>
+  new ChatClient({ ...options, ...handlers, createSocket: fakeSocketFactory, random: () => 0 });
 
-function memoryStorage(): KeyValueStorage {
-  const m = new Map<string, string>();
-  return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => void m.set(k, v), removeItem: (k) => void m.delete(k) };
+const config: AppConfig = {
+  websocketUrl: 'ws://gateway.test/local',
+  auth: { region: 'us-east-1', userPoolId: 'us-east-1_Test', userPoolClientId: 'client1', endpoint: 'http://127.0.0.1:8709' },
+};
+const loadConfig = async () => config;
+
+let auth: FakeAuthService;
+
+function renderApp() {
+  render(<App loadConfig={loadConfig} createAuth={() => auth} createTransport={createTransport} />);
 }
 
-const loadConfig = async () => ({ websocketUrl: 'ws://gateway.test/local' });
-
+/** Signs in through the form; resolves with the socket it opens (not open yet). */
 async function signIn(name = 'alice') {
-  render(<App loadConfig={loadConfig} createTransport={createTransport} storage={memoryStorage()} />);
-  const field = await screen.findByLabelText('Username');
-  fireEvent.change(field, { target: { value: name } });
+  auth.addUser(name, 'Passw0rd!');
+  renderApp();
+  fireEvent.change(await screen.findByLabelText('Username'), { target: { value: name } });
+  fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'Passw0rd!' } });
   fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+  await waitFor(() => expect(FakeSocket.instances.length).toBeGreaterThan(0));
   const socket = FakeSocket.last();
-  expect(socket.url).toBe(`ws://gateway.test/local?username=${name}`);
+  expect(socket.url).toBe('ws://gateway.test/local');
+  expect(socket.protocols).toEqual([SUBPROTOCOL, `jwt-${name}-1`]);
   return socket;
 }
 
@@ -45,25 +56,58 @@ async function online(name = 'alice') {
 
 beforeEach(() => {
   FakeSocket.reset();
+  auth = new FakeAuthService();
   window.history.replaceState(null, '', '/');
 });
 afterEach(cleanup);
 
 describe('App', () => {
-  it('shows a refused sign-in inline and stays on the form', async () => {
-    const socket = await signIn('taken');
-    expect(screen.getByRole('button', { name: 'Connecting…' })).toBeTruthy();
-    act(() => socket.serverClose(1006));
-    expect(screen.getByRole('alert').textContent).toContain('Could not connect as “taken”');
-    expect(screen.getByLabelText('Username')).toBeTruthy();
+  it('signs in, shows the chat at once as the user of the token, and connects with the token', async () => {
+    const socket = await signIn('Alice');
+    expect(screen.getByTestId('connection-status').dataset.state).toBe('connecting');
+    expect(screen.getByRole('button', { name: 'Your profile (signed in as Alice)' })).toBeTruthy();
+    act(() => socket.open());
+    expect(screen.getByTestId('connection-status').dataset.state).toBe('online');
+    expect(socket.actions()).toEqual([{ action: 'getClients' }]);
   });
 
-  it('validates the username before connecting', async () => {
-    render(<App loadConfig={loadConfig} createTransport={createTransport} storage={memoryStorage()} />);
-    fireEvent.change(await screen.findByLabelText('Username'), { target: { value: 'no spaces' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
-    expect(screen.getByTestId('sign-in-error').textContent).toMatch(/1–32 characters/);
-    expect(FakeSocket.instances).toHaveLength(0);
+  it('a stored session (a reload) goes straight to the chat, without the form', async () => {
+    auth.addUser('alice', 'Passw0rd!');
+    auth.signedIn = { username: 'alice' };
+    renderApp();
+    await screen.findByRole('button', { name: 'Your profile (signed in as alice)' });
+    expect(screen.queryByLabelText('Password')).toBeNull();
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    expect(FakeSocket.last().protocols).toEqual([SUBPROTOCOL, 'jwt-alice-1']);
+  });
+
+  it('says so when Cognito cannot be reached at start, and tries again', async () => {
+    auth.failNext('currentUser', 'network');
+    renderApp();
+    expect((await screen.findByTestId('auth-unreachable')).textContent).toContain('Cannot reach the sign-in service');
+    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    await screen.findByRole('heading', { name: 'Sign in' });
+  });
+
+  it('a reconnect refused by the authorizer force-refreshes the token once', async () => {
+    const socket = await online();
+    act(() => socket.serverClose(1001, 'Going away'));
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(2), { timeout: 3000 });
+    act(() => FakeSocket.last().serverClose(1006)); // 401: closed before opening
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(3), { timeout: 3000 });
+    expect(auth.tokenRequests).toEqual([{ forceRefresh: false }, { forceRefresh: false }, { forceRefresh: true }]);
+    expect(FakeSocket.last().protocols).toEqual([SUBPROTOCOL, 'jwt-alice-2']);
+    act(() => FakeSocket.last().open());
+    expect(screen.getByTestId('connection-status').dataset.state).toBe('online');
+  });
+
+  it('when the token cannot be renewed any more, back to the sign-in screen with a message', async () => {
+    const socket = await online();
+    auth.endSession(); // the refresh token was revoked (signed out everywhere) or expired
+    act(() => socket.serverClose(1001, 'Going away'));
+    expect((await screen.findByTestId('session-ended', {}, { timeout: 3000 })).textContent).toBe(SESSION_ENDED_MESSAGE);
+    expect(screen.getByRole('heading', { name: 'Sign in' })).toBeTruthy();
+    expect(FakeSocket.instances).toHaveLength(1);
   });
 
   it('lists people with presence, counts unread, opens a conversation and sends', async () => {
@@ -137,19 +181,31 @@ describe('App', () => {
     act(() => socket.serverClose(1001, 'Going away'));
     expect(screen.getByTestId('connection-status').dataset.state).toBe('reconnecting');
     await waitFor(() => expect(FakeSocket.instances).toHaveLength(2), { timeout: 3000 });
+    expect(FakeSocket.last().protocols[1]).toBe('jwt-alice-1');
     act(() => FakeSocket.last().open());
     expect(screen.getByTestId('connection-status').dataset.state).toBe('online');
     expect(FakeSocket.last().actions()[0]).toEqual({ action: 'getClients' });
   });
 
-  it('signs out back to the form; the next user of the tab does not get the drafts', async () => {
-    await online();
+  it('signs out globally, closes the socket and clears the app; the next user of the tab does not get the drafts', async () => {
+    const socket = await online();
     fireEvent.click(screen.getByTestId('person-carol'));
     fireEvent.change(screen.getByLabelText('Message'), { target: { value: 'half-written' } });
+    const release = auth.hold('signOut');
     fireEvent.click(screen.getByRole('button', { name: 'Sign out' }));
-    const field = screen.getByLabelText('Username');
-    fireEvent.change(field, { target: { value: 'dave' } });
+    // The socket closes at once; the form waits for the global sign-out (revoking the refresh token).
+    expect(socket.closedWith?.code).toBe(1000);
+    expect(screen.getByRole('status').textContent).toBe('Signing out…');
+    await act(async () => release());
+    expect(auth.calls.filter((c) => c === 'signOut')).toHaveLength(1);
+    expect(auth.signedIn).toBeNull();
+    expect(window.location.hash).toBe('');
+
+    auth.addUser('dave', 'Passw0rd!');
+    fireEvent.change(await screen.findByLabelText('Username'), { target: { value: 'dave' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'Passw0rd!' } });
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    await waitFor(() => expect(FakeSocket.instances).toHaveLength(2));
     act(() => {
       FakeSocket.last().open();
       FakeSocket.last().receive({ type: 'clients', users: [{ username: 'carol', online: true }] });

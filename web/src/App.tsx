@@ -4,30 +4,31 @@ import { ConversationView } from './components/ConversationView';
 import type { PendingFile } from './components/Composer';
 import { PeopleList } from './components/PeopleList';
 import { ProfilePanel } from './components/ProfilePanel';
-import { SignIn } from './components/SignIn';
 import { Avatar } from './components/Avatar';
+import { AuthScreen } from './components/auth/AuthScreen';
+import { localOutboxUrl } from './components/auth/LocalMailHint';
+import { useIdentity } from './components/auth/useIdentity';
+import { AmplifyAuthService } from './auth/amplify';
+import type { AuthService } from './auth/types';
 import { useAppState, useNow } from './hooks';
 import { MediaContext } from './media';
-import { loadConfig as fetchConfig, type AppConfig } from './protocol/config';
+import { loadConfig as fetchConfig, type AppConfig, type AuthConfig } from './protocol/config';
 import { isValidUsername, userKey } from './protocol/rules';
-import { ChatSession, type KeyValueStorage, type TransportFactory } from './protocol/session';
+import { ChatSession, type TransportFactory } from './protocol/session';
 import { selectPeople, selectTotalUnread } from './protocol/state';
+
+export type AuthFactory = (config: AuthConfig) => AuthService;
 
 export interface AppProps {
   loadConfig?: () => Promise<AppConfig>;
+  /** The identity provider for the pool of config.json: Amplify, or a fake in tests. */
+  createAuth?: AuthFactory;
   createTransport?: TransportFactory;
-  storage?: KeyValueStorage | null;
 }
 
-function browserStorage(): KeyValueStorage | null {
-  try {
-    return globalThis.localStorage ?? null;
-  } catch {
-    return null;
-  }
-}
+const amplifyAuth: AuthFactory = (config) => new AmplifyAuthService(config);
 
-export function App({ loadConfig = () => fetchConfig(), createTransport, storage = browserStorage() }: AppProps) {
+export function App({ loadConfig = () => fetchConfig(), createAuth = amplifyAuth, createTransport }: AppProps) {
   const [config, setConfig] = useState<AppConfig | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -60,7 +61,7 @@ export function App({ loadConfig = () => fetchConfig(), createTransport, storage
       </main>
     );
   }
-  return <ChatApp config={config} createTransport={createTransport} storage={storage} />;
+  return <ChatApp config={config} createAuth={createAuth} createTransport={createTransport} />;
 }
 
 /** `#/with/<username>`: the open conversation, so reload and the browser's back button work. */
@@ -75,11 +76,13 @@ export function conversationFromHash(hash: string): string | null {
   }
 }
 
-function ChatApp({ config, createTransport, storage }: { config: AppConfig; createTransport?: TransportFactory; storage: KeyValueStorage | null }) {
+function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; createAuth: AuthFactory; createTransport?: TransportFactory }) {
+  const auth = useMemo(() => createAuth(config.auth), [config.auth, createAuth]);
   const session = useMemo(
-    () => new ChatSession({ websocketUrl: config.websocketUrl, createTransport, storage }),
-    [config.websocketUrl, createTransport, storage],
+    () => new ChatSession({ websocketUrl: config.websocketUrl, accessToken: (o) => auth.accessToken(o), createTransport }),
+    [config.websocketUrl, auth, createTransport],
   );
+  const identity = useIdentity(auth, session);
   const state = useAppState(session);
   const now = useNow();
   const [filter, setFilter] = useState('');
@@ -90,7 +93,6 @@ function ChatApp({ config, createTransport, storage }: { config: AppConfig; crea
   const [pendingFiles, setPendingFiles] = useState<Record<string, PendingFile | null>>({});
 
   useEffect(() => {
-    session.restore();
     const online = () => session.setNetworkAvailable(true);
     const offline = () => session.setNetworkAvailable(false);
     const visible = () => document.visibilityState === 'visible' && session.wake();
@@ -107,7 +109,7 @@ function ChatApp({ config, createTransport, storage }: { config: AppConfig; crea
   }, [session]);
 
   // The open conversation follows the URL hash (reload, back button on phones).
-  const signedIn = state.me !== null && !state.signingIn;
+  const signedIn = state.me !== null;
   useEffect(() => {
     if (!signedIn) return;
     const apply = () => session.openConversation(conversationFromHash(window.location.hash));
@@ -135,14 +137,10 @@ function ChatApp({ config, createTransport, storage }: { config: AppConfig; crea
   }, [totalUnread]);
 
   if (!signedIn) {
-    return (
-      <SignIn
-        initialName={state.me ?? session.rememberedUsername() ?? ''}
-        error={state.signInError}
-        busy={state.signingIn}
-        onSignIn={(name) => session.signIn(name)}
-      />
-    );
+    if (identity.phase === 'ready') {
+      return <AuthScreen auth={auth} reason={state.signedOutReason} outboxUrl={localOutboxUrl(config.auth.endpoint)} onSignedIn={(user) => session.start(user.username)} />;
+    }
+    return <StartupStatus phase={identity.phase} onRetry={identity.retry} />;
   }
 
   const me = state.me!;
@@ -177,7 +175,7 @@ function ChatApp({ config, createTransport, storage }: { config: AppConfig; crea
             for (const file of Object.values(pendingFiles)) file?.controller.abort();
             setPendingFiles({});
             setDrafts({});
-            session.signOut();
+            identity.signOut();
           }}
           className="shrink-0 rounded-lg px-2 py-1 text-sm font-medium whitespace-nowrap text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-slate-300 dark:hover:bg-slate-800"
         >
@@ -235,5 +233,28 @@ function ChatApp({ config, createTransport, storage }: { config: AppConfig; crea
       </div>
     </div>
     </MediaContext.Provider>
+  );
+}
+
+function StartupStatus({ phase, onRetry }: { phase: 'checking' | 'unreachable' | 'signingOut'; onRetry(): void }) {
+  if (phase === 'unreachable') {
+    return (
+      <main className="flex h-full items-center justify-center p-6">
+        <div role="alert" data-testid="auth-unreachable" className="max-w-md text-center">
+          <h1 className="mb-2 text-xl font-semibold">Cannot reach the sign-in service</h1>
+          <p className="mb-4 text-sm text-slate-600 dark:text-slate-400">Check your connection, then try again.</p>
+          <button type="button" onClick={onRetry} className="rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700">
+            Try again
+          </button>
+        </div>
+      </main>
+    );
+  }
+  return (
+    <main className="flex h-full items-center justify-center">
+      <p role="status" className="text-sm text-slate-500">
+        {phase === 'signingOut' ? 'Signing out…' : 'Loading…'}
+      </p>
+    </main>
   );
 }

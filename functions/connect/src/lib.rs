@@ -1,37 +1,29 @@
-//! `$connect` route: registers the connection under `?username=` and announces the user to
-//! everyone online when this is their first live connection. A non-2xx answer makes API Gateway
-//! refuse the WebSocket upgrade with that status.
+//! `$connect` route: registers the connection of the user the authorizer verified and announces
+//! them to everyone online when this is their first live connection. A non-2xx answer makes API
+//! Gateway refuse the WebSocket upgrade with that status.
 
-use chat_domain::Chat;
+use chat_domain::identity::{SUBPROTOCOL, SUBPROTOCOL_HEADER, offers_subprotocol};
 use chat_domain::lambda::{self, HandlerError, Request, Response};
 use chat_domain::ports::{ChatStore, ConnectionNotifier};
 use chat_domain::protocol::ServerEvent;
-use chat_domain::rules::{Clock, Username};
-use tracing::{error, info};
-
-/// The query-string parameter that names the user.
-pub const USERNAME_PARAM: &str = "username";
+use chat_domain::rules::Clock;
+use chat_domain::{Chat, ChatError};
+use tracing::{error, info, warn};
 
 pub async fn handle<S: ChatStore, N: ConnectionNotifier, C: Clock>(
     chat: &Chat<S, N, C>,
     request: Request,
 ) -> Result<Response, HandlerError> {
     let request = &request;
-    lambda::route(request, |connection_id| async move {
-        let username = match request.query_string_parameters.first(USERNAME_PARAM) {
-            Some(raw) => match Username::parse(raw) {
-                Ok(username) => username,
-                Err(rule) => return refuse(400, rule.code(), rule.to_string()),
-            },
-            None => {
-                let reason = format!("connect with ?{USERNAME_PARAM}=<your name>");
-                return refuse(400, "missing_username", reason);
-            }
-        };
-        match chat.connect(connection_id, &username).await {
+    lambda::route_as_caller(request, |caller| async move {
+        match chat.connect(caller.connection_id, &caller.identity).await {
             Ok(()) => {
                 info!("connection registered");
-                lambda::status(200)
+                accept(request)
+            }
+            Err(cause @ ChatError::NameTaken(_)) => {
+                warn!("the username belongs to another account");
+                refuse(403, cause.code(), cause.to_string())
             }
             Err(cause) => {
                 error!(error = %cause, "could not register connection");
@@ -40,6 +32,26 @@ pub async fn handle<S: ChatStore, N: ConnectionNotifier, C: Clock>(
         }
     })
     .await
+}
+
+/// Accepts the upgrade, naming our subprotocol when the client offered it: browsers drop a
+/// handshake whose answer does not name one of the protocols they offered (the other one they
+/// offer is their access token, which must never be echoed).
+fn accept(request: &Request) -> Response {
+    let mut response = lambda::status(200);
+    let offered = request
+        .headers
+        .get_all(SUBPROTOCOL_HEADER)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(offers_subprotocol);
+    if offered {
+        response.headers.insert(
+            SUBPROTOCOL_HEADER,
+            http::HeaderValue::from_static(SUBPROTOCOL),
+        );
+    }
+    response
 }
 
 /// Refuses the upgrade, with the reason as an `error` event body for clients that can read it.

@@ -7,13 +7,16 @@ use chat_domain::lambda::Request;
 use chat_domain::testing::*;
 use route_connect::handle;
 
-fn connect(connection_id: &str, query: &[(&str, &str)]) -> Request {
-    let mut request = route_request("$connect", connection_id, None);
-    request.query_string_parameters = query
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect::<std::collections::HashMap<_, _>>()
-        .into();
+/// The token a browser offers as its second subprotocol (never echoed, never logged).
+const TOKEN: &str = "eyJraWQiOiJrMSJ9.eyJzdWIiOiJzIn0.c2ln";
+
+/// `$connect` of `username`'s browser, as API Gateway passes it on after the authorizer's Allow.
+fn connect(connection_id: &str, username: &str) -> Request {
+    let mut request = route_request("$connect", connection_id, username, None);
+    request.headers.insert(
+        "Sec-WebSocket-Protocol",
+        format!("chatastrophy.v1, {TOKEN}").parse().unwrap(),
+    );
     request
 }
 
@@ -42,9 +45,7 @@ async fn a_first_connection_registers_the_user_and_tells_everyone_online() {
     );
     let (chat, log) = mock_chat(&[&attach, &save, &users], &[&c2, &c3]);
 
-    let response = handle(&chat, connect("c1", &[("username", "Alice")]))
-        .await
-        .unwrap();
+    let response = handle(&chat, connect("c1", "Alice")).await.unwrap();
 
     assert_eq!(response.status_code, 200);
     let calls = log.calls();
@@ -67,9 +68,7 @@ async fn another_tab_of_an_online_user_is_registered_quietly_under_the_first_spe
     let save = put_connection("c9", "Alice");
     let (chat, log) = mock_chat(&[&attach, &save], &[]);
 
-    let response = handle(&chat, connect("c9", &[("username", "ALICE")]))
-        .await
-        .unwrap();
+    let response = handle(&chat, connect("c9", "ALICE")).await.unwrap();
 
     assert_eq!(response.status_code, 200);
     assert_eq!(
@@ -91,7 +90,7 @@ async fn a_returning_user_is_announced_again() {
     let (chat, log) = mock_chat(&[&attach, &save, &users], &[&c1]);
 
     assert_eq!(
-        handle(&chat, connect("c2", &[("username", "bob")]))
+        handle(&chat, connect("c2", "bob"))
             .await
             .unwrap()
             .status_code,
@@ -104,20 +103,62 @@ async fn a_returning_user_is_announced_again() {
 }
 
 #[tokio::test]
-async fn a_missing_or_invalid_username_is_refused_with_400_and_no_aws_call() {
-    for (query, code) in [
-        (vec![], "missing_username"),
-        (vec![("username", "")], "invalid_username"),
-        (vec![("username", "bad name")], "invalid_username"),
-        (vec![("username", &*"x".repeat(33))], "invalid_username"),
-        (vec![("name", "alice")], "missing_username"),
-    ] {
-        let (chat, log) = mock_chat(&[], &[]);
-        let response = handle(&chat, connect("c1", &query)).await.unwrap();
-        assert_eq!(response.status_code, 400, "{query:?}");
-        assert_eq!(reply_json(&response)["code"], code);
-        assert!(log.calls().is_empty());
-    }
+async fn a_connect_without_the_authorizers_identity_is_a_lambda_error_and_writes_nothing() {
+    let (chat, log) = mock_chat(&[], &[]);
+    let mut request = anonymous_request("$connect", "c1", None);
+    // What a client sent before identity existed: a name is not an identity.
+    request.query_string_parameters =
+        std::collections::HashMap::from([("username".to_owned(), "bob".to_owned())]).into();
+
+    assert!(handle(&chat, request).await.is_err());
+    assert!(log.calls().is_empty(), "no connection or user item");
+}
+
+#[tokio::test]
+async fn a_name_bound_to_another_account_is_refused_with_403_and_nothing_else_is_written() {
+    let attach = attach_connection_name_taken("alice", "c1");
+    let (chat, log) = mock_chat(&[&attach], &[]);
+
+    let response = handle(&chat, connect("c1", "ALICE")).await.unwrap();
+
+    assert_eq!(response.status_code, 403);
+    assert_eq!(reply_json(&response)["code"], "name_taken");
+    assert_eq!(
+        log.calls(),
+        ["UpdateItem"],
+        "no connection record, no presence"
+    );
+}
+
+#[tokio::test]
+async fn the_answer_names_our_subprotocol_and_never_the_token() {
+    let attach = attach_connection("alice", "c1", Some(user_item("alice", &["c0"], None)));
+    let save = put_connection("c1", "alice");
+    let (chat, _) = mock_chat(&[&attach, &save], &[]);
+
+    let response = handle(&chat, connect("c1", "alice")).await.unwrap();
+
+    assert_eq!(response.status_code, 200);
+    assert_eq!(
+        response.headers.get("sec-websocket-protocol").unwrap(),
+        "chatastrophy.v1"
+    );
+    let serialized = serde_json::to_string(&response).unwrap();
+    assert!(!serialized.contains(TOKEN), "{serialized}");
+}
+
+#[tokio::test]
+async fn a_client_that_offers_no_subprotocol_gets_none_back() {
+    let attach = attach_connection("alice", "c1", Some(user_item("alice", &["c0"], None)));
+    let save = put_connection("c1", "alice");
+    let (chat, _) = mock_chat(&[&attach, &save], &[]);
+    let mut request = connect("c1", "alice");
+    request.headers.clear();
+
+    let response = handle(&chat, request).await.unwrap();
+
+    assert_eq!(response.status_code, 200);
+    assert!(response.headers.is_empty());
 }
 
 #[tokio::test]
@@ -127,9 +168,7 @@ async fn a_storage_failure_refuses_the_connection_with_500() {
     });
     let (chat, log) = mock_chat(&[&attach], &[]);
 
-    let response = handle(&chat, connect("c1", &[("username", "alice")]))
-        .await
-        .unwrap();
+    let response = handle(&chat, connect("c1", "alice")).await.unwrap();
 
     assert_eq!(response.status_code, 500);
     assert_eq!(reply_json(&response)["code"], "service_unavailable");
@@ -144,9 +183,7 @@ async fn a_connection_record_that_cannot_be_saved_is_detached_again() {
     let undo = detach_connection("alice", "c1", Some(user_item("alice", &[], Some(NOW))));
     let (chat, log) = mock_chat(&[&attach, &save, &undo], &[]);
 
-    let response = handle(&chat, connect("c1", &[("username", "alice")]))
-        .await
-        .unwrap();
+    let response = handle(&chat, connect("c1", "alice")).await.unwrap();
 
     assert_eq!(response.status_code, 500);
     assert_eq!(log.calls(), ["UpdateItem", "PutItem", "UpdateItem"]);
@@ -162,9 +199,7 @@ async fn a_presence_post_to_a_gone_connection_cleans_it_up() {
     let gone = post_gone("c2");
     let (chat, log) = mock_chat(&[&attach, &save, &users, &delete, &detach], &[&gone]);
 
-    let response = handle(&chat, connect("c1", &[("username", "alice")]))
-        .await
-        .unwrap();
+    let response = handle(&chat, connect("c1", "alice")).await.unwrap();
 
     assert_eq!(response.status_code, 200);
     assert_eq!(

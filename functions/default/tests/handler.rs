@@ -6,7 +6,7 @@ use serde_json::json;
 
 async fn answer(body: &str) -> serde_json::Value {
     reply_json(
-        &handle(route_request("$default", "c1", Some(body)))
+        &handle(route_request("$default", "c1", "alice", Some(body)))
             .await
             .unwrap(),
     )
@@ -51,7 +51,7 @@ async fn malformed_bodies_get_their_codes() {
 
 #[tokio::test]
 async fn a_base64_binary_frame_is_decoded_before_routing() {
-    let mut request = route_request("$default", "c1", Some("eyJhY3Rpb24iOiJwaW5nIn0="));
+    let mut request = route_request("$default", "c1", "alice", Some("eyJhY3Rpb24iOiJwaW5nIn0="));
     request.is_base64_encoded = true;
     assert_eq!(reply_json(&handle(request).await.unwrap())["type"], "pong");
 }

@@ -8,7 +8,7 @@ use route_disconnect::handle;
 use serde_json::Value;
 
 fn disconnect(connection_id: &str) -> chat_domain::lambda::Request {
-    route_request("$disconnect", connection_id, None)
+    route_request("$disconnect", connection_id, "alice", None)
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
-//! The `getDownloadUrl` handler over a mocked DynamoDB client and a real S3 presigner: who may
-//! read which media, and what the URLs allow.
+//! The `getDownloadUrl` handler over a real S3 presigner (nothing is sent to S3, nothing is read
+//! from DynamoDB: the caller comes from the authorizer's context): who may read which media, and
+//! what the URLs allow.
 
 use chat_domain::testing::*;
 use route_download_url::handle;
@@ -9,35 +10,31 @@ const CALLER: &str = "c1";
 const ALICE_AVATAR: &str = "avatars/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png";
 const ALICE_TO_BOB: &str = "attachments/dm/alice/bob/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.pdf";
 
-fn get_download_url(body: Value) -> chat_domain::lambda::Request {
-    route_request("getDownloadUrl", CALLER, Some(&body.to_string()))
+fn get_download_url(username: &str, body: Value) -> chat_domain::lambda::Request {
+    route_request("getDownloadUrl", CALLER, username, Some(&body.to_string()))
 }
 
-/// The handler's answer to `body`, as the caller gets it.
-async fn answer(media: &MockMedia, body: Value) -> Value {
-    reply_json(&handle(media, get_download_url(body)).await.unwrap())
-}
-
-fn calling_as(username: &str) -> Rule {
-    get_connection(CALLER, Some(connection_item(CALLER, username)))
+/// The handler's answer to `body` from `username`, as the caller gets it.
+async fn answer(media: &MockMedia, username: &str, body: Value) -> Value {
+    reply_json(
+        &handle(media, get_download_url(username, body))
+            .await
+            .unwrap(),
+    )
 }
 
 #[tokio::test]
 async fn a_participant_gets_a_short_lived_get_for_each_key() {
-    let connection = calling_as("Bob");
-    let (media, log) = mock_media(&[&connection]);
+    let (media, log) = mock_media();
 
     let response = handle(
         &media,
-        get_download_url(json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR, ALICE_TO_BOB], "requestId": "d-1"})),
+        get_download_url("Bob", json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR, ALICE_TO_BOB], "requestId": "d-1"})),
     )
     .await
     .unwrap();
 
-    assert_eq!(
-        log.calls(),
-        ["GetItem", "presign GetObject", "presign GetObject"]
-    );
+    assert_eq!(log.calls(), ["presign GetObject", "presign GetObject"]);
     let answer = reply_json(&response);
     assert_eq!(answer["type"], "downloadUrls", "{answer}");
     assert_eq!(answer["requestId"], "d-1");
@@ -60,10 +57,10 @@ async fn a_participant_gets_a_short_lived_get_for_each_key() {
 
 #[tokio::test]
 async fn anyone_signed_in_may_see_a_profile_picture() {
-    let connection = calling_as("carol");
-    let (media, _) = mock_media(&[&connection]);
+    let (media, _) = mock_media();
     let answer = answer(
         &media,
+        "carol",
         json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR]}),
     )
     .await;
@@ -73,15 +70,14 @@ async fn anyone_signed_in_may_see_a_profile_picture() {
 
 #[tokio::test]
 async fn someone_outside_the_conversation_gets_no_url_at_all() {
-    let connection = calling_as("carol");
-    let (media, log) = mock_media(&[&connection]);
+    let (media, log) = mock_media();
 
-    let answer = answer(&media, json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR, ALICE_TO_BOB], "requestId": "d-2"})).await;
+    let answer = answer(&media, "carol", json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR, ALICE_TO_BOB], "requestId": "d-2"})).await;
 
     assert_eq!(answer["type"], "error");
     assert_eq!(answer["code"], "forbidden_media");
     assert_eq!(answer["requestId"], "d-2");
-    assert_eq!(log.calls(), ["GetItem"], "nothing is signed");
+    assert!(log.calls().is_empty(), "nothing is signed");
 }
 
 #[tokio::test]
@@ -92,22 +88,27 @@ async fn keys_the_server_never_issued_are_refused_before_any_call() {
         json!(["attachments/dm/alice/bob/carol/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.pdf"]),
         json!(["index.html"]),
     ] {
-        let (media, log) = mock_media(&[]);
-        let answer = answer(&media, json!({"action": "getDownloadUrl", "keys": keys})).await;
+        let (media, log) = mock_media();
+        let answer = answer(
+            &media,
+            "Alice",
+            json!({"action": "getDownloadUrl", "keys": keys}),
+        )
+        .await;
         assert_eq!(answer["code"], "invalid_media_key", "{keys}");
         assert!(log.calls().is_empty());
     }
 }
 
 #[tokio::test]
-async fn an_unregistered_connection_gets_no_url() {
-    let connection = get_connection(CALLER, None);
-    let (media, log) = mock_media(&[&connection]);
-    let answer = answer(
+async fn an_event_without_the_authorizers_identity_gets_no_url() {
+    let (media, log) = mock_media();
+    let body = json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR]}).to_string();
+    let result = handle(
         &media,
-        json!({"action": "getDownloadUrl", "keys": [ALICE_AVATAR]}),
+        anonymous_request("getDownloadUrl", CALLER, Some(&body)),
     )
     .await;
-    assert_eq!(answer["code"], "unknown_connection");
-    assert_eq!(log.calls(), ["GetItem"]);
+    assert!(result.is_err());
+    assert!(log.calls().is_empty());
 }

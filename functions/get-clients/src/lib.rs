@@ -12,7 +12,7 @@ pub async fn handle<S: ChatStore, N, C: Clock>(
     request: Request,
 ) -> Result<Response, HandlerError> {
     let request = &request;
-    lambda::route(request, |_| async move {
+    lambda::route_as_caller(request, |_| async move {
         let event = match lambda::decode(request) {
             Ok(ClientAction::GetClients) => match chat.users().await {
                 Ok(users) => ServerEvent::Clients {

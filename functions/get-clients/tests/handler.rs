@@ -8,7 +8,7 @@ use serde_json::json;
 use std::collections::HashMap;
 
 fn get_clients(body: &str) -> chat_domain::lambda::Request {
-    route_request("getClients", "c1", Some(body))
+    route_request("getClients", "c1", "alice", Some(body))
 }
 
 #[tokio::test]

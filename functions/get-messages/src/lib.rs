@@ -12,12 +12,12 @@ pub async fn handle<S: ChatStore, N, C: Clock>(
     request: Request,
 ) -> Result<Response, HandlerError> {
     let request = &request;
-    lambda::route(request, |connection_id| async move {
+    lambda::route_as_caller(request, |caller| async move {
         let get = match lambda::decode(request) {
             Ok(ClientAction::GetMessages(get)) => get,
             other => return lambda::reply(&lambda::not_served(other, GET_MESSAGES)),
         };
-        let event = match chat.history(connection_id, &get).await {
+        let event = match chat.history(&caller.identity.username, &get).await {
             Ok(page) => ServerEvent::Messages {
                 with: get.with.as_str().to_owned(),
                 messages: page.messages.iter().map(MessageView::from).collect(),

@@ -11,7 +11,7 @@ const ME: &str = "c1";
 const CONVERSATION: &str = "dm#alice#bob";
 
 fn get_messages(body: Value) -> chat_domain::lambda::Request {
-    route_request("getMessages", ME, Some(&body.to_string()))
+    route_request("getMessages", ME, "Alice", Some(&body.to_string()))
 }
 
 /// `count` messages between Alice and bob, newest first, ids descending.
@@ -34,15 +34,10 @@ fn messages(count: usize, newest: usize) -> Vec<Item> {
         .collect()
 }
 
-fn me() -> Rule {
-    get_connection(ME, Some(connection_item(ME, "Alice")))
-}
-
 #[tokio::test]
 async fn a_full_page_reads_one_extra_item_to_know_an_older_page_exists() {
-    let me = me();
     let query = query_messages(CONVERSATION, 51, messages(51, 200), None);
-    let (chat, log) = mock_chat(&[&me, &query], &[]);
+    let (chat, log) = mock_chat(&[&query], &[]);
 
     let response = handle(
         &chat,
@@ -51,7 +46,7 @@ async fn a_full_page_reads_one_extra_item_to_know_an_older_page_exists() {
     .await
     .unwrap();
 
-    assert_eq!(log.calls(), ["GetItem", "Query"]);
+    assert_eq!(log.calls(), ["Query"]);
     let page = reply_json(&response);
     assert_eq!(page["type"], "messages");
     assert_eq!(page["with"], "bob");
@@ -71,9 +66,8 @@ async fn a_full_page_reads_one_extra_item_to_know_an_older_page_exists() {
 
 #[tokio::test]
 async fn the_last_page_has_no_cursor() {
-    let me = me();
     let query = query_messages(CONVERSATION, 11, messages(3, 3), None);
-    let (chat, _log) = mock_chat(&[&me, &query], &[]);
+    let (chat, _log) = mock_chat(&[&query], &[]);
 
     let page = reply_json(
         &handle(
@@ -94,7 +88,6 @@ async fn a_cursor_continues_the_query_where_the_last_page_ended() {
         message_id: "01JDQ8Z7W4K3M2N1P0Q9R00151".into(),
         dedup_key: "bob#m-151".into(),
     };
-    let me = me();
     let query = mock!(aws_sdk_dynamodb::Client::query)
         .match_requests(|r| {
             let start = r.exclusive_start_key().cloned().unwrap_or_default();
@@ -107,7 +100,7 @@ async fn a_cursor_continues_the_query_where_the_last_page_ended() {
                 .set_items(Some(messages(2, 150)))
                 .build()
         });
-    let (chat, _log) = mock_chat(&[&me, &query], &[]);
+    let (chat, _log) = mock_chat(&[&query], &[]);
 
     let body = json!({"action": "getMessages", "with": "bob", "cursor": cursor.encode()});
     let page = reply_json(&handle(&chat, get_messages(body)).await.unwrap());
@@ -118,10 +111,9 @@ async fn a_cursor_continues_the_query_where_the_last_page_ended() {
 #[tokio::test]
 async fn a_query_cut_short_by_the_1mb_limit_is_continued_until_the_page_is_full() {
     let cut = HashMap::from([("conversationId".to_owned(), s(CONVERSATION))]);
-    let me = me();
     let first = query_messages(CONVERSATION, 11, messages(4, 100), Some(cut));
     let second = query_messages(CONVERSATION, 7, messages(7, 96), None);
-    let (chat, log) = mock_chat(&[&me, &first, &second], &[]);
+    let (chat, log) = mock_chat(&[&first, &second], &[]);
 
     let page = reply_json(
         &handle(
@@ -132,7 +124,7 @@ async fn a_query_cut_short_by_the_1mb_limit_is_continued_until_the_page_is_full(
         .unwrap(),
     );
 
-    assert_eq!(log.calls(), ["GetItem", "Query", "Query"]);
+    assert_eq!(log.calls(), ["Query", "Query"]);
     assert_eq!(page["messages"].as_array().unwrap().len(), 10);
     assert!(page["nextCursor"].is_string());
 }
@@ -166,21 +158,29 @@ async fn invalid_requests_get_an_error_event_and_make_no_aws_call() {
 }
 
 #[tokio::test]
-async fn an_unregistered_connection_has_no_history() {
-    let nobody = get_connection(ME, None);
-    let (chat, log) = mock_chat(&[&nobody], &[]);
+async fn the_conversation_read_is_always_the_callers_own() {
+    // Carol asks for "her conversation with bob": she gets dm#bob#carol, never Alice's with bob,
+    // whatever she knows of it.
+    let query = query_messages("dm#bob#carol", 51, vec![], None);
+    let (chat, log) = mock_chat(&[&query], &[]);
+    let body = json!({"action": "getMessages", "with": "bob"});
 
-    let event = reply_json(
-        &handle(
-            &chat,
-            get_messages(json!({"action": "getMessages", "with": "bob"})),
-        )
-        .await
-        .unwrap(),
-    );
+    let request = route_request("getMessages", ME, "carol", Some(&body.to_string()));
+    let page = reply_json(&handle(&chat, request).await.unwrap());
 
-    assert_eq!(event["code"], "unknown_connection");
-    assert_eq!(log.calls(), ["GetItem"]);
+    assert_eq!(page["messages"], json!([]));
+    assert_eq!(log.calls(), ["Query"]);
+}
+
+#[tokio::test]
+async fn an_event_without_the_authorizers_identity_is_a_lambda_error_and_makes_no_aws_call() {
+    let (chat, log) = mock_chat(&[], &[]);
+    let body = json!({"action": "getMessages", "with": "bob"}).to_string();
+
+    let result = handle(&chat, anonymous_request("getMessages", ME, Some(&body))).await;
+
+    assert!(result.is_err());
+    assert!(log.calls().is_empty());
 }
 
 #[tokio::test]
@@ -193,9 +193,8 @@ async fn a_message_with_a_file_comes_back_with_its_attachment() {
         "application/pdf",
         2048,
     );
-    let me = me();
     let query = query_messages(CONVERSATION, 51, vec![stored], None);
-    let (chat, _) = mock_chat(&[&me, &query], &[]);
+    let (chat, _) = mock_chat(&[&query], &[]);
 
     let response = handle(
         &chat,

@@ -14,13 +14,16 @@ pub async fn handle<S: ChatStore, N: ConnectionNotifier, C: Clock>(
     request: Request,
 ) -> Result<Response, HandlerError> {
     let request = &request;
-    lambda::route(request, |connection_id| async move {
+    lambda::route_as_caller(request, |caller| async move {
         let send = match lambda::decode(request) {
             Ok(ClientAction::SendMessage(send)) => send,
             other => return lambda::reply(&lambda::not_served(other, SEND_MESSAGE)),
         };
         let client_message_id = send.client_message_id.as_str().to_owned();
-        let event = match chat.send_message(connection_id, send).await {
+        let event = match chat
+            .send_message(&caller.identity.username, caller.connection_id, send)
+            .await
+        {
             Ok(sent) => {
                 let delivery = sent.delivery;
                 info!(

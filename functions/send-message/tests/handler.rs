@@ -11,22 +11,20 @@ use serde_json::{Value, json};
 const SENDER: &str = "c1";
 
 fn send(body: Value) -> chat_domain::lambda::Request {
-    route_request("sendMessage", SENDER, Some(&body.to_string()))
+    route_request("sendMessage", SENDER, "Alice", Some(&body.to_string()))
 }
 
 fn hello_bob() -> Value {
     json!({"action": "sendMessage", "to": "bob", "text": "  hello bob  ", "clientMessageId": "m-1"})
 }
 
-/// GetItem(sender's connection), BatchGetItem(recipient and sender): the reads before every write.
-fn sender_and_users(bob_connections: &[&str], alice_connections: &[&str]) -> [Rule; 2] {
-    [
-        get_connection(SENDER, Some(connection_item(SENDER, "Alice"))),
-        batch_get_users(vec![
-            user_item("bob", bob_connections, None),
-            user_item("Alice", alice_connections, None),
-        ]),
-    ]
+/// BatchGetItem(recipient and sender): the one read before every write. Who the sender is comes
+/// from the authorizer's context, not from a read of the connection.
+fn sender_and_users(bob_connections: &[&str], alice_connections: &[&str]) -> Rule {
+    batch_get_users(vec![
+        user_item("bob", bob_connections, None),
+        user_item("Alice", alice_connections, None),
+    ])
 }
 
 fn posts(log: &CallLog) -> Vec<String> {
@@ -41,17 +39,17 @@ fn posts(log: &CallLog) -> Vec<String> {
 
 #[tokio::test]
 async fn persists_then_delivers_to_every_recipient_connection_and_the_senders_other_tabs() {
-    let [connection, users] = sender_and_users(&["c2", "c3"], &[SENDER, "c4"]);
+    let users = sender_and_users(&["c2", "c3"], &[SENDER, "c4"]);
     let put = put_message_stored();
     let (c2, c3, c4) = (post_ok("c2"), post_ok("c3"), post_ok("c4"));
-    let (chat, log) = mock_chat(&[&connection, &users, &put], &[&c2, &c3, &c4]);
+    let (chat, log) = mock_chat(&[&users, &put], &[&c2, &c3, &c4]);
 
     let response = handle(&chat, send(hello_bob())).await.unwrap();
 
     let calls = log.calls();
     assert_eq!(
-        calls[..3],
-        ["GetItem", "BatchGetItem", "PutItem"],
+        calls[..2],
+        ["BatchGetItem", "PutItem"],
         "persist before any post"
     );
     assert_eq!(
@@ -64,7 +62,7 @@ async fn persists_then_delivers_to_every_recipient_connection_and_the_senders_ot
     );
     assert_eq!(
         calls.len(),
-        6,
+        5,
         "no post to the sending connection: {calls:?}"
     );
     let ack = reply_json(&response);
@@ -73,7 +71,7 @@ async fn persists_then_delivers_to_every_recipient_connection_and_the_senders_ot
     let message = &ack["message"];
     assert_eq!(
         message["from"], "Alice",
-        "sender comes from the connection, not the client"
+        "sender comes from the verified identity, not the client"
     );
     assert_eq!(message["to"], "bob");
     assert_eq!(message["text"], "hello bob");
@@ -89,21 +87,18 @@ async fn persists_then_delivers_to_every_recipient_connection_and_the_senders_ot
 
 #[tokio::test]
 async fn a_gone_connection_is_removed_and_the_others_still_get_the_message() {
-    let [connection, users] = sender_and_users(&["c2", "c3"], &[SENDER]);
+    let users = sender_and_users(&["c2", "c3"], &[SENDER]);
     let put = put_message_stored();
     let delete = delete_connection("c2", Some(connection_item("c2", "bob")));
     let detach = detach_connection("bob", "c2", Some(user_item("bob", &["c3"], Some(NOW))));
     let (gone, c3) = (post_gone("c2"), post_ok("c3"));
-    let (chat, log) = mock_chat(
-        &[&connection, &users, &put, &delete, &detach],
-        &[&gone, &c3],
-    );
+    let (chat, log) = mock_chat(&[&users, &put, &delete, &detach], &[&gone, &c3]);
 
     let response = handle(&chat, send(hello_bob())).await.unwrap();
 
     assert_eq!(posts(&log), ["PostToConnection c2", "PostToConnection c3"]);
     assert_eq!(
-        log.calls()[5..],
+        log.calls()[4..],
         ["DeleteItem", "UpdateItem"],
         "cleanup after the fan-out"
     );
@@ -120,17 +115,17 @@ async fn a_gone_connection_is_removed_and_the_others_still_get_the_message() {
 
 #[tokio::test]
 async fn a_retry_with_the_same_client_message_id_stores_nothing_and_returns_the_original() {
-    let [connection, users] = sender_and_users(&["c2"], &[SENDER]);
+    let users = sender_and_users(&["c2"], &[SENDER]);
     let original = message_item("01JDQ8Z7W4K3M2N1P0Q9R8S7T6", "Alice", "bob", "m-1");
     let put = put_message_duplicate(original);
     let c2 = post_ok("c2");
-    let (chat, log) = mock_chat(&[&connection, &users, &put], &[&c2]);
+    let (chat, log) = mock_chat(&[&users, &put], &[&c2]);
 
     let response = handle(&chat, send(hello_bob())).await.unwrap();
 
     assert_eq!(
         log.calls(),
-        ["GetItem", "BatchGetItem", "PutItem"],
+        ["BatchGetItem", "PutItem"],
         "no second write, no re-delivery"
     );
     let ack = reply_json(&response);
@@ -156,9 +151,12 @@ async fn invalid_requests_get_an_error_event_and_make_no_aws_call() {
     ];
     for (body, code) in cases {
         let (chat, log) = mock_chat(&[], &[]);
-        let response = handle(&chat, route_request("sendMessage", SENDER, Some(&body)))
-            .await
-            .unwrap();
+        let response = handle(
+            &chat,
+            route_request("sendMessage", SENDER, "Alice", Some(&body)),
+        )
+        .await
+        .unwrap();
         let event = reply_json(&response);
         assert_eq!(
             (event["type"].as_str(), event["code"].as_str()),
@@ -177,46 +175,67 @@ async fn invalid_requests_get_an_error_event_and_make_no_aws_call() {
 
 #[tokio::test]
 async fn an_unknown_recipient_is_an_error_and_nothing_is_stored() {
-    let connection = get_connection(SENDER, Some(connection_item(SENDER, "Alice")));
     let users = batch_get_users(vec![user_item("Alice", &[SENDER], None)]);
-    let (chat, log) = mock_chat(&[&connection, &users], &[]);
+    let (chat, log) = mock_chat(&[&users], &[]);
 
     let event = reply_json(&handle(&chat, send(hello_bob())).await.unwrap());
 
     assert_eq!(event["code"], "unknown_recipient");
     assert_eq!(event["clientMessageId"], "m-1");
-    assert_eq!(log.calls(), ["GetItem", "BatchGetItem"]);
+    assert_eq!(log.calls(), ["BatchGetItem"]);
 }
 
 #[tokio::test]
-async fn an_unregistered_connection_cannot_send() {
-    let connection = get_connection(SENDER, None);
-    let (chat, log) = mock_chat(&[&connection], &[]);
+async fn an_event_without_the_authorizers_identity_is_a_lambda_error_and_makes_no_aws_call() {
+    let (chat, log) = mock_chat(&[], &[]);
+    let request = anonymous_request("sendMessage", SENDER, Some(&hello_bob().to_string()));
 
-    let event = reply_json(&handle(&chat, send(hello_bob())).await.unwrap());
+    let error = handle(&chat, request).await.unwrap_err();
 
-    assert_eq!(event["code"], "unknown_connection");
-    assert_eq!(log.calls(), ["GetItem"]);
+    assert!(error.to_string().contains("no caller identity"), "{error}");
+    assert_eq!(log.calls(), Vec::<String>::new());
 }
 
 #[tokio::test]
-async fn a_message_to_oneself_is_refused() {
-    let connection = get_connection(SENDER, Some(connection_item(SENDER, "Alice")));
-    let (chat, log) = mock_chat(&[&connection], &[]);
+async fn the_sender_is_who_the_token_says_whatever_the_body_claims() {
+    let users = batch_get_users(vec![
+        user_item("bob", &[], None),
+        user_item("Mallory", &[SENDER], None),
+    ]);
+    let put = mock!(aws_sdk_dynamodb::Client::put_item)
+        .match_requests(|r| {
+            let item = r.item().cloned().unwrap_or_default();
+            item.get("from") == Some(&s("Mallory"))
+                && item.get("conversationId") == Some(&s("dm#bob#mallory"))
+        })
+        .then_output(|| PutItemOutput::builder().build());
+    let (chat, log) = mock_chat(&[&users, &put], &[]);
+    let body = json!({"action": "sendMessage", "to": "bob", "from": "Alice", "text": "hi", "clientMessageId": "m-1"});
+
+    let request = route_request("sendMessage", SENDER, "Mallory", Some(&body.to_string()));
+    let ack = reply_json(&handle(&chat, request).await.unwrap());
+
+    assert_eq!(ack["message"]["from"], "Mallory", "{ack}");
+    assert_eq!(log.calls(), ["BatchGetItem", "PutItem"]);
+}
+
+#[tokio::test]
+async fn a_message_to_oneself_is_refused_without_an_aws_call() {
+    let (chat, log) = mock_chat(&[], &[]);
     let body = json!({"action": "sendMessage", "to": "ALICE", "text": "note to self"});
 
     let event = reply_json(&handle(&chat, send(body)).await.unwrap());
 
     assert_eq!(event["code"], "invalid_recipient");
-    assert_eq!(log.calls(), ["GetItem"]);
+    assert_eq!(log.calls(), Vec::<String>::new());
 }
 
 #[tokio::test]
 async fn a_storage_failure_is_a_retryable_error_event_and_nothing_is_delivered() {
-    let [connection, users] = sender_and_users(&["c2"], &[SENDER]);
+    let users = sender_and_users(&["c2"], &[SENDER]);
     let put = put_message_fails();
     let c2 = post_ok("c2");
-    let (chat, log) = mock_chat(&[&connection, &users, &put], &[&c2]);
+    let (chat, log) = mock_chat(&[&users, &put], &[&c2]);
 
     let event = reply_json(&handle(&chat, send(hello_bob())).await.unwrap());
 
@@ -228,18 +247,18 @@ async fn a_storage_failure_is_a_retryable_error_event_and_nothing_is_delivered()
         "the client retries with the same id"
     );
     assert_eq!(c2.num_calls(), 0);
-    assert_eq!(log.calls(), ["GetItem", "BatchGetItem", "PutItem"]);
+    assert_eq!(log.calls(), ["BatchGetItem", "PutItem"]);
 }
 
 #[tokio::test]
 async fn a_failed_post_other_than_gone_keeps_the_connection_and_still_acks() {
-    let [connection, users] = sender_and_users(&["c2"], &[SENDER]);
+    let users = sender_and_users(&["c2"], &[SENDER]);
     let put = put_message_stored();
     let forbidden =
         mock!(aws_sdk_apigatewaymanagement::Client::post_to_connection).then_error(|| {
             PostToConnectionError::ForbiddenException(ForbiddenException::builder().build())
         });
-    let (chat, log) = mock_chat(&[&connection, &users, &put], &[&forbidden]);
+    let (chat, log) = mock_chat(&[&users, &put], &[&forbidden]);
 
     let event = reply_json(&handle(&chat, send(hello_bob())).await.unwrap());
 
@@ -253,7 +272,7 @@ async fn a_failed_post_other_than_gone_keeps_the_connection_and_still_acks() {
 
 #[tokio::test]
 async fn throttled_writes_are_retried_by_the_sdk_and_stored_once() {
-    let [connection, users] = sender_and_users(&[], &[SENDER]);
+    let users = sender_and_users(&[], &[SENDER]);
     let put = mock!(aws_sdk_dynamodb::Client::put_item)
         .sequence()
         // DynamoDB's wire form of a throttle, so the SDK's own classifier decides to retry.
@@ -263,7 +282,7 @@ async fn throttled_writes_are_retried_by_the_sdk_and_stored_once() {
         )
         .output(|| PutItemOutput::builder().build())
         .build();
-    let (chat, _log) = mock_chat_with_retries(&[&connection, &users, &put], &[]);
+    let (chat, _log) = mock_chat_with_retries(&[&users, &put], &[]);
 
     let event = reply_json(&handle(&chat, send(hello_bob())).await.unwrap());
 
@@ -288,7 +307,7 @@ fn with_photo(key: &str) -> Value {
 
 #[tokio::test]
 async fn a_file_of_the_senders_for_this_conversation_is_stored_with_the_message_and_delivered() {
-    let [connection, users] = sender_and_users(&["c2"], &[SENDER]);
+    let users = sender_and_users(&["c2"], &[SENDER]);
     let put = mock!(aws_sdk_dynamodb::Client::put_item)
         .match_requests(|r| {
             let item = r.item().cloned().unwrap_or_default();
@@ -301,13 +320,13 @@ async fn a_file_of_the_senders_for_this_conversation_is_stored_with_the_message_
         })
         .then_output(|| PutItemOutput::builder().build());
     let c2 = post_ok("c2");
-    let (chat, log) = mock_chat(&[&connection, &users, &put], &[&c2]);
+    let (chat, log) = mock_chat(&[&users, &put], &[&c2]);
 
     let response = handle(&chat, send(with_photo(PHOTO_KEY))).await.unwrap();
 
     assert_eq!(
         log.calls(),
-        ["GetItem", "BatchGetItem", "PutItem", "PostToConnection c2"]
+        ["BatchGetItem", "PutItem", "PostToConnection c2"]
     );
     let ack = reply_json(&response);
     assert_eq!(ack["type"], "messageAck", "{ack}");
@@ -326,17 +345,13 @@ async fn a_file_of_someone_else_or_of_another_conversation_is_refused_and_nothin
         // Alice's upload, for her conversation with carol.
         "attachments/dm/alice/carol/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.jpg",
     ] {
-        let [connection, users] = sender_and_users(&["c2"], &[SENDER]);
-        let (chat, log) = mock_chat(&[&connection, &users], &[]);
+        let users = sender_and_users(&["c2"], &[SENDER]);
+        let (chat, log) = mock_chat(&[&users], &[]);
 
         let answer = reply_json(&handle(&chat, send(with_photo(key))).await.unwrap());
 
         assert_eq!(answer["code"], "forbidden_media", "{key}");
         assert_eq!(answer["clientMessageId"], "m-5");
-        assert_eq!(
-            log.calls(),
-            ["GetItem", "BatchGetItem"],
-            "no PutItem, no post"
-        );
+        assert_eq!(log.calls(), ["BatchGetItem"], "no PutItem, no post");
     }
 }

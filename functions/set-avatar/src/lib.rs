@@ -14,12 +14,15 @@ pub async fn handle<S: ChatStore, N: ConnectionNotifier, C: Clock>(
     request: Request,
 ) -> Result<Response, HandlerError> {
     let request = &request;
-    lambda::route(request, |connection_id| async move {
+    lambda::route_as_caller(request, |caller| async move {
         let set = match lambda::decode(request) {
             Ok(ClientAction::SetAvatar(set)) => set,
             other => return lambda::reply(&lambda::not_served(other, SET_AVATAR)),
         };
-        let event = match chat.set_avatar(connection_id, &set).await {
+        let event = match chat
+            .set_avatar(&caller.identity.username, caller.connection_id, &set)
+            .await
+        {
             Ok(user) => {
                 info!(removed = set.key.is_none(), "profile picture set");
                 ServerEvent::Profile {

@@ -1,6 +1,6 @@
-//! The `getUploadUrl` handler over a mocked DynamoDB client and a real S3 presigner (presigning
-//! is computed locally; the S3 client has no mock rule, so any S3 call would fail): which calls it
-//! makes, which uploads it signs, and what it refuses.
+//! The `getUploadUrl` handler over a real S3 presigner (presigning is computed locally; the S3
+//! client has no mock rule, so any S3 call would fail, and there is no DynamoDB client at all: the
+//! caller comes from the authorizer's context): which uploads it signs, and what it refuses.
 
 use std::collections::HashMap;
 
@@ -11,16 +11,12 @@ use serde_json::{Value, json};
 const CALLER: &str = "c1";
 
 fn get_upload_url(body: Value) -> chat_domain::lambda::Request {
-    route_request("getUploadUrl", CALLER, Some(&body.to_string()))
+    route_request("getUploadUrl", CALLER, "Alice", Some(&body.to_string()))
 }
 
 /// The handler's answer to `body`, as the caller gets it.
 async fn answer(media: &MockMedia, body: Value) -> Value {
     reply_json(&handle(media, get_upload_url(body)).await.unwrap())
-}
-
-fn alice_is_calling() -> Rule {
-    get_connection(CALLER, Some(connection_item(CALLER, "Alice")))
 }
 
 /// The query parameters of a presigned URL.
@@ -43,8 +39,7 @@ const NOW_AMZ_DATE: &str = "20251124T160000Z";
 
 #[tokio::test]
 async fn signs_a_short_lived_put_of_exactly_the_declared_type_and_size_under_the_users_prefix() {
-    let connection = alice_is_calling();
-    let (media, log) = mock_media(&[&connection]);
+    let (media, log) = mock_media();
 
     let response = handle(
         &media,
@@ -55,7 +50,7 @@ async fn signs_a_short_lived_put_of_exactly_the_declared_type_and_size_under_the
 
     assert_eq!(
         log.calls(),
-        ["GetItem", "presign PutObject"],
+        ["presign PutObject"],
         "one signature, computed locally: nothing is sent to S3"
     );
     let answer = reply_json(&response);
@@ -96,8 +91,7 @@ async fn signs_a_short_lived_put_of_exactly_the_declared_type_and_size_under_the
 
 #[tokio::test]
 async fn an_attachment_key_is_scoped_to_the_conversation_and_the_sender() {
-    let connection = alice_is_calling();
-    let (media, _) = mock_media(&[&connection]);
+    let (media, _) = mock_media();
 
     let response = handle(
         &media,
@@ -118,8 +112,7 @@ async fn an_attachment_key_is_scoped_to_the_conversation_and_the_sender() {
 
 #[tokio::test]
 async fn every_upload_gets_a_new_key() {
-    let (first, second) = (alice_is_calling(), alice_is_calling());
-    let (media, _) = mock_media(&[&first, &second]);
+    let (media, _) = mock_media();
     let body = json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "image/gif", "size": 5});
     let one = reply_json(&handle(&media, get_upload_url(body.clone())).await.unwrap());
     let two = reply_json(&handle(&media, get_upload_url(body)).await.unwrap());
@@ -165,7 +158,7 @@ async fn refused_types_and_sizes_make_no_aws_call() {
     for (mut body, code) in refusals {
         body["action"] = json!("getUploadUrl");
         body["requestId"] = json!("u-9");
-        let (media, log) = mock_media(&[]);
+        let (media, log) = mock_media();
         let answer = reply_json(&handle(&media, get_upload_url(body.clone())).await.unwrap());
         assert_eq!(answer["type"], "error", "{body}");
         assert_eq!(answer["code"], code, "{body}");
@@ -179,40 +172,40 @@ async fn refused_types_and_sizes_make_no_aws_call() {
 }
 
 #[tokio::test]
-async fn an_attachment_for_yourself_is_refused_after_reading_the_caller() {
-    let connection = alice_is_calling();
-    let (media, log) = mock_media(&[&connection]);
+async fn an_attachment_for_yourself_is_refused() {
+    let (media, log) = mock_media();
     let answer = answer(&media, json!({"action": "getUploadUrl", "purpose": "attachment", "to": "ALICE", "contentType": "image/png", "size": 1, "requestId": "u-2"})).await;
     assert_eq!(answer["code"], "invalid_recipient");
     assert_eq!(answer["requestId"], "u-2");
-    assert_eq!(log.calls(), ["GetItem"], "nothing is signed");
+    assert!(log.calls().is_empty(), "nothing is signed");
 }
 
 #[tokio::test]
-async fn an_unregistered_connection_gets_no_url() {
-    let connection = get_connection(CALLER, None);
-    let (media, _) = mock_media(&[&connection]);
-    let answer = answer(&media, json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "image/png", "size": 1})).await;
-    assert_eq!(answer["code"], "unknown_connection");
-    assert!(answer.get("url").is_none());
+async fn an_event_without_the_authorizers_identity_gets_no_url() {
+    let (media, log) = mock_media();
+    let body = json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "image/png", "size": 1}).to_string();
+    let result = handle(
+        &media,
+        anonymous_request("getUploadUrl", CALLER, Some(&body)),
+    )
+    .await;
+    assert!(result.is_err());
+    assert!(log.calls().is_empty());
 }
 
 #[tokio::test]
-async fn a_storage_failure_is_a_retryable_error() {
-    let failing = mock!(aws_sdk_dynamodb::Client::get_item).then_error(|| {
-        aws_sdk_dynamodb::operation::get_item::GetItemError::InternalServerError(
-            aws_sdk_dynamodb::types::error::InternalServerError::builder().build(),
-        )
-    });
-    let (media, _) = mock_media(&[&failing]);
-    let answer = answer(&media, json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "image/png", "size": 1, "requestId": "u-3"})).await;
-    assert_eq!(answer["code"], "service_unavailable");
-    assert_eq!(answer["requestId"], "u-3");
+async fn the_key_is_under_the_verified_callers_prefix_whoever_the_body_names() {
+    let (media, _) = mock_media();
+    let body = json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "image/png", "size": 1, "user": "bob"});
+    let request = route_request("getUploadUrl", CALLER, "Mallory", Some(&body.to_string()));
+    let answer = reply_json(&handle(&media, request).await.unwrap());
+    let key = answer["key"].as_str().unwrap();
+    assert!(key.starts_with("avatars/mallory/"), "{key}");
 }
 
 #[tokio::test]
 async fn other_actions_are_not_served_here() {
-    let (media, log) = mock_media(&[]);
+    let (media, log) = mock_media();
     let answer = answer(&media, json!({"action": "getClients"})).await;
     assert_eq!(answer["code"], "unknown_action");
     assert!(log.calls().is_empty());

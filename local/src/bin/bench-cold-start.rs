@@ -3,6 +3,8 @@
 //! `GET /runtime/invocation/next`), its first (cold) and following (warm) invocation durations and
 //! its peak RSS, next to a hello-world `lambda_runtime` binary built with the same profile. The
 //! functions run against DynamoDB Local; their posts go to this emulator's @connections endpoint.
+//! The `$connect` authorizer checks tokens signed by a key generated at start, whose JWKS this
+//! emulator serves: each process fetches it once, on its first invocation, as on AWS.
 //! With the AWS calls per action (exported by the mocked-SDK tests) it prices a million actions.
 //!
 //! Usage: bench-cold-start --lambda-dir DIR --calls-dir DIR [--runs N] [--json PATH] [--arm64-dir DIR]
@@ -19,12 +21,19 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chat_domain::DynamoStore;
+use chat_domain::identity::Identity;
 use chat_domain::model::Connection;
 use chat_domain::ports::{ConnectionStore, UserStore};
 use chat_domain::rules::Username;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use local_stack::dynamodb_local::{DynamoDbLocal, Storage};
 use local_stack::stack;
+use rsa::RsaPrivateKey;
+use rsa::pkcs1::EncodeRsaPrivateKey;
+use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot};
 
@@ -34,6 +43,13 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 const SETTLE: Duration = Duration::from_millis(30);
 /// The hello-world function every other is compared with.
 const BASELINE: &str = "hello-baseline";
+/// The `$connect` authorizer: a REQUEST authorizer event in, a policy out, no AWS call.
+const AUTHORIZER: &str = "authorizer";
+/// The benchmark's user pool, app client and signing key, as the authorizer is configured.
+const BENCH_POOL: &str = "us-east-1_bench";
+const BENCH_CLIENT_ID: &str = "benchclient";
+const BENCH_KID: &str = "bench";
+const JWKS_PATH: &str = "/bench/jwks.json";
 /// Memory the CDK stack gives every function (cdk/lib/config.ts).
 const MEMORY_MB: f64 = 256.0;
 
@@ -104,6 +120,9 @@ struct Emulator {
     first_poll: Mutex<Option<oneshot::Sender<Instant>>>,
     outcomes: Mutex<BTreeMap<String, oneshot::Sender<Result<Value, String>>>>,
     posts: Mutex<usize>,
+    /// The benchmark pool's key set (`JWKS_PATH`) and how many times it was fetched.
+    jwks: String,
+    jwks_fetches: Mutex<usize>,
 }
 
 async fn next_invocation(State(emulator): State<Arc<Emulator>>) -> Response {
@@ -174,6 +193,21 @@ async fn init_error(body: Bytes) -> StatusCode {
     StatusCode::ACCEPTED
 }
 
+async fn jwks(State(emulator): State<Arc<Emulator>>) -> Response {
+    if let Ok(mut fetches) = emulator.jwks_fetches.lock() {
+        *fetches += 1;
+    }
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        emulator.jwks.clone(),
+    )
+        .into_response()
+}
+
+fn jwks_fetches(emulator: &Emulator) -> usize {
+    emulator.jwks_fetches.lock().map_or(0, |fetches| *fetches)
+}
+
 async fn post_to_connection(State(emulator): State<Arc<Emulator>>) -> StatusCode {
     if let Ok(mut posts) = emulator.posts.lock() {
         *posts += 1;
@@ -193,6 +227,7 @@ async fn run_once(
     bootstrap: &Path,
     env: &[(String, String)],
     event: &dyn Fn(usize) -> Value,
+    expect_allow: bool,
 ) -> Result<Run, String> {
     let (first_poll, polled) = oneshot::channel();
     if let Ok(mut slot) = emulator.first_poll.lock() {
@@ -223,12 +258,12 @@ async fn run_once(
         if let Ok(mut outcomes) = emulator.outcomes.lock() {
             outcomes.insert(request_id.clone(), done);
         }
+        // Built before the clock starts: making the event (signing the authorizer's token) is
+        // not the function's time.
+        let event = event(n);
         let sent = Instant::now();
         if let Ok(mut queue) = emulator.queue.lock() {
-            queue.push_back(Pending {
-                request_id,
-                event: event(n),
-            });
+            queue.push_back(Pending { request_id, event });
         }
         emulator.queued.notify_one();
         let result = tokio::time::timeout(TIMEOUT, outcome)
@@ -241,6 +276,10 @@ async fn run_once(
         if status >= 500 {
             return Err(format!("handler answered {response}"));
         }
+        // An `Unauthorized` arrives as an invocation error above; a Deny would be a policy.
+        if expect_allow && !allows(&response) {
+            return Err(format!("the authorizer did not allow: {response}"));
+        }
     }
     let peak_rss_mb = local_stack::measure::peak_rss_mb(&pid.to_string());
     let _ = child.kill().await;
@@ -251,9 +290,18 @@ async fn run_once(
     })
 }
 
-fn websocket_event(route_key: &str, connection_id: &str, body: Option<Value>) -> Value {
+/// The event of `username`'s connection, with the `$connect` authorizer's context as API Gateway
+/// passes it on.
+fn websocket_event(
+    route_key: &str,
+    username: &str,
+    connection_id: &str,
+    body: Option<Value>,
+) -> Value {
+    let sub = bench_sub(username);
     let mut event = json!({
         "requestContext": {
+            "authorizer": {"principalId": sub, "sub": sub, "username": username},
             "routeKey": route_key,
             "eventType": if route_key == "$connect" { "CONNECT" } else if route_key == "$disconnect" { "DISCONNECT" } else { "MESSAGE" },
             "connectionId": connection_id,
@@ -270,9 +318,89 @@ fn websocket_event(route_key: &str, connection_id: &str, body: Option<Value>) ->
         event["body"] = Value::String(body.to_string());
     }
     if route_key == "$connect" {
-        event["queryStringParameters"] = json!({"username": "carol"});
+        event["headers"] = json!({"Sec-WebSocket-Protocol": "chatastrophy.v1, token"});
     }
     event
+}
+
+/// Whether an authorizer's answer is an Allow policy (and only that).
+fn allows(response: &Value) -> bool {
+    response["policyDocument"]["Statement"]
+        .as_array()
+        .is_some_and(|statements| {
+            !statements.is_empty()
+                && statements
+                    .iter()
+                    .all(|statement| statement["Effect"] == "Allow")
+        })
+}
+
+/// The benchmark pool's signing key and its JWKS document.
+fn bench_key() -> Result<(EncodingKey, String), Box<dyn std::error::Error>> {
+    let private = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)?;
+    let encoding = EncodingKey::from_rsa_der(private.to_pkcs1_der()?.as_bytes());
+    let b64 = |bytes: Vec<u8>| URL_SAFE_NO_PAD.encode(bytes);
+    let jwks = json!({"keys": [{
+        "kty": "RSA", "kid": BENCH_KID, "alg": "RS256", "use": "sig",
+        "n": b64(private.n().to_bytes_be()),
+        "e": b64(private.e().to_bytes_be()),
+    }]});
+    Ok((encoding, jwks.to_string()))
+}
+
+/// The REQUEST authorizer event of carol's `$connect`, with a fresh access token of the benchmark
+/// pool, valid for an hour.
+fn authorizer_event(key: &EncodingKey, connection_id: &str) -> Result<Value, String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let claims = json!({
+        "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{BENCH_POOL}"),
+        "token_use": "access",
+        "client_id": BENCH_CLIENT_ID,
+        "sub": bench_sub("carol"),
+        "username": "carol",
+        "scope": "aws.cognito.signin.user.admin",
+        "jti": connection_id,
+        "iat": now,
+        "nbf": now,
+        "auth_time": now,
+        "exp": now + 3600,
+    });
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(BENCH_KID.to_owned());
+    let token = jsonwebtoken::encode(&header, &claims, key).map_err(|e| e.to_string())?;
+    Ok(json!({
+        "type": "REQUEST",
+        "methodArn": "arn:aws:execute-api:us-east-1:000000000000:bench/bench/$connect",
+        "headers": {
+            "Host": "bench.local",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Protocol": format!("chatastrophy.v1, {token}"),
+        },
+        "queryStringParameters": {},
+        "stageVariables": {},
+        "requestContext": {
+            "routeKey": "$connect",
+            "eventType": "CONNECT",
+            "messageDirection": "IN",
+            "connectionId": connection_id,
+            "requestId": "bench",
+            "domainName": "bench.local",
+            "stage": "bench",
+            "connectedAt": 1_764_000_000_000_i64,
+            "requestTimeEpoch": 1_764_000_000_000_i64,
+            "identity": {"sourceIp": "127.0.0.1"},
+            "apiId": "bench",
+        },
+    }))
+}
+
+/// The Cognito `sub` of a benchmark user.
+fn bench_sub(username: &str) -> String {
+    format!("bench-sub-{username}")
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -324,7 +452,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
     for (name, connection_id) in seeded {
         let username = Username::parse(name)?;
-        store.attach_connection(&username, &connection_id).await?;
+        let identity = Identity {
+            sub: bench_sub(name),
+            username: username.clone(),
+        };
+        store.attach_connection(&identity, &connection_id).await?;
         store
             .save_connection(&Connection {
                 connection_id,
@@ -334,7 +466,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .await?;
     }
 
-    let emulator = Arc::new(Emulator::default());
+    // The authorizer's pool key: one per run, its JWKS served below.
+    let (signing_key, jwks_document) = bench_key()?;
+    let emulator = Arc::new(Emulator {
+        jwks: jwks_document,
+        ..Emulator::default()
+    });
     let app = Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next_invocation))
         .route(
@@ -347,6 +484,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .route("/2018-06-01/runtime/init/error", post(init_error))
         .route("/bench/@connections/{id}", post(post_to_connection))
+        .route(JWKS_PATH, get(jwks))
         .with_state(emulator.clone());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
@@ -375,6 +513,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "MESSAGES_BY_CONVERSATION_INDEX".into(),
         tables.messages_by_conversation.clone(),
     ));
+    // The authorizer's pool, and its keys from this emulator rather than Cognito's endpoint.
+    let mut authorizer_env = env.clone();
+    authorizer_env.extend([
+        ("USER_POOL_ID".into(), BENCH_POOL.into()),
+        ("USER_POOL_CLIENT_ID".into(), BENCH_CLIENT_ID.into()),
+        ("JWKS_URL".into(), format!("http://{addr}{JWKS_PATH}")),
+    ]);
 
     // Each invocation gets its own event (`n`), so every send stores a new message and every
     // connect and disconnect works on a connection of its own.
@@ -388,9 +533,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cases: Vec<(&str, EventFor)> = vec![
         (BASELINE, Box::new(|_| json!({"hello": "world"}))),
         (
+            AUTHORIZER,
+            Box::new(move |n| {
+                let connection_id = format!("bench-carol-{}", unique(n));
+                // A signing failure leaves the event without a token: refused, so the run fails.
+                authorizer_event(&signing_key, &connection_id).unwrap_or_else(|error| {
+                    eprintln!("signing the authorizer's token: {error}");
+                    json!({})
+                })
+            }),
+        ),
+        (
             "default",
             Box::new(|_| {
-                websocket_event("$default", "bench-alice", Some(json!({"action": "ping"})))
+                websocket_event(
+                    "$default",
+                    "alice",
+                    "bench-alice",
+                    Some(json!({"action": "ping"})),
+                )
             }),
         ),
         (
@@ -400,7 +561,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 if let Ok(mut opened) = opened.lock() {
                     opened.push_back(connection_id.clone());
                 }
-                websocket_event("$connect", &connection_id, None)
+                websocket_event("$connect", "carol", &connection_id, None)
             }),
         ),
         (
@@ -411,14 +572,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .ok()
                     .and_then(|mut opened| opened.pop_front())
                     .unwrap_or_default();
-                websocket_event("$disconnect", &connection_id, None)
+                websocket_event("$disconnect", "carol", &connection_id, None)
             }),
         ),
         (
             "send-message",
             Box::new(move |n| {
                 let body = json!({"action": "sendMessage", "to": "bob", "text": "cold start", "clientMessageId": unique(n)});
-                websocket_event("sendMessage", "bench-alice", Some(body))
+                websocket_event("sendMessage", "alice", "bench-alice", Some(body))
             }),
         ),
         (
@@ -426,6 +587,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Box::new(|_| {
                 websocket_event(
                     "getMessages",
+                    "alice",
                     "bench-alice",
                     Some(json!({"action": "getMessages", "with": "bob"})),
                 )
@@ -436,6 +598,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Box::new(|_| {
                 websocket_event(
                     "getClients",
+                    "alice",
                     "bench-alice",
                     Some(json!({"action": "getClients"})),
                 )
@@ -445,7 +608,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "upload-url",
             Box::new(|_| {
                 let body = json!({"action": "getUploadUrl", "purpose": "attachment", "to": "bob", "contentType": "image/png", "size": 48213});
-                websocket_event("getUploadUrl", "bench-alice", Some(body))
+                websocket_event("getUploadUrl", "alice", "bench-alice", Some(body))
             }),
         ),
         (
@@ -454,14 +617,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let body = json!({"action": "getDownloadUrl", "keys": [
                     "avatars/bob/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png",
                     "attachments/dm/alice/bob/bob/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png"]});
-                websocket_event("getDownloadUrl", "bench-alice", Some(body))
+                websocket_event("getDownloadUrl", "alice", "bench-alice", Some(body))
             }),
         ),
         (
             "set-avatar",
             Box::new(|_| {
                 let body = json!({"action": "setAvatar", "key": "avatars/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png"});
-                websocket_event("setAvatar", "bench-alice", Some(body))
+                websocket_event("setAvatar", "alice", "bench-alice", Some(body))
             }),
         ),
     ];
@@ -479,9 +642,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut baseline_init = f64::NAN;
         for ((name, event), samples) in cases.iter().zip(&mut samples) {
             let bootstrap = options.lambda_dir.join(name).join("bootstrap");
-            let run = run_once(&emulator, &bootstrap, &env, event.as_ref())
-                .await
-                .map_err(|e| format!("{name}: {e}"))?;
+            let is_authorizer = *name == AUTHORIZER;
+            let fetched_before = jwks_fetches(&emulator);
+            let run = run_once(
+                &emulator,
+                &bootstrap,
+                if is_authorizer { &authorizer_env } else { &env },
+                event.as_ref(),
+                is_authorizer,
+            )
+            .await
+            .map_err(|e| format!("{name}: {e}"))?;
+            // One fetch per process (the cold invocation's), then the cached keys.
+            let fetched = jwks_fetches(&emulator) - fetched_before;
+            if is_authorizer && fetched != 1 {
+                return Err(format!(
+                    "{name}: {fetched} JWKS fetches in one process, expected 1 (first invocation)"
+                )
+                .into());
+            }
             if round == 0 {
                 continue;
             }
@@ -549,6 +728,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!();
     println!(
+        "The authorizer's first invocation includes its one fetch of the user pool's keys, served here by this emulator over loopback (on AWS, an HTTPS request to Cognito's endpoint, which adds a TLS handshake and a network round trip); its warm invocations verify a fresh token each with the cached keys."
+    );
+    println!();
+    println!(
         "Published for context, not measured here (lambda-perf, hello world): Rust on al2023 arm64 ≈ 14 ms init, Node.js 22 ≈ 125 ms."
     );
 
@@ -563,20 +746,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "send-message",
         "get-messages",
         "get-clients",
+        AUTHORIZER,
         "connect",
         "disconnect",
         "upload-url",
         "download-url",
         "set-avatar",
     ] {
-        let path = options.calls_dir.join(format!("{name}.json"));
-        let exported: Value =
+        // The authorizer makes no AWS call (its JWKS fetch, once per container, is a plain HTTPS
+        // GET of Cognito's public endpoint): there is no call log to read.
+        let exported: Value = if name == AUTHORIZER {
+            json!({"scenario": "a valid token, keys cached", "calls": []})
+        } else {
+            let path = options.calls_dir.join(format!("{name}.json"));
             serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| {
                 format!(
                     "{}: {e} (run the handler tests with CHATASTROPHY_CALLS_DIR)",
                     path.display()
                 )
-            })?)?;
+            })?)?
+        };
         let calls: Vec<String> = exported["calls"]
             .as_array()
             .map(|a| {
@@ -586,8 +775,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .unwrap_or_default();
         let (rru, wru, posts) = capacity_units(&calls);
-        // In and reply for two-way routes; $connect/$disconnect are not billed as messages.
-        let route_messages = if name == "connect" || name == "disconnect" {
+        // In and reply for two-way routes; $connect/$disconnect (and the authorizer of the
+        // $connect) are not billed as messages.
+        let route_messages = if matches!(name, AUTHORIZER | "connect" | "disconnect") {
             0
         } else {
             2
@@ -611,11 +801,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             *summary.entry(operation).or_default() += 1;
         }
-        let summary = summary
-            .iter()
-            .map(|(op, n)| format!("{n}× {op}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let summary = if summary.is_empty() {
+            "none".to_owned()
+        } else {
+            summary
+                .iter()
+                .map(|(op, n)| format!("{n}× {op}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         println!(
             "| {name} ({}) | {summary} | {rru} / {wru} | {messages} | {gb_seconds:.5} | {:.2} |",
             exported["scenario"].as_str().unwrap_or_default(),
@@ -628,7 +822,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
     println!(
-        "Prices: API Gateway $1.00/M WebSocket messages, Lambda arm64 $0.20/M requests + $0.0000133334/GB-s at {MEMORY_MB} MB, DynamoDB on-demand $0.625/M WRU and $0.125/M RRU (us-east-1 list prices). Lambda time is the warm duration measured above, on this machine against DynamoDB Local. Presigning is computed inside the function (no AWS call); the uploads and downloads browsers then make are S3 requests, billed by S3 and not included here."
+        "Prices: API Gateway $1.00/M WebSocket messages, Lambda arm64 $0.20/M requests + $0.0000133334/GB-s at {MEMORY_MB} MB, DynamoDB on-demand $0.625/M WRU and $0.125/M RRU (us-east-1 list prices). Lambda time is the warm duration measured above, on this machine against DynamoDB Local. Presigning is computed inside the function (no AWS call); the uploads and downloads browsers then make are S3 requests, billed by S3 and not included here. The authorizer makes no AWS call: the user pool's keys come from Cognito's public JWKS endpoint (a plain HTTPS GET, not billed), once per container."
     );
     if let Some(path) = &options.json {
         std::fs::write(

@@ -5,7 +5,8 @@
 //! overhead shows as a ratio.
 //!
 //! The gateway runs in a process of its own (this program again, with `--serve-gateway`), so its
-//! memory is measured apart from the clients'.
+//! memory is measured apart from the clients'. Every client is a user of the local user pool, signed
+//! up and in before the measure, connecting with its access token as browsers do.
 //!
 //! Usage: bench-local [--clients N] [--messages M] [--json PATH]
 
@@ -17,19 +18,23 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chat_domain::TableNames;
 use futures_util::{SinkExt, StreamExt};
 use local_stack::child_process::{ChildService, free_port};
+use local_stack::cognito::{self, UserPool};
 use local_stack::dynamodb_local::{DynamoDbLocal, Storage};
 use local_stack::gateway::Limits;
-use local_stack::local_s3::{LocalS3, S3Storage};
 use local_stack::measure::peak_rss_mb;
+use local_stack::ministack::{MiniStack, Persistence};
 use local_stack::stack::{self, StackConfig};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const DELIVERY_GRACE: Duration = Duration::from_secs(30);
 const BARE_ROUND_TRIPS: usize = 500;
 const STAGE: &str = "bench";
 const TABLE_PREFIX: &str = "bench-";
 const GATEWAY_START_TIMEOUT: Duration = Duration::from_secs(60);
+const USER_POOL: &str = "bench";
+const PASSWORD: &str = "Bench-passw0rd";
 
 struct Options {
     clients: usize,
@@ -43,7 +48,7 @@ struct Options {
 struct GatewayProcess {
     port: u16,
     dynamodb_endpoint: String,
-    s3_endpoint: String,
+    ministack_endpoint: String,
 }
 
 fn options() -> Result<Options, String> {
@@ -70,7 +75,7 @@ fn options() -> Result<Options, String> {
                         .parse()
                         .map_err(|_| "--serve-gateway takes a port")?,
                     dynamodb_endpoint: value()?,
-                    s3_endpoint: value()?,
+                    ministack_endpoint: value()?,
                 })
             }
             other => return Err(format!("unknown argument {other}")),
@@ -91,18 +96,41 @@ async fn serve_gateway(process: GatewayProcess) -> Result<(), Box<dyn std::error
         web_dir: std::env::temp_dir(),
         dynamodb_endpoint: process.dynamodb_endpoint,
         tables: stack::table_names(TABLE_PREFIX)?,
-        s3_endpoint: process.s3_endpoint,
+        ministack_endpoint: process.ministack_endpoint,
         media_bucket: stack::MEDIA_BUCKET.to_owned(),
+        user_pool_name: USER_POOL.to_owned(),
     })
     .await?;
     std::future::pending::<()>().await;
     Ok(())
 }
 
+/// Signs up `user0`…`user<n-1>` (confirmed as an operator would) and signs each in: their access
+/// tokens, in order.
+async fn sign_up_users(
+    cognito: &aws_sdk_cognitoidentityprovider::Client,
+    pool: &UserPool,
+    count: usize,
+) -> Result<Vec<String>, cognito::CognitoError> {
+    let mut tokens = Vec::with_capacity(count);
+    for i in 0..count {
+        let username = format!("user{i}");
+        let email = format!("{username}@example.com");
+        cognito::sign_up(cognito, pool, &username, &email, PASSWORD).await?;
+        cognito::admin_confirm(cognito, pool, &username).await?;
+        tokens.push(
+            cognito::sign_in(cognito, pool, &username, PASSWORD)
+                .await?
+                .access_token,
+        );
+    }
+    Ok(tokens)
+}
+
 /// Starts this program again as the gateway, and waits until it accepts connections.
 fn spawn_gateway(
     dynamodb_endpoint: &str,
-    s3_endpoint: &str,
+    ministack_endpoint: &str,
 ) -> Result<ChildService, Box<dyn std::error::Error>> {
     let port = free_port()?;
     let mut command = std::process::Command::new(std::env::current_exe()?);
@@ -110,7 +138,7 @@ fn spawn_gateway(
         .arg("--serve-gateway")
         .arg(port.to_string())
         .arg(dynamodb_endpoint)
-        .arg(s3_endpoint);
+        .arg(ministack_endpoint);
     Ok(ChildService::start(
         "the gateway",
         command,
@@ -160,14 +188,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let dynamodb = DynamoDbLocal::launch(0, Storage::InMemory).await?;
     // The gateway sets up the media bucket at start; this load sends no files.
-    let s3 = LocalS3::launch(0, S3Storage::InMemory).await?;
+    let ministack = MiniStack::launch(0, Persistence::InMemory).await?;
     let tables = stack::table_names(TABLE_PREFIX)?;
     let sdk = stack::local_sdk_config()?;
     let client = stack::dynamodb_client(&sdk, &dynamodb.endpoint());
     // Created here too (the gateway only creates missing ones), so they exist before the bare
     // round trips whatever the gateway process has got to.
     stack::ensure_tables(&client, &tables).await?;
-    let gateway = spawn_gateway(&dynamodb.endpoint(), &s3.endpoint())?;
+    // Created here (the gateway finds it), so the users can sign up before the measure.
+    let cognito = cognito::client(&sdk, &ministack.endpoint());
+    let pool = cognito::ensure_user_pool(&cognito, &ministack.endpoint(), USER_POOL).await?;
+    let tokens = sign_up_users(&cognito, &pool, options.clients).await?;
+    let gateway = spawn_gateway(&dynamodb.endpoint(), &ministack.endpoint())?;
     let websocket_url = format!("ws://127.0.0.1:{}/{STAGE}", gateway.port());
 
     println!(
@@ -178,9 +210,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let mut sockets = Vec::with_capacity(options.clients);
-    for i in 0..options.clients {
-        let url = format!("{websocket_url}?username=user{i}");
-        let (socket, _) = tokio_tungstenite::connect_async(url).await?;
+    for token in &tokens {
+        let mut request = websocket_url.as_str().into_client_request()?;
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            format!("chatastrophy.v1, {token}").parse()?,
+        );
+        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
         sockets.push(socket);
     }
     // Let the presence fan-out of the connects settle before measuring messages.
@@ -290,7 +326,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     gateway.stop();
     dynamodb.stop();
-    s3.stop();
+    ministack.stop();
     if lost > 0 || duplicated > 0 || stored != expected || send_errors > 0 {
         return Err(format!("{lost} lost, {duplicated} duplicated, {stored}/{expected} stored, {send_errors} send errors").into());
     }

@@ -1,21 +1,24 @@
-//! Test harness for the local stack: one DynamoDB Local and one local S3 per test binary (in
-//! memory), a fresh set of tables, a fresh media bucket and a gateway per test, and a real WebSocket
-//! client.
+//! Test harness for the local stack: one DynamoDB Local and one MiniStack (S3 and Cognito) per test
+//! binary (in memory), a fresh set of tables, a fresh media bucket, a fresh user pool and a gateway
+//! per test, and a real WebSocket client of a user who signed up and in with Cognito.
 #![allow(dead_code)] // each test binary uses part of the harness
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use chat_domain::TableNames;
 use futures_util::{SinkExt, StreamExt};
+use local_stack::cognito::{self, UserPool};
 use local_stack::dynamodb_local::{self, DynamoDbLocal, Storage};
 use local_stack::gateway::{Limits, RunningGateway};
-use local_stack::local_s3::{self, LocalS3, S3Storage};
+use local_stack::ministack::{self, MiniStack, Persistence};
 use local_stack::stack::{self, StackConfig};
 use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// How long a test waits for an event that should come.
@@ -30,14 +33,18 @@ pub fn dynamodb() -> &'static DynamoDbLocal {
     })
 }
 
-/// The binary's local S3, started on first use; the kernel stops it when the binary exits.
-pub fn s3() -> &'static LocalS3 {
-    static S3: OnceLock<LocalS3> = OnceLock::new();
-    S3.get_or_init(|| {
-        LocalS3::start(&local_s3::find_executable(), 0, &S3Storage::InMemory)
-            .expect("the local S3 starts (make venv installs it)")
+/// The binary's MiniStack (S3 and Cognito), started on first use; the kernel stops it when the
+/// binary exits.
+pub fn ministack() -> &'static MiniStack {
+    static MINISTACK: OnceLock<MiniStack> = OnceLock::new();
+    MINISTACK.get_or_init(|| {
+        MiniStack::start(&ministack::find_executable(), 0, &Persistence::InMemory)
+            .expect("MiniStack starts (make venv installs it)")
     })
 }
+
+/// The password every test user signs up with (it meets the pool's policy).
+pub const PASSWORD: &str = "Corr3ct-horse";
 
 /// A number no other stack in this binary uses.
 fn next_stack_number() -> usize {
@@ -56,6 +63,121 @@ pub struct TestStack {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub media_bucket: String,
     pub s3: aws_sdk_s3::Client,
+    pub cognito: aws_sdk_cognitoidentityprovider::Client,
+    /// Access tokens of the users who signed up, by username.
+    tokens: Mutex<HashMap<String, String>>,
+}
+
+impl TestStack {
+    pub fn user_pool(&self) -> &UserPool {
+        self.gateway.user_pool()
+    }
+
+    /// An access token of `username`, who signs up (confirming the e-mail with the code from
+    /// Cognito's outbox) if they have no account in the pool yet, as a new user does in the
+    /// browser, and signs in otherwise.
+    pub async fn token(&self, username: &str) -> String {
+        if let Some(token) = self.lock_tokens().get(username) {
+            return token.clone();
+        }
+        let signed_in = cognito::sign_in(&self.cognito, self.user_pool(), username, PASSWORD).await;
+        let token = match signed_in {
+            Ok(tokens) => tokens.access_token,
+            Err(_) => self.sign_up(username).await,
+        };
+        self.lock_tokens()
+            .insert(username.to_owned(), token.clone());
+        token
+    }
+
+    /// Signs `username` up and in; the new account's access token.
+    pub async fn sign_up(&self, username: &str) -> String {
+        let pool = self.user_pool();
+        let email = format!("{}@example.com", username.to_ascii_lowercase());
+        cognito::sign_up(&self.cognito, pool, username, &email, PASSWORD)
+            .await
+            .unwrap_or_else(|e| panic!("{username} signs up: {e}"));
+        let code = verification_code(pool, &email).await;
+        cognito::confirm(&self.cognito, pool, username, &code)
+            .await
+            .unwrap_or_else(|e| panic!("{username} confirms the e-mail: {e}"));
+        cognito::sign_in(&self.cognito, pool, username, PASSWORD)
+            .await
+            .unwrap_or_else(|e| panic!("{username} signs in: {e}"))
+            .access_token
+    }
+
+    fn lock_tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// An item of the Clients table, by key.
+pub async fn clients_item(
+    stack: &TestStack,
+    pk: &str,
+    sk: &str,
+) -> Option<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    stack
+        .dynamodb
+        .get_item()
+        .table_name(&stack.tables.clients)
+        .key("pk", AttributeValue::S(pk.to_owned()))
+        .key("sk", AttributeValue::S(sk.to_owned()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("GetItem")
+        .item
+}
+
+/// The `sub` the user record of `user_key` is bound to (set by its first connect).
+pub async fn stack_user_sub(stack: &TestStack, user_key: &str) -> String {
+    let item = clients_item(stack, "USERS", &format!("USER#{user_key}"))
+        .await
+        .unwrap_or_else(|| panic!("{user_key} has a user record"));
+    item.get("sub")
+        .and_then(|sub| sub.as_s().ok())
+        .cloned()
+        .unwrap_or_else(|| panic!("{user_key}'s record has a sub"))
+}
+
+/// The connection record of `connection_id`, if any.
+pub async fn connection_record(
+    stack: &TestStack,
+    connection_id: &str,
+) -> Option<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    clients_item(stack, &format!("CONNECTION#{connection_id}"), "CONNECTION").await
+}
+
+/// The newest verification code Cognito "e-mailed" to `email`, read from MiniStack's outbox.
+pub async fn verification_code(pool: &UserPool, email: &str) -> String {
+    let answer = http("GET", &pool.outbox_url(), &[], Vec::new()).await;
+    assert_eq!(answer.status, 200, "the outbox answers");
+    let outbox: Value = serde_json::from_slice(&answer.body).expect("the outbox is JSON");
+    let messages = outbox["messages"]
+        .as_object()
+        .into_iter()
+        .flat_map(|accounts| accounts.values())
+        .filter_map(Value::as_array)
+        .flatten();
+    let body = messages
+        .filter(|message| {
+            message["To"]
+                .as_array()
+                .is_some_and(|to| to.iter().any(|a| a == email))
+        })
+        .filter_map(|message| message["BodyText"].as_str())
+        .next_back()
+        .unwrap_or_else(|| panic!("no verification e-mail to {email}"))
+        .to_owned();
+    body.split(|c: char| !c.is_ascii_digit())
+        .find(|word| word.len() == 6)
+        .unwrap_or_else(|| panic!("no code in {body:?}"))
+        .to_owned()
 }
 
 pub async fn stack() -> TestStack {
@@ -63,6 +185,17 @@ pub async fn stack() -> TestStack {
 }
 
 pub async fn stack_with(limits: Limits, dynamodb_endpoint: &str, tables: TableNames) -> TestStack {
+    let number = next_stack_number();
+    stack_on(limits, dynamodb_endpoint, tables, &format!("pool-{number}")).await
+}
+
+/// A stack over the given tables and user pool (a restarted stack finds both again).
+pub async fn stack_on(
+    limits: Limits,
+    dynamodb_endpoint: &str,
+    tables: TableNames,
+    user_pool_name: &str,
+) -> TestStack {
     let media_bucket = format!("media-{}", next_stack_number());
     let config = StackConfig {
         gateway_port: 0,
@@ -71,8 +204,9 @@ pub async fn stack_with(limits: Limits, dynamodb_endpoint: &str, tables: TableNa
         web_dir: std::env::temp_dir().join("chatastrophy-no-web"),
         dynamodb_endpoint: dynamodb_endpoint.to_owned(),
         tables: tables.clone(),
-        s3_endpoint: s3().endpoint(),
+        ministack_endpoint: ministack().endpoint(),
         media_bucket: media_bucket.clone(),
+        user_pool_name: user_pool_name.to_owned(),
     };
     let gateway = stack::start_gateway(config).await.expect("gateway starts");
     let sdk = stack::local_sdk_config().expect("local SDK configuration");
@@ -81,7 +215,9 @@ pub async fn stack_with(limits: Limits, dynamodb_endpoint: &str, tables: TableNa
         tables,
         dynamodb: stack::dynamodb_client(&sdk, dynamodb_endpoint),
         media_bucket,
-        s3: stack::s3_client(&sdk, &s3().endpoint()),
+        s3: stack::s3_client(&sdk, &ministack().endpoint()),
+        cognito: cognito::client(&sdk, &ministack().endpoint()),
+        tokens: Mutex::default(),
     }
 }
 
@@ -93,7 +229,13 @@ pub struct Client {
     socket: Socket,
 }
 
+/// The subprotocols a browser offers: ours and its access token.
+pub fn subprotocols(token: &str) -> String {
+    format!("chatastrophy.v1, {token}")
+}
+
 impl Client {
+    /// A connection of `username`, signed up and in (the first time) with the stack's pool.
     pub async fn connect(stack: &TestStack, username: &str) -> Client {
         Self::try_connect(stack, username)
             .await
@@ -104,8 +246,17 @@ impl Client {
         stack: &TestStack,
         username: &str,
     ) -> Result<Client, tokio_tungstenite::tungstenite::Error> {
-        let url = format!("{}?username={username}", stack.gateway.websocket_url());
-        let (socket, _) = tokio_tungstenite::connect_async(url).await?;
+        let token = stack.token(username).await;
+        let protocols = subprotocols(&token);
+        let (socket, answer) = handshake(stack, Some(&protocols)).await?;
+        assert_eq!(
+            answer
+                .headers()
+                .get("sec-websocket-protocol")
+                .map(|v| v.as_bytes()),
+            Some(&b"chatastrophy.v1"[..]),
+            "the handshake selects our subprotocol, never the token"
+        );
         Ok(Client {
             username: username.to_owned(),
             socket,
@@ -206,6 +357,39 @@ impl Client {
         while let Ok(Some(Ok(_))) =
             tokio::time::timeout(Duration::from_secs(5), self.socket.next()).await
         {}
+    }
+}
+
+/// A WebSocket handshake with the stack offering `protocols` (as `Sec-WebSocket-Protocol`).
+pub async fn handshake(
+    stack: &TestStack,
+    protocols: Option<&str>,
+) -> Result<
+    (
+        Socket,
+        tokio_tungstenite::tungstenite::handshake::client::Response,
+    ),
+    tokio_tungstenite::tungstenite::Error,
+> {
+    let mut request = stack
+        .gateway
+        .websocket_url()
+        .into_client_request()
+        .expect("a WebSocket URL");
+    if let Some(protocols) = protocols {
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            protocols.parse().expect("a header value"),
+        );
+    }
+    tokio_tungstenite::connect_async(request).await
+}
+
+/// The HTTP status a refused handshake got.
+pub fn refused_status(error: &tokio_tungstenite::tungstenite::Error) -> Option<u16> {
+    match error {
+        tokio_tungstenite::tungstenite::Error::Http(response) => Some(response.status().as_u16()),
+        _ => None,
     }
 }
 

@@ -1,24 +1,52 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeSocket, fakeSocketFactory } from '../test/fakes';
-import { backoffDelay, ChatClient, connectionUrl, KEEPALIVE_MS, type ChatClientOptions } from './client';
+import { FakeSocket, fakeSocketFactory, flushMicrotasks } from '../test/fakes';
+import { backoffDelay, ChatClient, KEEPALIVE_MS, SUBPROTOCOL, type ChatClientOptions } from './client';
 import type { ServerEvent } from './types';
+
+/** A token getter answering `token-1`, `token-2`, … (a new one per call); `null` once the session ended. */
+function tokenGetter() {
+  let n = 0;
+  let session = true;
+  let failing = false;
+  const calls: { forceRefresh: boolean }[] = [];
+  const get = vi.fn(async ({ forceRefresh }: { forceRefresh: boolean }) => {
+    calls.push({ forceRefresh });
+    if (failing) throw new Error('network down');
+    return session ? `token-${++n}` : null;
+  });
+  return {
+    get,
+    calls,
+    end: () => (session = false),
+    fail: (on: boolean) => (failing = on),
+  };
+}
 
 function makeClient(extra: Partial<ChatClientOptions> = {}) {
   const events: ServerEvent[] = [];
   const statuses: string[] = [];
   const opens: boolean[] = [];
-  const refused: number[] = [];
+  const ended: number[] = [];
+  const tokens = tokenGetter();
   const client = new ChatClient({
-    url: 'ws://test/local?username=alice',
+    url: 'ws://test/local',
+    accessToken: tokens.get,
     createSocket: fakeSocketFactory,
     random: () => 0.5,
     onEvent: (e) => events.push(e),
     onStatus: (s) => statuses.push(s),
     onOpen: ({ reconnected }) => opens.push(reconnected),
-    onRefused: ({ code }) => refused.push(code),
+    onSessionEnded: () => ended.push(1),
     ...extra,
   });
-  return { client, events, statuses, opens, refused };
+  return { client, events, statuses, opens, ended, tokens };
+}
+
+/** connect(), then let the token arrive and the socket be created. */
+async function connected(client: ChatClient): Promise<FakeSocket> {
+  client.connect();
+  await flushMicrotasks();
+  return FakeSocket.last();
 }
 
 beforeEach(() => {
@@ -29,21 +57,15 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('connectionUrl', () => {
-  it('encodes the username', () => {
-    expect(connectionUrl('ws://127.0.0.1:8707/local', 'a.b-c_d')).toBe('ws://127.0.0.1:8707/local?username=a.b-c_d');
-    expect(connectionUrl('wss://x/prod', 'a b&c')).toBe('wss://x/prod?username=a%20b%26c');
-    expect(connectionUrl('wss://x/prod?v=1', 'bob')).toBe('wss://x/prod?v=1&username=bob');
-  });
-});
-
 describe('ChatClient', () => {
-  it('connects, reports status, parses events and sends actions as JSON', () => {
+  it('connects with the token as a subprotocol, reports status, parses events and sends actions as JSON', async () => {
     const { client, events, statuses, opens } = makeClient();
     expect(client.send({ action: 'getClients' })).toBe(false);
-    client.connect();
-    const socket = FakeSocket.last();
-    expect(socket.url).toBe('ws://test/local?username=alice');
+    const socket = await connected(client);
+    // No username and no token in the URL: URLs end up in logs.
+    expect(socket.url).toBe('ws://test/local');
+    expect(socket.protocols).toEqual([SUBPROTOCOL, 'token-1']);
+    expect(SUBPROTOCOL).toBe('chatastrophy.v1');
     expect(statuses).toEqual(['connecting']);
     socket.open();
     expect(statuses).toEqual(['connecting', 'online']);
@@ -55,10 +77,9 @@ describe('ChatClient', () => {
     expect(events).toEqual([{ type: 'presence', user: { username: 'bob', online: true } }]);
   });
 
-  it('sends a ping every 5 minutes while open', () => {
+  it('sends a ping every 5 minutes while open', async () => {
     const { client } = makeClient();
-    client.connect();
-    const socket = FakeSocket.last();
+    const socket = await connected(client);
     socket.open();
     vi.advanceTimersByTime(KEEPALIVE_MS - 1);
     expect(socket.sent).toEqual([]);
@@ -75,45 +96,47 @@ describe('ChatClient', () => {
     expect(socket.sent).toHaveLength(3);
   });
 
-  it('replaces a socket that stops answering pings', () => {
+  it('replaces a socket that stops answering pings', async () => {
     const { client, statuses } = makeClient({ pongTimeoutMs: 10_000 });
-    client.connect();
-    const first = FakeSocket.last();
+    const first = await connected(client);
     first.open();
     vi.advanceTimersByTime(KEEPALIVE_MS + 10_000);
     expect(first.closedWith).not.toBeNull();
     expect(statuses.at(-1)).toBe('reconnecting');
-    vi.advanceTimersByTime(1000);
+    await vi.advanceTimersByTimeAsync(1000);
     expect(FakeSocket.instances).toHaveLength(2);
   });
 
-  it('reconnects with exponential backoff and jitter after drops, including the 2-hour cut', () => {
-    const { client, statuses, opens } = makeClient();
-    client.connect();
-    FakeSocket.last().open();
+  it('reconnects with exponential backoff and jitter after drops, including the 2-hour cut, with a fresh token each time', async () => {
+    const { client, statuses, opens, tokens } = makeClient();
+    (await connected(client)).open();
     // API Gateway's 2-hour limit: 1001 Going Away.
     FakeSocket.last().serverClose(1001, 'Going away');
     expect(statuses.at(-1)).toBe('reconnecting');
     expect(FakeSocket.instances).toHaveLength(1);
     // random() = 0.5: delay = step/2 + step/4 = 750ms, then 1500, 3000 …
-    vi.advanceTimersByTime(749);
+    await vi.advanceTimersByTimeAsync(749);
     expect(FakeSocket.instances).toHaveLength(1);
-    vi.advanceTimersByTime(1);
+    await vi.advanceTimersByTimeAsync(1);
     expect(FakeSocket.instances).toHaveLength(2);
+    expect(FakeSocket.last().protocols).toEqual([SUBPROTOCOL, 'token-2']);
     FakeSocket.last().serverClose();
-    vi.advanceTimersByTime(1499);
+    await vi.advanceTimersByTimeAsync(1499);
     expect(FakeSocket.instances).toHaveLength(2);
-    vi.advanceTimersByTime(1);
+    await vi.advanceTimersByTimeAsync(1);
     expect(FakeSocket.instances).toHaveLength(3);
     FakeSocket.last().serverClose();
-    vi.advanceTimersByTime(3000);
+    await vi.advanceTimersByTimeAsync(3000);
     expect(FakeSocket.instances).toHaveLength(4);
     FakeSocket.last().open();
     expect(opens).toEqual([false, true]);
     expect(statuses.at(-1)).toBe('online');
+    // Every attempt asked for a token of its own.
+    expect(FakeSocket.instances.map((s) => s.protocols[1])).toEqual(['token-1', 'token-2', 'token-3', 'token-4']);
+    expect(tokens.get).toHaveBeenCalledTimes(4);
     // Backoff starts over after a successful open.
     FakeSocket.last().serverClose();
-    vi.advanceTimersByTime(750);
+    await vi.advanceTimersByTimeAsync(750);
     expect(FakeSocket.instances).toHaveLength(5);
   });
 
@@ -127,62 +150,112 @@ describe('ChatClient', () => {
     expect(seen.size).toBeGreaterThan(1);
   });
 
-  it('reports a first connection closed before opening as refused, without retrying', () => {
-    const { client, refused, statuses } = makeClient();
-    client.connect();
+  it('a handshake closed before opening (the authorizer refused the token) is retried once with a force-refreshed token', async () => {
+    const { client, tokens, ended } = makeClient();
+    (await connected(client)).open();
+    FakeSocket.last().serverClose(1001, 'Going away');
+    await vi.advanceTimersByTimeAsync(750);
+    // The reconnect's handshake is refused (401): the browser only sees it close before opening.
     FakeSocket.last().serverClose(1006);
-    expect(refused).toEqual([1006]);
-    expect(statuses.at(-1)).toBe('idle');
-    vi.advanceTimersByTime(60_000);
-    expect(FakeSocket.instances).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(tokens.calls).toEqual([{ forceRefresh: false }, { forceRefresh: false }, { forceRefresh: true }]);
+    // Refused again (or the server is down: the browser cannot tell): no second forced refresh.
+    FakeSocket.last().serverClose(1006);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(tokens.calls.at(-1)).toEqual({ forceRefresh: false });
+    FakeSocket.last().open();
+    // After an open, a later refusal gets its forced refresh again.
+    FakeSocket.last().serverClose(1001);
+    await vi.advanceTimersByTimeAsync(750);
+    FakeSocket.last().serverClose(1006);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(tokens.calls.at(-1)).toEqual({ forceRefresh: true });
+    expect(ended).toEqual([]);
   });
 
-  it('keeps retrying a first connection when asked to (remembered sign-in)', () => {
-    const { client, refused, opens } = makeClient({ retryBeforeFirstOpen: true });
-    client.connect();
-    FakeSocket.last().serverClose(1006);
-    vi.advanceTimersByTime(750);
+  it('the first connection is retried too (after a sign-in or a reload), also with one forced refresh', async () => {
+    const { client, tokens, opens } = makeClient();
+    (await connected(client)).serverClose(1006);
+    await vi.advanceTimersByTimeAsync(750);
     expect(FakeSocket.instances).toHaveLength(2);
+    expect(tokens.calls).toEqual([{ forceRefresh: false }, { forceRefresh: true }]);
     FakeSocket.last().open();
-    expect(refused).toEqual([]);
     expect(opens).toEqual([false]);
   });
 
-  it('close() stops for good and ignores the old socket', () => {
-    const { client, statuses, events } = makeClient();
+  it('when no token can be had any more (refresh token revoked or expired) it stops and reports the session ended', async () => {
+    const { client, tokens, ended, statuses } = makeClient();
+    (await connected(client)).open();
+    tokens.end();
+    FakeSocket.last().serverClose(1001, 'Going away');
+    await vi.advanceTimersByTimeAsync(750);
+    expect(ended).toEqual([1]);
+    expect(statuses.at(-1)).toBe('idle');
+    expect(FakeSocket.instances).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(FakeSocket.instances).toHaveLength(1);
+    expect(ended).toEqual([1]);
+  });
+
+  it('a token that cannot be fetched (Cognito unreachable) is asked again with backoff, keeping the forced refresh due', async () => {
+    const { client, tokens, ended } = makeClient();
+    (await connected(client)).open();
+    FakeSocket.last().serverClose(1001);
+    await vi.advanceTimersByTimeAsync(750);
+    FakeSocket.last().serverClose(1006);
+    tokens.fail(true);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(FakeSocket.instances).toHaveLength(2);
+    tokens.fail(false);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(FakeSocket.instances).toHaveLength(3);
+    expect(tokens.calls.slice(-2)).toEqual([{ forceRefresh: true }, { forceRefresh: true }]);
+    expect(ended).toEqual([]);
+  });
+
+  it('close() while the token is on its way creates no socket', async () => {
+    const { client, statuses } = makeClient();
     client.connect();
-    const socket = FakeSocket.last();
+    client.close();
+    await flushMicrotasks();
+    expect(FakeSocket.instances).toHaveLength(0);
+    expect(statuses.at(-1)).toBe('idle');
+  });
+
+  it('close() stops for good and ignores the old socket', async () => {
+    const { client, statuses, events } = makeClient();
+    const socket = await connected(client);
     socket.open();
     client.close();
     expect(socket.closedWith?.code).toBe(1000);
     expect(statuses.at(-1)).toBe('idle');
     socket.receive({ type: 'pong' });
     socket.serverClose();
-    vi.advanceTimersByTime(120_000);
+    await vi.advanceTimersByTimeAsync(120_000);
     expect(FakeSocket.instances).toHaveLength(1);
     expect(events).toEqual([]);
   });
 
-  it('waits for the network while offline and reconnects at once when it is back', () => {
+  it('waits for the network while offline and reconnects at once when it is back', async () => {
     const { client, statuses } = makeClient();
-    client.connect();
-    FakeSocket.last().open();
+    (await connected(client)).open();
     client.setNetworkAvailable(false);
     FakeSocket.last().serverClose();
     expect(statuses.at(-1)).toBe('offline');
-    vi.advanceTimersByTime(120_000);
+    await vi.advanceTimersByTimeAsync(120_000);
     expect(FakeSocket.instances).toHaveLength(1);
     client.setNetworkAvailable(true);
+    await flushMicrotasks();
     expect(FakeSocket.instances).toHaveLength(2);
     expect(statuses.at(-1)).toBe('reconnecting');
   });
 
-  it('reconnectNow replaces the socket', () => {
+  it('reconnectNow replaces the socket', async () => {
     const { client } = makeClient();
-    client.connect();
-    const first = FakeSocket.last();
+    const first = await connected(client);
     first.open();
     client.reconnectNow();
+    await flushMicrotasks();
     expect(first.closedWith).not.toBeNull();
     expect(FakeSocket.instances).toHaveLength(2);
   });

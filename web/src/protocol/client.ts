@@ -1,8 +1,10 @@
 // The WebSocket transport: one socket at a time, keepalive pings, reconnect with exponential
-// backoff and jitter after any drop (including API Gateway's 2-hour cut). It knows nothing of
-// React or app state: it reports status changes, opens and parsed events to its handlers.
+// backoff and jitter after any drop (including API Gateway's 2-hour cut). Every attempt first asks
+// for an access token and offers it as a subprotocol. It knows nothing of React or app state: it
+// reports status changes, opens and parsed events to its handlers.
 import { parseServerEvent } from './parse';
 import { REQUEST_TIMEOUT_MS, RequestTracker } from './requests';
+import type { AccessTokenGetter } from './tokens';
 import type { ClientAction, RequestAction, RequestAnswers, ServerEvent } from './types';
 
 /** The subset of the browser WebSocket the client uses (a fake one in tests). */
@@ -16,7 +18,13 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
 }
 
-export type WebSocketFactory = (url: string) => WebSocketLike;
+export type WebSocketFactory = (url: string, protocols: string[]) => WebSocketLike;
+
+/**
+ * The subprotocol offered next to the token; the server answers with it (browsers drop a handshake
+ * whose answer names none of the offered protocols).
+ */
+export const SUBPROTOCOL = 'chatastrophy.v1';
 
 export type TransportStatus = 'idle' | 'connecting' | 'online' | 'reconnecting' | 'offline';
 
@@ -25,13 +33,15 @@ export interface TransportHandlers {
   onOpen?(info: { reconnected: boolean }): void;
   onEvent?(event: ServerEvent): void;
   onStatus?(status: TransportStatus): void;
-  /** The first socket closed before it ever opened and retryBeforeFirstOpen is off: a refused $connect. */
-  onRefused?(info: { code: number; reason: string }): void;
+  /** The token source found no session (signed out, refresh token revoked or expired): stopped for good. */
+  onSessionEnded?(): void;
 }
 
 export interface ChatClientOptions extends TransportHandlers {
-  /** Full URL including `?username=`. */
+  /** The WebSocket API's URL; never carries the token (URLs end up in logs). */
   url: string;
+  /** Asked before every attempt; `forceRefresh` once after a handshake closed before opening. */
+  accessToken: AccessTokenGetter;
   createSocket?: WebSocketFactory;
   /** Interval of `ping` frames while open; API Gateway drops sockets idle for 10 minutes. */
   keepaliveMs?: number;
@@ -41,8 +51,6 @@ export interface ChatClientOptions extends TransportHandlers {
   backoffMaxMs?: number;
   /** Random source for jitter, [0, 1). */
   random?: () => number;
-  /** Keep retrying when the first connection fails (a remembered sign-in) instead of reporting it refused. */
-  retryBeforeFirstOpen?: boolean;
   /** A request (`request()`) with no answer this long after it was sent fails with `timeout`. */
   requestTimeoutMs?: number;
 }
@@ -60,12 +68,7 @@ export function backoffDelay(attempt: number, initialMs: number, maxMs: number, 
   return Math.round(step / 2 + random() * (step / 2));
 }
 
-export function connectionUrl(websocketUrl: string, username: string): string {
-  const sep = websocketUrl.includes('?') ? '&' : '?';
-  return `${websocketUrl}${sep}username=${encodeURIComponent(username)}`;
-}
-
-const defaultFactory: WebSocketFactory = (url) => new WebSocket(url) as unknown as WebSocketLike;
+const defaultFactory: WebSocketFactory = (url, protocols) => new WebSocket(url, protocols) as unknown as WebSocketLike;
 
 export class ChatClient {
   private readonly opts: Required<Omit<ChatClientOptions, keyof TransportHandlers>> & TransportHandlers;
@@ -75,6 +78,12 @@ export class ChatClient {
   private everOpened = false;
   private attempt = 0;
   private networkUp = true;
+  /** Bumped by close() and reconnectNow(): a token that arrives for an older attempt is dropped. */
+  private generation = 0;
+  /** The next attempt asks for a refreshed token (the last handshake closed before opening). */
+  private refreshNext = false;
+  /** A refresh was already tried since the last open: a refused handshake is refreshed for once only. */
+  private refreshedSinceOpen = false;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private keepaliveTimer: ReturnType<typeof setInterval> | null = null;
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
@@ -88,7 +97,6 @@ export class ChatClient {
       backoffInitialMs: BACKOFF_INITIAL_MS,
       backoffMaxMs: BACKOFF_MAX_MS,
       random: Math.random,
-      retryBeforeFirstOpen: false,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
       ...options,
     };
@@ -105,12 +113,15 @@ export class ChatClient {
     this.stopped = false;
     this.everOpened = false;
     this.attempt = 0;
-    this.openSocket();
+    this.refreshNext = false;
+    this.refreshedSinceOpen = false;
+    void this.openSocket();
   }
 
   /** Closes for good: no reconnect. */
   close(): void {
     this.stopped = true;
+    this.generation += 1;
     this.clearReconnect();
     this.stopKeepalive();
     this.dropSocket(1000, 'bye');
@@ -145,7 +156,7 @@ export class ChatClient {
     this.stopKeepalive();
     this.dropSocket(4000, 'reconnect');
     this.attempt = 0;
-    this.openSocket();
+    void this.openSocket();
   }
 
   /** Sends a ping now and expects an answer within the pong timeout (e.g. when the tab becomes visible). */
@@ -171,21 +182,44 @@ export class ChatClient {
     this.opts.onStatus?.(status);
   }
 
-  private openSocket(): void {
+  private async openSocket(): Promise<void> {
     this.setStatus(this.everOpened ? 'reconnecting' : 'connecting');
+    const generation = ++this.generation;
+    const forceRefresh = this.refreshNext;
+    let token: string | null;
+    try {
+      token = await this.opts.accessToken({ forceRefresh });
+    } catch {
+      // Cognito unreachable (offline?): try again later, still wanting the refresh if it was due.
+      if (generation !== this.generation || this.stopped) return;
+      this.scheduleReconnect();
+      return;
+    }
+    if (generation !== this.generation || this.stopped) return;
+    this.refreshNext = false;
+    if (forceRefresh) this.refreshedSinceOpen = true;
+    if (token === null) {
+      this.stopped = true;
+      this.setStatus('idle');
+      this.opts.onSessionEnded?.();
+      return;
+    }
     let socket: WebSocketLike;
     try {
-      socket = this.opts.createSocket(this.opts.url);
+      socket = this.opts.createSocket(this.opts.url, [SUBPROTOCOL, token]);
     } catch {
       this.scheduleReconnect();
       return;
     }
     this.socket = socket;
+    let opened = false;
     socket.onopen = () => {
       if (this.socket !== socket) return;
+      opened = true;
       const reconnected = this.everOpened;
       this.everOpened = true;
       this.attempt = 0;
+      this.refreshedSinceOpen = false;
       this.setStatus('online');
       this.startKeepalive();
       this.opts.onOpen?.({ reconnected });
@@ -202,18 +236,15 @@ export class ChatClient {
     socket.onerror = () => {
       // Always followed by close, which decides what to do.
     };
-    socket.onclose = (ev) => {
+    socket.onclose = () => {
       if (this.socket !== socket) return;
       this.socket = null;
       this.stopKeepalive();
       this.requests.rejectAll();
       if (this.stopped) return;
-      if (!this.everOpened && !this.opts.retryBeforeFirstOpen) {
-        this.stopped = true;
-        this.setStatus('idle');
-        this.opts.onRefused?.({ code: ev.code, reason: ev.reason });
-        return;
-      }
+      // Closed before opening: the browser does not say why (an authorizer's 401 looks like a
+      // network failure), so the next attempt brings a refreshed token, once until one opens.
+      if (!opened && !this.refreshedSinceOpen) this.refreshNext = true;
       this.scheduleReconnect();
     };
   }
@@ -230,7 +261,7 @@ export class ChatClient {
     this.setStatus(this.everOpened ? 'reconnecting' : 'connecting');
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
-      this.openSocket();
+      void this.openSocket();
     }, delay);
   }
 

@@ -4,6 +4,7 @@ export * from './parse';
 export * from './state';
 export * from './client';
 export * from './session';
+export * from './tokens';
 export * from './config';
 export * from './requests';
 export * from './downloads';

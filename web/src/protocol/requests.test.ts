@@ -1,20 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeSocket, fakeSocketFactory } from '../test/fakes';
+import { FakeSocket, fakeSocketFactory, flushMicrotasks } from '../test/fakes';
 import { ChatClient } from './client';
 import { RequestError } from './requests';
 import { isValidRequestId } from './rules';
 import type { ServerEvent } from './types';
 
-function onlineClient(extra: { requestTimeoutMs?: number } = {}) {
+async function onlineClient(extra: { requestTimeoutMs?: number } = {}) {
   const events: ServerEvent[] = [];
   const client = new ChatClient({
-    url: 'ws://test/local?username=alice',
+    url: 'ws://test/local',
+    accessToken: async () => 'token',
     createSocket: fakeSocketFactory,
     random: () => 0.5,
     onEvent: (e) => events.push(e),
     ...extra,
   });
   client.connect();
+  await flushMicrotasks();
   const socket = FakeSocket.last();
   socket.open();
   return { client, socket, events };
@@ -53,7 +55,7 @@ afterEach(() => vi.useRealTimers());
 
 describe('ChatClient.request (requestId correlation)', () => {
   it('sends a fresh requestId with each request and resolves with the answer echoing it', async () => {
-    const { client, socket, events } = onlineClient();
+    const { client, socket, events } = await onlineClient();
     const first = client.request({ action: 'getUploadUrl', purpose: 'attachment', to: 'bob', contentType: 'image/png', size: 10 });
     const second = client.request({ action: 'getDownloadUrl', keys: ['avatars/bob/01J.png'] });
     const [a, b] = socket.actions() as Array<{ action: string; requestId: string }>;
@@ -73,7 +75,7 @@ describe('ChatClient.request (requestId correlation)', () => {
   });
 
   it('an answer of another type with the same id does not settle the request', async () => {
-    const { client, socket } = onlineClient();
+    const { client, socket } = await onlineClient();
     const p = client.request({ action: 'setAvatar', key: null });
     const id = sentRequestId(socket);
     socket.receive(upload(id));
@@ -86,7 +88,7 @@ describe('ChatClient.request (requestId correlation)', () => {
   });
 
   it('rejects exactly the request an error names by requestId', async () => {
-    const { client, socket } = onlineClient();
+    const { client, socket } = await onlineClient();
     const keep = client.request({ action: 'getDownloadUrl', keys: ['avatars/bob/1.png'] });
     const refuse = client.request({ action: 'getDownloadUrl', keys: ['attachments/dm/carol/dave/carol/1.png'] });
     const keepId = sentRequestId(socket, 0);
@@ -98,7 +100,7 @@ describe('ChatClient.request (requestId correlation)', () => {
   });
 
   it('an error without requestId but naming the action rejects the oldest request of that action', async () => {
-    const { client, socket } = onlineClient();
+    const { client, socket } = await onlineClient();
     const other = client.request({ action: 'setAvatar', key: null });
     const oldest = client.request({ action: 'getUploadUrl', purpose: 'avatar', contentType: 'image/png', size: 1 });
     const newer = client.request({ action: 'getUploadUrl', purpose: 'avatar', contentType: 'image/png', size: 2 });
@@ -111,7 +113,7 @@ describe('ChatClient.request (requestId correlation)', () => {
   });
 
   it('rejects every request in flight when the connection drops, and at once when offline', async () => {
-    const { client, socket } = onlineClient();
+    const { client, socket } = await onlineClient();
     const a = client.request({ action: 'getDownloadUrl', keys: ['avatars/bob/1.png'] });
     const b = client.request({ action: 'setAvatar', key: 'avatars/alice/1.png' });
     socket.serverClose(1006);
@@ -124,14 +126,14 @@ describe('ChatClient.request (requestId correlation)', () => {
   });
 
   it('times out a request that gets no answer', async () => {
-    const { client } = onlineClient({ requestTimeoutMs: 5000 });
+    const { client } = await onlineClient({ requestTimeoutMs: 5000 });
     const p = client.request({ action: 'getDownloadUrl', keys: ['avatars/bob/1.png'] });
     vi.advanceTimersByTime(5000);
     expect((await rejection(p)).code).toBe('timeout');
   });
 
   it('a profile event without requestId does not settle a pending setAvatar; the one echoing its requestId does', async () => {
-    const { client, socket, events } = onlineClient();
+    const { client, socket, events } = await onlineClient();
     const p = client.request({ action: 'setAvatar', key: 'avatars/alice/2.png' });
     let settled = false;
     void p.then(

@@ -16,6 +16,7 @@ import {
   mediaTypeOf,
   newClientMessageId,
   TEXT_MAX_CHARS,
+  usernameProblem,
 } from './rules';
 
 describe('username rule (as the server)', () => {
@@ -24,6 +25,11 @@ describe('username rule (as the server)', () => {
   });
   it.each(['', 'A'.repeat(33), 'with space', 'émile', 'a/b', 'a?b', '<script>', 'a\n'])('refuses %j', (name) => {
     expect(isValidUsername(name)).toBe(false);
+  });
+  it('explains a refused name', () => {
+    expect(usernameProblem('')).toBe('Enter a username.');
+    expect(usernameProblem('no spaces')).toMatch(/1–32 characters/);
+    expect(usernameProblem('Alice')).toBeNull();
   });
 });
 

@@ -19,6 +19,13 @@ export function isValidUsername(name: string): boolean {
   return USERNAME_RE.test(name);
 }
 
+/** What is wrong with a username the server would refuse (for the sign-up form), or null. */
+export function usernameProblem(username: string): string | null {
+  if (username.length === 0) return 'Enter a username.';
+  if (!isValidUsername(username)) return `A username is ${USERNAME_RULE}.`;
+  return null;
+}
+
 /** The case-insensitive identity of a user (usernames are ASCII). */
 export function userKey(name: string): string {
   return name.toLowerCase();

@@ -1,43 +1,33 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeSocket, fakeSocketFactory, msg } from '../test/fakes';
-import { ChatClient } from './client';
+import { FakeSocket, fakeSocketFactory, FakeTokens, flushMicrotasks, msg } from '../test/fakes';
+import { ChatClient, SUBPROTOCOL } from './client';
 import { MediaError } from './media';
-import { ANSWER_TIMEOUT_MS, ChatSession, USERNAME_STORAGE_KEY, type KeyValueStorage, type TransportFactory } from './session';
+import { ANSWER_TIMEOUT_MS, ChatSession, SESSION_ENDED_MESSAGE, type TransportFactory } from './session';
+import { REFRESH_BEFORE_EXPIRY_MS } from './tokens';
 import type { ClientAction } from './types';
 
-class MemoryStorage implements KeyValueStorage {
-  readonly map = new Map<string, string>();
-  getItem(k: string) {
-    return this.map.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.map.set(k, v);
-  }
-  removeItem(k: string) {
-    this.map.delete(k);
-  }
-}
+const transport: TransportFactory = (options, handlers) =>
+  new ChatClient({ ...options, ...handlers, createSocket: fakeSocketFactory, random: () => 0 });
 
-const transport: TransportFactory = (url, handlers, options) =>
-  new ChatClient({ url, ...handlers, ...options, createSocket: fakeSocketFactory, random: () => 0 });
-
-function makeSession(storage = new MemoryStorage(), fetchImpl?: typeof fetch) {
+function makeSession(fetchImpl?: typeof fetch) {
   let n = 0;
   let t = 10_000;
+  const tokens = new FakeTokens(() => t);
   const session = new ChatSession({
     websocketUrl: 'ws://127.0.0.1:8707/local',
+    accessToken: tokens.source,
     createTransport: transport,
-    storage,
     newId: () => `cmid-${++n}`,
     now: () => (t += 1000),
     fetch: fetchImpl,
   });
-  return { session, storage, state: () => session.store.getState() };
+  return { session, tokens, state: () => session.store.getState() };
 }
 
-/** Signs in and opens the socket; returns it. */
-function online(session: ChatSession, name = 'alice') {
-  expect(session.signIn(name)).toBeNull();
+/** Starts the chat as `name` and opens the socket; returns it. */
+async function online(session: ChatSession, name = 'alice') {
+  session.start(name);
+  await flushMicrotasks();
   const socket = FakeSocket.last();
   socket.open();
   socket.receive({ type: 'clients', users: [{ username: 'alice', online: true }, { username: 'Bob', online: true }] });
@@ -50,58 +40,65 @@ beforeEach(() => {
 });
 afterEach(() => vi.useRealTimers());
 
-describe('sign-in', () => {
-  it('validates the username as the server does before connecting', () => {
+describe('session life', () => {
+  it('starts as the signed-in user and connects with their access token, not their name', async () => {
     const { session, state } = makeSession();
-    expect(session.signIn('bad name!')).toMatch(/1–32 characters/);
-    expect(FakeSocket.instances).toHaveLength(0);
-    expect(state().signInError).toMatch(/1–32 characters/);
-  });
-
-  it('connects with the username in the query, remembers it once accepted', () => {
-    const { session, storage, state } = makeSession();
-    session.signIn('a.b-c');
-    expect(FakeSocket.last().url).toBe('ws://127.0.0.1:8707/local?username=a.b-c');
-    expect(state()).toMatchObject({ me: 'a.b-c', connection: 'connecting', signingIn: true });
-    expect(storage.getItem(USERNAME_STORAGE_KEY)).toBeNull();
+    session.start('a.b-c');
+    expect(state()).toMatchObject({ me: 'a.b-c', connection: 'connecting' });
+    await flushMicrotasks();
+    expect(FakeSocket.last().url).toBe('ws://127.0.0.1:8707/local');
+    expect(FakeSocket.last().protocols).toEqual([SUBPROTOCOL, 'jwt-1']);
     FakeSocket.last().open();
-    expect(state()).toMatchObject({ connection: 'online', signingIn: false });
-    expect(storage.getItem(USERNAME_STORAGE_KEY)).toBe('a.b-c');
+    expect(state()).toMatchObject({ connection: 'online' });
     expect(FakeSocket.last().actions()).toEqual([{ action: 'getClients' }]);
   });
 
-  it('shows a refused $connect (socket closed before opening) inline, and does not remember the name', () => {
-    const { session, storage, state } = makeSession();
-    session.signIn('taken');
-    FakeSocket.last().serverClose(1006);
-    expect(state()).toMatchObject({ me: null, connection: 'signedOut' });
-    expect(state().signInError).toContain('Could not connect as “taken”');
-    expect(storage.map.size).toBe(0);
-    vi.advanceTimersByTime(60_000);
-    expect(FakeSocket.instances).toHaveLength(1);
-  });
-
-  it('restores a remembered user and signs out', () => {
-    const storage = new MemoryStorage();
-    storage.setItem(USERNAME_STORAGE_KEY, 'alice');
-    const { session, state } = makeSession(storage);
-    expect(session.restore()).toBe(true);
+  it('keeps trying while the server cannot be reached, then signs out and closes the socket', async () => {
+    const { session, state } = makeSession();
+    session.start('alice');
+    await flushMicrotasks();
     FakeSocket.last().serverClose(1006); // server down: keep trying, do not bounce to the form
     expect(state().me).toBe('alice');
-    vi.advanceTimersByTime(1000);
+    await vi.advanceTimersByTimeAsync(1000);
     FakeSocket.last().open();
     expect(state().connection).toBe('online');
     session.signOut();
-    expect(storage.getItem(USERNAME_STORAGE_KEY)).toBeNull();
     expect(state().me).toBeNull();
+    expect(state().signedOutReason).toBeNull();
     expect(FakeSocket.last().closedWith?.code).toBe(1000);
+  });
+
+  it('a reconnect whose token cannot be renewed ends the session with a message', async () => {
+    const { session, tokens, state } = makeSession();
+    const socket = await online(session);
+    tokens.ended(); // refresh token revoked ("sign out everywhere") or expired
+    socket.serverClose(1001, 'Going away');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(state()).toMatchObject({ me: null, connection: 'signedOut', signedOutReason: SESSION_ENDED_MESSAGE });
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(FakeSocket.instances).toHaveLength(1);
+  });
+
+  it('a background refresh that finds no session (revoked elsewhere) closes the open socket and signs out', async () => {
+    const tokens = new FakeTokens();
+    // Pings unanswered by the fake socket would replace it meanwhile: no keepalive here.
+    const quiet: TransportFactory = (options, handlers) =>
+      new ChatClient({ ...options, ...handlers, createSocket: fakeSocketFactory, keepaliveMs: 24 * 60 * 60 * 1000 });
+    const session = new ChatSession({ websocketUrl: 'ws://test/local', accessToken: tokens.source, createTransport: quiet });
+    const socket = await online(session);
+    tokens.ended();
+    await vi.advanceTimersByTimeAsync(60 * 60 * 1000 - REFRESH_BEFORE_EXPIRY_MS);
+    expect(tokens.calls).toEqual([{ forceRefresh: false }, { forceRefresh: true }]);
+    expect(session.store.getState()).toMatchObject({ me: null, signedOutReason: SESSION_ENDED_MESSAGE });
+    expect(socket.closedWith?.code).toBe(1000);
+    expect(FakeSocket.instances).toHaveLength(1);
   });
 });
 
 describe('conversations', () => {
-  it('opening a conversation loads its newest page once; scrolling up asks with the cursor', () => {
+  it('opening a conversation loads its newest page once; scrolling up asks with the cursor', async () => {
     const { session, state } = makeSession();
-    const socket = online(session);
+    const socket = await online(session);
     session.openConversation('Bob');
     session.openConversation('Bob');
     expect(socket.actions().slice(1)).toEqual([{ action: 'getMessages', with: 'Bob', limit: 50 }]);
@@ -115,9 +112,9 @@ describe('conversations', () => {
     expect(session.loadOlder('bob')).toBe(false); // reached the first message
   });
 
-  it('sends optimistically with a clientMessageId; the ack confirms it', () => {
+  it('sends optimistically with a clientMessageId; the ack confirms it', async () => {
     const { session, state } = makeSession();
-    const socket = online(session);
+    const socket = await online(session);
     const out = session.sendMessage('Bob', '  hi Bob  ');
     expect(out).toMatchObject({ clientMessageId: 'cmid-1', text: 'hi Bob', status: 'pending' });
     expect(socket.actions().at(-1)).toEqual({ action: 'sendMessage', to: 'Bob', text: 'hi Bob', clientMessageId: 'cmid-1' });
@@ -128,9 +125,9 @@ describe('conversations', () => {
     expect(state().conversations.bob!.messages[0]!.text).toBe('hi Bob');
   });
 
-  it('sends one message at a time, oldest first, so the server stores them in the order written', () => {
+  it('sends one message at a time, oldest first, so the server stores them in the order written', async () => {
     const { session, state } = makeSession();
-    const socket = online(session);
+    const socket = await online(session);
     const sends = () => socket.actions().filter((a) => a.action === 'sendMessage').map((a) => 'text' in a && a.text);
     session.sendMessage('Bob', 'one');
     session.sendMessage('Bob', 'two');
@@ -145,9 +142,9 @@ describe('conversations', () => {
     expect(state().outbox['cmid-2']!.status).toBe('failed');
   });
 
-  it('a message left unanswered is sent again with the same clientMessageId, then the next', () => {
+  it('a message left unanswered is sent again with the same clientMessageId, then the next', async () => {
     const { session } = makeSession();
-    const socket = online(session);
+    const socket = await online(session);
     const sends = () => socket.actions().filter((a) => a.action === 'sendMessage').map((a) => 'clientMessageId' in a && a.clientMessageId);
     session.sendMessage('Bob', 'one');
     session.sendMessage('Bob', 'two');
@@ -159,9 +156,9 @@ describe('conversations', () => {
     expect(sends()).toEqual(['cmid-1', 'cmid-1', 'cmid-2']);
   });
 
-  it('a refused message is marked failed; retry re-sends it with the same clientMessageId', () => {
+  it('a refused message is marked failed; retry re-sends it with the same clientMessageId', async () => {
     const { session, state } = makeSession();
-    const socket = online(session);
+    const socket = await online(session);
     session.sendMessage('Bob', 'hello');
     socket.receive({ type: 'error', code: 'service_unavailable', message: 'try again', action: 'sendMessage', clientMessageId: 'cmid-1' });
     expect(state().outbox['cmid-1']!.status).toBe('failed');
@@ -176,9 +173,9 @@ describe('conversations', () => {
 });
 
 describe('reconnect', () => {
-  it('resyncs people and the open conversation, and re-sends the outbox with the same clientMessageId', () => {
+  it('resyncs people and the open conversation, and re-sends the outbox with the same clientMessageId', async () => {
     const { session, state } = makeSession();
-    const first = online(session);
+    const first = await online(session);
     session.openConversation('Bob');
     const hello = msg('Bob', 'alice', 5, 'hello Alice');
     first.receive({ type: 'messages', with: 'Bob', messages: [hello], nextCursor: null });
@@ -187,7 +184,7 @@ describe('reconnect', () => {
     expect(state().connection).toBe('reconnecting');
     session.sendMessage('Bob', 'two'); // composed while disconnected
     expect(state().outbox['cmid-2']!.status).toBe('pending');
-    vi.advanceTimersByTime(500);
+    await vi.advanceTimersByTimeAsync(500);
     const second = FakeSocket.last();
     expect(second).not.toBe(first);
     second.open();
@@ -208,14 +205,14 @@ describe('reconnect', () => {
     expect(state().conversations.bob!.messages.map((m) => m.text)).toEqual(['hello Alice', 'one', 'two']);
   });
 
-  it('does not re-send failed messages, and refreshes conversations seen but not open', () => {
+  it('does not re-send failed messages, and refreshes conversations seen but not open', async () => {
     const { session, state } = makeSession();
-    const first = online(session);
+    const first = await online(session);
     first.receive({ type: 'message', message: msg('carol', 'alice', 5) });
     session.sendMessage('Bob', 'nope');
     first.receive({ type: 'error', code: 'unknown_recipient', message: 'no Bob', action: 'sendMessage', clientMessageId: 'cmid-1' });
     first.serverClose();
-    vi.advanceTimersByTime(500);
+    await vi.advanceTimersByTimeAsync(500);
     FakeSocket.last().open();
     expect(FakeSocket.last().actions()).toEqual([
       { action: 'getClients' },
@@ -224,11 +221,12 @@ describe('reconnect', () => {
     expect(state().outbox['cmid-1']!.status).toBe('failed');
   });
 
-  it('unknown_connection reconnects at once and re-sends the message', () => {
+  it('unknown_connection reconnects at once and re-sends the message', async () => {
     const { session } = makeSession();
-    const first = online(session);
+    const first = await online(session);
     session.sendMessage('Bob', 'hello');
     first.receive({ type: 'error', code: 'unknown_connection', message: 'who?', action: 'sendMessage', clientMessageId: 'cmid-1' });
+    await flushMicrotasks();
     const second = FakeSocket.last();
     expect(second).not.toBe(first);
     second.open();
@@ -259,8 +257,8 @@ describe('media', () => {
 
   it('uploads an attachment (getUploadUrl, then PUT exactly as told) and sends it; a retry keeps the clientMessageId and the key', async () => {
     const fetchMock = vi.fn(async (_url: string | URL | Request, _init?: RequestInit) => new Response(null, { status: 200 }));
-    const { session, state } = makeSession(new MemoryStorage(), fetchMock as unknown as typeof fetch);
-    const socket = online(session);
+    const { session, state } = makeSession(fetchMock as unknown as typeof fetch);
+    const socket = await online(session);
     const file = png();
     const uploading = session.uploadAttachment('Bob', file);
     await flush();
@@ -289,7 +287,7 @@ describe('media', () => {
 
   it('refuses a file the server would refuse without asking it', async () => {
     const { session } = makeSession();
-    const socket = online(session);
+    const socket = await online(session);
     const before = socket.sent.length;
     const html = new File(['<b>x</b>'], 'page.html', { type: 'text/html' });
     await expect(session.uploadAttachment('Bob', html)).rejects.toMatchObject({ code: 'unsupported_media_type' });
@@ -301,8 +299,8 @@ describe('media', () => {
   it('reports a server refusal, a failed PUT and an expired URL clearly', async () => {
     let status = 500;
     const fetchMock = vi.fn(async () => new Response(null, { status }));
-    const { session } = makeSession(new MemoryStorage(), fetchMock as unknown as typeof fetch);
-    const socket = online(session);
+    const { session } = makeSession(fetchMock as unknown as typeof fetch);
+    const socket = await online(session);
 
     const refused = session.uploadAttachment('Bob', png());
     await flush();
@@ -338,8 +336,8 @@ describe('media', () => {
 
   it('changes the profile picture: upload, setAvatar, the profile answer updates me; remove sets null', async () => {
     const fetchMock = vi.fn(async () => new Response(null, { status: 200 }));
-    const { session, state } = makeSession(new MemoryStorage(), fetchMock as unknown as typeof fetch);
-    const socket = online(session);
+    const { session, state } = makeSession(fetchMock as unknown as typeof fetch);
+    const socket = await online(session);
     const changing = session.changeAvatar(png());
     await flush();
     const ask = lastOf(socket, 'getUploadUrl');
@@ -382,14 +380,14 @@ describe('media', () => {
 
   it('download URLs go out in one batch, and again after a reconnect if the first answer was lost', async () => {
     const { session } = makeSession();
-    const first = online(session);
+    const first = await online(session);
     session.media.want('avatars/bob/1.png');
     session.media.want('avatars/carol/1.png');
     vi.advanceTimersByTime(50);
     expect(lastOf(first, 'getDownloadUrl')).toMatchObject({ keys: ['avatars/bob/1.png', 'avatars/carol/1.png'] });
     first.serverClose(1006);
     await flush();
-    vi.advanceTimersByTime(500);
+    await vi.advanceTimersByTimeAsync(500);
     const second = FakeSocket.last();
     second.open();
     vi.advanceTimersByTime(50);

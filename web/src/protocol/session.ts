@@ -1,20 +1,16 @@
-// The chat session: glues the transport (ChatClient) to the store. It owns the outbox policy
-// (one message in flight at a time, oldest first, so they are stored in the order they were
-// written; pending messages are re-sent with the same clientMessageId after every reconnect), the resync
+// The chat session: glues the transport (ChatClient) to the store. It owns the outbox (sent by
+// OutboxSender; pending messages are re-sent with the same clientMessageId after every reconnect), the resync
 // after a reconnect (getClients, newest page of the open conversation and of every conversation
-// seen) and the sign-in flow. Components call its methods and read the store; nothing here is React.
-import { ChatClient, connectionUrl, type TransportHandlers, type TransportStatus } from './client';
+// seen) and the session's life: started for a signed-in user, ended by sign-out or when the
+// access token cannot be renewed any more. Components call its methods and read the store; nothing here is React.
+import { ChatClient, type TransportHandlers, type TransportStatus } from './client';
 import { DownloadUrlCache } from './downloads';
 import { MediaError, mediaErrorMessage, uploadFile, type UploadSource } from './media';
+import { OutboxSender } from './outbox';
 import { RequestError } from './requests';
-import { checkText, DEFAULT_PAGE_LIMIT, isValidFileName, isValidUsername, newClientMessageId, trimText, USERNAME_RULE, userKey } from './rules';
-import {
-  createStore,
-  selectPendingOutbox,
-  type ConnectionState,
-  type OutgoingMessage,
-  type Store,
-} from './state';
+import { checkText, DEFAULT_PAGE_LIMIT, isValidFileName, newClientMessageId, trimText, userKey } from './rules';
+import { createStore, type ConnectionState, type OutgoingMessage, type Store } from './state';
+import { TokenKeeper, type AccessTokenGetter, type AccessTokenSource } from './tokens';
 import type { Attachment, ClientAction, RequestAction, RequestAnswers, ServerEvent } from './types';
 
 /** What the session needs from a transport (ChatClient, or a fake in tests). */
@@ -30,21 +26,15 @@ export interface Transport {
 }
 
 export type TransportFactory = (
-  url: string,
+  options: { url: string; accessToken: AccessTokenGetter },
   handlers: Required<TransportHandlers>,
-  options: { retryBeforeFirstOpen: boolean },
 ) => Transport;
-
-export interface KeyValueStorage {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-  removeItem(key: string): void;
-}
 
 export interface ChatSessionOptions {
   websocketUrl: string;
+  /** The signed-in user's access token (the auth service), asked before every connection. */
+  accessToken: AccessTokenSource;
   createTransport?: TransportFactory;
-  storage?: KeyValueStorage | null;
   now?: () => number;
   newId?: () => string;
   pageSize?: number;
@@ -53,16 +43,12 @@ export interface ChatSessionOptions {
   fetch?: typeof fetch;
 }
 
-export const USERNAME_STORAGE_KEY = 'chatastrophy.username';
+/** Shown on the sign-in screen when the session could not be renewed. */
+export const SESSION_ENDED_MESSAGE = 'Your session has ended, sign in again.';
 
-/**
- * How long the message in flight may go unanswered before it is sent again. Its clientMessageId
- * stays the same, so the server stores it once however often it arrives.
- */
-export const ANSWER_TIMEOUT_MS = 10_000;
+export { ANSWER_TIMEOUT_MS } from './outbox';
 
-const defaultTransport: TransportFactory = (url, handlers, options) =>
-  new ChatClient({ url, ...handlers, retryBeforeFirstOpen: options.retryBeforeFirstOpen });
+const defaultTransport: TransportFactory = (options, handlers) => new ChatClient({ ...options, ...handlers });
 
 const STATUS_TO_CONNECTION: Record<Exclude<TransportStatus, 'idle'>, Exclude<ConnectionState, 'signedOut'>> = {
   connecting: 'connecting',
@@ -71,39 +57,25 @@ const STATUS_TO_CONNECTION: Record<Exclude<TransportStatus, 'idle'>, Exclude<Con
   offline: 'offline',
 };
 
-export function signInProblem(username: string): string | null {
-  if (username.length === 0) return 'Enter a username.';
-  if (!isValidUsername(username)) return `A username is ${USERNAME_RULE}.`;
-  return null;
-}
-
 export class ChatSession {
   readonly store: Store;
   /** Presigned download URLs of the media keys on screen (avatars, attachments). */
   readonly media: DownloadUrlCache;
   private readonly opts: ChatSessionOptions;
   private readonly createTransport: TransportFactory;
-  private readonly storage: KeyValueStorage | null;
   private readonly now: () => number;
   private readonly newId: () => string;
   private readonly pageSize: number;
   private transport: Transport | null = null;
+  private tokens: TokenKeeper | null = null;
   private networkUp = true;
   private readonly fetchImpl: typeof fetch;
-  /**
-   * The outbox message sent and not answered yet. The next waits for it: API Gateway runs the
-   * messages of one connection concurrently, so two sent together could be stored (and shown to
-   * everyone) in either order.
-   */
-  private inFlight: string | null = null;
-  private inFlightTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly stopWatchingOutbox: () => void;
+  private readonly outbox: OutboxSender;
 
   constructor(options: ChatSessionOptions) {
     this.opts = options;
     this.store = options.store ?? createStore();
     this.createTransport = options.createTransport ?? defaultTransport;
-    this.storage = options.storage ?? null;
     this.now = options.now ?? Date.now;
     this.newId = options.newId ?? newClientMessageId;
     this.pageSize = options.pageSize ?? DEFAULT_PAGE_LIMIT;
@@ -112,52 +84,52 @@ export class ChatSession {
       fetchUrls: (keys) => this.request({ action: 'getDownloadUrl', keys }),
       now: this.now,
     });
-    this.stopWatchingOutbox = this.store.subscribe(() => this.sendNextWhenAnswered());
+    this.outbox = new OutboxSender(this.store, (action) => this.send(action));
   }
 
-  /** The username remembered from an earlier successful sign-in, if any. */
-  rememberedUsername(): string | null {
-    try {
-      const name = this.storage?.getItem(USERNAME_STORAGE_KEY) ?? null;
-      return name && isValidUsername(name) ? name : null;
-    } catch {
-      return null;
-    }
-  }
-
-  /** Signs in again as the remembered user; reconnects with backoff if the server is unreachable. */
-  restore(): boolean {
-    const name = this.rememberedUsername();
-    if (!name) return false;
-    this.start(name, true);
-    return true;
-  }
-
-  /** Validates the name as the server does; a refused connection is reported inline (signInError). */
-  signIn(username: string): string | null {
-    const problem = signInProblem(username);
-    if (problem) {
-      this.store.dispatch({ type: 'signInFailed', error: problem });
-      return problem;
-    }
-    this.start(username, false);
-    return null;
-  }
-
-  signOut(): void {
+  /**
+   * Starts the chat for the signed-in user (the name comes from their token): connects, and keeps
+   * reconnecting, with a fresh access token for every attempt.
+   */
+  start(username: string): void {
     this.stopTransport();
-    try {
-      this.storage?.removeItem(USERNAME_STORAGE_KEY);
-    } catch {
-      // storage unavailable: nothing to forget
-    }
     this.media.reset();
-    this.store.dispatch({ type: 'signOut' });
+    this.store.dispatch({ type: 'signIn', username });
+    const tokens = new TokenKeeper({ source: this.opts.accessToken, now: this.now, onSessionEnded: () => this.endSession(tokens) });
+    this.tokens = tokens;
+    let transport: Transport | null = null;
+    const current = () => transport !== null && this.transport === transport;
+    transport = this.createTransport(
+      { url: this.opts.websocketUrl, accessToken: (o) => tokens.token(o) },
+      {
+        onOpen: () => current() && this.handleOpen(),
+        onEvent: (event) => current() && this.handleEvent(event),
+        onStatus: (status) => {
+          if (!current()) return;
+          if (status !== 'online') this.media.setOnline(false);
+          if (status !== 'idle') this.store.dispatch({ type: 'connection', state: STATUS_TO_CONNECTION[status] });
+        },
+        onSessionEnded: () => current() && this.endSession(tokens),
+      },
+    );
+    this.transport = transport;
+    transport.connect();
+    if (!this.networkUp) transport.setNetworkAvailable(false);
   }
 
+  /** Closes the connection and forgets everything of this user (the caller signs out of Cognito). */
+  signOut(reason?: string): void {
+    this.stopTransport();
+    this.media.reset();
+    this.store.dispatch({ type: 'signOut', reason });
+  }
+
+  /**
+   * Stops the connection (the component using the session unmounted). The session stays usable:
+   * React's StrictMode unmounts and mounts again with the same session.
+   */
   dispose(): void {
     this.stopTransport();
-    this.stopWatchingOutbox();
   }
 
   openConversation(name: string | null): void {
@@ -198,14 +170,14 @@ export class ChatSession {
       ...(attachment ? { attachment } : {}),
     };
     this.store.dispatch({ type: 'send', message });
-    this.sendNextPending();
+    this.outbox.sendNext();
     return message;
   }
 
   /** Retries a failed message with the same clientMessageId, so the server cannot store it twice. */
   retry(clientMessageId: string): void {
     this.store.dispatch({ type: 'retry', clientMessageId });
-    this.sendNextPending();
+    this.outbox.sendNext();
   }
 
   discard(clientMessageId: string): void {
@@ -273,56 +245,24 @@ export class ChatSession {
     this.transport?.checkAlive();
   }
 
-  private start(username: string, remembered: boolean): void {
-    this.stopTransport();
-    this.media.reset();
-    this.store.dispatch({ type: 'signIn', username, restoring: remembered });
-    const url = connectionUrl(this.opts.websocketUrl, username);
-    let transport: Transport | null = null;
-    const current = () => transport !== null && this.transport === transport;
-    transport = this.createTransport(
-      url,
-      {
-        onOpen: ({ reconnected }) => current() && this.handleOpen(username, reconnected),
-        onEvent: (event) => current() && this.handleEvent(event),
-        onStatus: (status) => {
-          if (!current()) return;
-          if (status !== 'online') this.media.setOnline(false);
-          if (status !== 'idle') this.store.dispatch({ type: 'connection', state: STATUS_TO_CONNECTION[status] });
-        },
-        onRefused: () => {
-          if (!current()) return;
-          this.transport = null;
-          this.store.dispatch({
-            type: 'signInFailed',
-            error: `Could not connect as “${username}”. The server refused the name or cannot be reached.`,
-          });
-        },
-      },
-      { retryBeforeFirstOpen: remembered },
-    );
-    this.transport = transport;
-    transport.connect();
-    if (!this.networkUp) transport.setNetworkAvailable(false);
+  /** The token could not be renewed (refresh token revoked or expired): back to the sign-in screen. */
+  private endSession(tokens: TokenKeeper): void {
+    if (this.tokens !== tokens) return;
+    this.signOut(SESSION_ENDED_MESSAGE);
   }
 
   private stopTransport(): void {
     const t = this.transport;
     this.transport = null;
-    this.releaseInFlight();
+    this.tokens?.stop();
+    this.tokens = null;
+    this.outbox.release();
     this.media.setOnline(false);
     t?.close();
   }
 
-  private handleOpen(username: string, reconnected: boolean): void {
+  private handleOpen(): void {
     this.store.dispatch({ type: 'connection', state: 'online' });
-    if (!reconnected) {
-      try {
-        this.storage?.setItem(USERNAME_STORAGE_KEY, username);
-      } catch {
-        // private mode: not remembered
-      }
-    }
     this.resync();
   }
 
@@ -336,9 +276,7 @@ export class ChatSession {
       if (conv === open) continue;
       if (conv.stale || conv.messages.length > 0) this.requestNewest(conv.with);
     }
-    // Whatever was in flight on the old connection may never be answered: start again from the oldest.
-    this.releaseInFlight();
-    this.sendNextPending();
+    this.outbox.restart();
     // Download URLs held back while disconnected (or refused before) are asked again.
     this.media.setOnline(true);
   }
@@ -347,44 +285,6 @@ export class ChatSession {
     if (this.send({ action: 'getMessages', with: name, limit: this.pageSize })) {
       this.store.dispatch({ type: 'requestPage', with: name, older: false });
     }
-  }
-
-  /** Sends the oldest pending message, unless one is still waiting for its answer. */
-  private sendNextPending(): void {
-    if (this.inFlight !== null) return;
-    const [next] = selectPendingOutbox(this.store.getState());
-    if (!next || !this.transmit(next)) return;
-    this.inFlight = next.clientMessageId;
-    this.inFlightTimer = setTimeout(() => {
-      this.releaseInFlight();
-      this.sendNextPending();
-    }, ANSWER_TIMEOUT_MS);
-  }
-
-  /**
-   * On every store change: once the message in flight is no longer pending (acknowledged,
-   * confirmed by a page, failed or discarded), the next goes.
-   */
-  private sendNextWhenAnswered(): void {
-    if (this.inFlight === null || this.store.getState().outbox[this.inFlight]?.status === 'pending') return;
-    this.releaseInFlight();
-    this.sendNextPending();
-  }
-
-  private releaseInFlight(): void {
-    if (this.inFlightTimer !== null) clearTimeout(this.inFlightTimer);
-    this.inFlightTimer = null;
-    this.inFlight = null;
-  }
-
-  private transmit(m: OutgoingMessage): boolean {
-    return this.send({
-      action: 'sendMessage',
-      to: m.to,
-      text: m.text,
-      clientMessageId: m.clientMessageId,
-      ...(m.attachment ? { attachment: m.attachment } : {}),
-    });
   }
 
   private send(action: ClientAction): boolean {

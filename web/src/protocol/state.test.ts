@@ -44,9 +44,9 @@ const ids = (s: AppState, key: string) => s.conversations[key]!.messages.map((m)
 describe('sign-in and connection', () => {
   it('tracks connection state and sign-in', () => {
     let s = reduce(initialState, { type: 'signIn', username: 'alice' });
-    expect(s).toMatchObject({ me: 'alice', connection: 'connecting', signingIn: true });
+    expect(s).toMatchObject({ me: 'alice', connection: 'connecting' });
     s = reduce(s, { type: 'connection', state: 'online' });
-    expect(s).toMatchObject({ connection: 'online', signingIn: false });
+    expect(s).toMatchObject({ connection: 'online' });
     s = reduce(s, { type: 'connection', state: 'reconnecting' });
     expect(s.connection).toBe('reconnecting');
     s = reduce(s, { type: 'connection', state: 'offline' });
@@ -54,13 +54,10 @@ describe('sign-in and connection', () => {
     expect(reduce(s, { type: 'signOut' })).toEqual(initialState);
   });
 
-  it('keeps a refused sign-in as an inline error', () => {
-    const s = run(initialState, { type: 'signIn', username: 'x' }, { type: 'signInFailed', error: 'Could not connect as “x”.' });
-    expect(s).toMatchObject({ me: null, connection: 'signedOut', signInError: 'Could not connect as “x”.', signingIn: false });
-  });
-
-  it('a restored sign-in is not a busy sign-in form', () => {
-    expect(reduce(initialState, { type: 'signIn', username: 'alice', restoring: true }).signingIn).toBe(false);
+  it('keeps why the session ended for the sign-in screen, until the next sign-in', () => {
+    const s = run(signedIn(), { type: 'signOut', reason: 'Your session has ended, sign in again.' });
+    expect(s).toEqual({ ...initialState, signedOutReason: 'Your session has ended, sign in again.' });
+    expect(reduce(s, { type: 'signIn', username: 'alice' }).signedOutReason).toBeNull();
   });
 
   it('ignores server events when signed out', () => {

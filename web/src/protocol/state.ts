@@ -42,10 +42,8 @@ export interface AppState {
   /** The signed-in username (the server's display form once known). */
   me: string | null;
   connection: ConnectionState;
-  /** Shown inline on the sign-in form. */
-  signInError: string | null;
-  /** A fresh sign-in waits for its first open: the sign-in form stays up, busy. */
-  signingIn: boolean;
+  /** Why the user is signed out when it was not their choice (the session ended): shown on the sign-in screen. */
+  signedOutReason: string | null;
   /** Every known user by key (lowercase), including me. */
   users: Record<string, UserPresence>;
   /** Conversations keyed by the other user's key. */
@@ -60,9 +58,8 @@ export interface AppState {
 
 export type Action =
   | { type: 'server'; event: ServerEvent }
-  | { type: 'signIn'; username: string; restoring?: boolean }
-  | { type: 'signInFailed'; error: string }
-  | { type: 'signOut' }
+  | { type: 'signIn'; username: string }
+  | { type: 'signOut'; reason?: string }
   | { type: 'connection'; state: Exclude<ConnectionState, 'signedOut'> }
   | { type: 'openConversation'; with: string | null }
   | { type: 'requestPage'; with: string; older: boolean }
@@ -74,8 +71,7 @@ export type Action =
 export const initialState: AppState = {
   me: null,
   connection: 'signedOut',
-  signInError: null,
-  signingIn: false,
+  signedOutReason: null,
   users: {},
   conversations: {},
   outbox: {},
@@ -312,11 +308,9 @@ export function reduce(state: AppState, action: Action): AppState {
     case 'server':
       return state.me === null ? state : reduceServer(state, action.event);
     case 'signIn':
-      return { ...initialState, me: action.username, connection: 'connecting', signingIn: !action.restoring };
-    case 'signInFailed':
-      return { ...initialState, signInError: action.error };
+      return { ...initialState, me: action.username, connection: 'connecting' };
     case 'signOut':
-      return initialState;
+      return action.reason ? { ...initialState, signedOutReason: action.reason } : initialState;
     case 'connection': {
       if (state.me === null || state.connection === action.state) return state;
       const dropped = action.state === 'reconnecting' || action.state === 'offline';
@@ -324,8 +318,6 @@ export function reduce(state: AppState, action: Action): AppState {
       return {
         ...state,
         connection: action.state,
-        signInError: null,
-        signingIn: action.state === 'online' ? false : state.signingIn,
         conversations: dropped ? clearLoading(state.conversations, wasUp) : state.conversations,
       };
     }

@@ -1,4 +1,4 @@
-// Test doubles: a scriptable WebSocket and message builders.
+// Test doubles: a scriptable WebSocket, an access-token source and message builders.
 import type { WebSocketLike } from '../protocol/client';
 import type { ChatMessage, ClientAction, ServerEvent } from '../protocol/types';
 
@@ -12,7 +12,11 @@ export class FakeSocket implements WebSocketLike {
   readonly sent: string[] = [];
   closedWith: { code?: number; reason?: string } | null = null;
 
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    /** The subprotocols offered: `['chatastrophy.v1', <access token>]`. */
+    readonly protocols: string[] = [],
+  ) {
     FakeSocket.instances.push(this);
   }
 
@@ -57,7 +61,41 @@ export class FakeSocket implements WebSocketLike {
   }
 }
 
-export const fakeSocketFactory = (url: string) => new FakeSocket(url);
+export const fakeSocketFactory = (url: string, protocols: string[]) => new FakeSocket(url, protocols);
+
+/** Lets pending promise callbacks run (a transport awaits its token before creating the socket). */
+export async function flushMicrotasks(rounds = 10): Promise<void> {
+  for (let i = 0; i < rounds; i++) await Promise.resolve();
+}
+
+/**
+ * An access-token source: `jwt-1`, `jwt-2`, … (a new one for each forced refresh), valid an hour
+ * from `now()`; `ended()` makes it answer null (no session), `failing(true)` makes it throw.
+ */
+export class FakeTokens {
+  readonly calls: { forceRefresh: boolean }[] = [];
+  private serial = 1;
+  private session = true;
+  private failure = false;
+
+  constructor(private readonly now: () => number = Date.now, private readonly lifetimeMs = 60 * 60 * 1000) {}
+
+  readonly source = async ({ forceRefresh }: { forceRefresh: boolean }) => {
+    this.calls.push({ forceRefresh });
+    if (this.failure) throw new Error('network down');
+    if (!this.session) return null;
+    if (forceRefresh) this.serial += 1;
+    return { jwt: `jwt-${this.serial}`, expiresAt: this.now() + this.lifetimeMs };
+  };
+
+  ended(): void {
+    this.session = false;
+  }
+
+  failing(on: boolean): void {
+    this.failure = on;
+  }
+}
 
 let seq = 0;
 
