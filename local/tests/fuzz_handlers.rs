@@ -173,31 +173,45 @@ fn token_part() -> impl Strategy<Value = String> {
         URL_SAFE_NO_PAD.encode(object.to_string())
     });
     prop_oneof![
-        Just(URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"RS256","kid":"{KID}"}}"#))),
         json,
         prop::collection::vec(any::<u8>(), 0..300).prop_map(|b| URL_SAFE_NO_PAD.encode(b)),
         b64ish(),
     ]
 }
 
-/// `Sec-WebSocket-Protocol` values as raw bytes: arbitrary text, arbitrary bytes, and our
-/// protocol next to something shaped like a token.
+/// A JWT header part: half the time the one that names the pool's key, so that the token reaches
+/// the key lookup and the signature check.
+fn token_header() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"RS256","kid":"{KID}"}}"#))),
+        token_part(),
+    ]
+}
+
+/// `Sec-WebSocket-Protocol` values as raw bytes: our protocol next to something shaped like a
+/// token, protocol lists, arbitrary text, bytes a header value may hold, and arbitrary bytes.
 fn subprotocol_headers() -> impl Strategy<Value = Vec<u8>> {
     let token = prop_oneof![
-        (token_part(), token_part(), token_part()).prop_map(|(h, p, s)| format!("{h}.{p}.{s}")),
-        prop::collection::vec(b64ish(), 0..5).prop_map(|parts| parts.join(".")),
+        3 => (token_header(), token_part(), token_part())
+            .prop_map(|(h, p, s)| format!("{h}.{p}.{s}")),
+        1 => prop::collection::vec(b64ish(), 0..5).prop_map(|parts| parts.join(".")),
     ];
-    let offered =
-        (token, any::<bool>(), "[a-z0-9., ]{0,20}").prop_map(|(token, token_first, extra)| {
-            if token_first {
-                format!("{token},chatastrophy.v1{extra}")
-            } else {
-                format!("chatastrophy.v1, {token}{extra}")
-            }
-        });
+    // Mostly nothing after it; sometimes more protocols, stray commas and spaces.
+    let extra = prop_oneof![3 => Just(String::new()), 1 => "[a-z0-9., ]{0,20}"];
+    let offered = (token, any::<bool>(), extra).prop_map(|(token, token_first, extra)| {
+        if token_first {
+            format!("{token},chatastrophy.v1{extra}")
+        } else {
+            format!("chatastrophy.v1, {token}{extra}")
+        }
+    });
+    // Visible ASCII, space, tab and obs-text: every byte a header value may hold.
+    let header_byte = prop_oneof![0x20u8..=0x7e, Just(b'\t'), 0x80u8..=0xff];
     prop_oneof![
-        3 => offered.prop_map(String::into_bytes),
+        4 => offered.prop_map(String::into_bytes),
+        1 => "[a-z0-9., ]{0,60}".prop_map(String::into_bytes),
         1 => any::<String>().prop_map(String::into_bytes),
+        1 => prop::collection::vec(header_byte, 0..300),
         1 => prop::collection::vec(any::<u8>(), 0..300),
     ]
 }
