@@ -11,7 +11,8 @@ use chat_domain::media::{Attachment, FileName, MediaKey, MediaType};
 use chat_domain::model::{Connection, HistoryCursor, Message, PutOutcome};
 use chat_domain::ports::{AttachOutcome, ConnectionStore, MessageStore, UserStore};
 use chat_domain::rules::{
-    CONNECTION_TTL_SECS, ClientMessageId, ConversationId, PageLimit, Username, new_message_id,
+    CONNECTION_TTL_SECS, ClientMessageId, Clock, ConversationId, PageLimit, SystemClock, Username,
+    new_message_id,
 };
 use local_stack::stack::{self, ensure_tables};
 use support::{dynamodb, fresh_tables};
@@ -102,7 +103,9 @@ async fn connections_and_users_live_at_the_documented_keys() {
     let connection = Connection {
         connection_id: "c1".into(),
         username: alice.clone(),
-        connected_at: 1_764_000_000_000,
+        // Now, not a fixed date: DynamoDB Local's TTL sweeper deletes an item whose
+        // `expiresAt` has passed, whenever it runs.
+        connected_at: SystemClock.now_millis(),
     };
 
     assert_eq!(
@@ -147,7 +150,7 @@ async fn connections_and_users_live_at_the_documented_keys() {
     let expires_at: i64 = raw["expiresAt"].as_n().unwrap().parse().unwrap();
     assert_eq!(
         expires_at,
-        1_764_000_000 + CONNECTION_TTL_SECS,
+        connection.connected_at / 1000 + CONNECTION_TTL_SECS,
         "TTL in epoch seconds, past API Gateway's 2 h"
     );
     assert_eq!(raw["username"].as_s().unwrap(), "Alice");
