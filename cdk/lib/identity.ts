@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
-import { AUTHORIZER_FUNCTION_NAME, type RustFunction, rustFunction } from './functions';
+import { AUTHORIZER_FUNCTION, functionDescription, type RustFunction, rustFunction } from './functions';
 import type { LambdaArchitecture, StageSettings } from './config';
 import { acknowledge } from './nag';
 
@@ -141,9 +141,8 @@ export class ChatIdentity extends Construct {
     // once per container), issuer, `token_use` and `client_id`; it calls no AWS API, so its role
     // may only write its own logs.
     this.authorizer = rustFunction(this, {
-      name: AUTHORIZER_FUNCTION_NAME,
-      description:
-        'Chatastrophy $connect authorizer: verifies the Cognito access token offered in Sec-WebSocket-Protocol',
+      name: AUTHORIZER_FUNCTION.name,
+      description: functionDescription(AUTHORIZER_FUNCTION),
       settings,
       assetDir: props.assetDir,
       architecture: props.architecture,

@@ -8,6 +8,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { ChatFunctions } from './functions';
 import type { ChatTables } from './tables';
+import type { TableKey } from './table-definitions';
 import type { ChatWebSocketApi } from './websocket-api';
 
 /** A function to alarm on and chart besides the route handlers (the `$connect` authorizer). */
@@ -59,14 +60,11 @@ export const THRESHOLDS = {
 } as const;
 
 /** The DynamoDB operations the functions call on a table (from their least-privilege specs). */
-function operationsOn(functions: ChatFunctions, table: 'clients' | 'messages'): dynamodb.Operation[] {
+function operationsOn(functions: ChatFunctions, table: TableKey): dynamodb.Operation[] {
   const ops = new Set<string>();
-  for (const { spec } of functions.functions) {
-    const actions = table === 'clients'
-      ? spec.tableAccess.clients ?? []
-      : [...(spec.tableAccess.messages ?? []), ...(spec.tableAccess.messagesByConversation ?? [])];
-    for (const action of actions) ops.add(action.replace(/^dynamodb:/, ''));
-  }
+  // Grants on an index count too: its throttles and errors are reported under the table.
+  const grants = functions.functions.flatMap(({ spec }) => spec.dynamodb).filter((g) => g.table === table);
+  for (const action of grants.flatMap((g) => g.actions)) ops.add(action.replace(/^dynamodb:/, ''));
   const known = new Set<string>(Object.values(dynamodb.Operation));
   for (const op of ops) if (!known.has(op)) throw new Error(`unknown DynamoDB operation ${op}`);
   return [...ops].sort() as dynamodb.Operation[];

@@ -39,6 +39,9 @@ export interface TableDefinitions {
   readonly messages: TableDefinition;
 }
 
+/** A table's key in tables.json (`clients`, `messages`), as routes.json names it in its grants. */
+export type TableKey = keyof TableDefinitions;
+
 /** `shared/tables.json`, resolved from this file so the cwd does not matter (`cdk/lib/` -> repo root). */
 export const DEFAULT_TABLES_JSON = path.resolve(__dirname, '..', '..', 'shared', 'tables.json');
 
@@ -97,11 +100,4 @@ export function loadTableDefinitions(file: string = DEFAULT_TABLES_JSON): TableD
     clients: table(file, 'clients', raw.clients),
     messages: table(file, 'messages', raw.messages),
   };
-}
-
-/** The `byConversation` index of the Messages table (the functions query history through it). */
-export function messagesByConversationIndex(defs: TableDefinitions): GlobalSecondaryIndexDefinition {
-  const index = defs.messages.globalSecondaryIndexes.find((g) => g.indexName === 'byConversation');
-  if (!index) throw new Error('tables.json: the Messages table has no "byConversation" global secondary index');
-  return index;
 }

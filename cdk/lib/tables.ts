@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { StageSettings } from './config';
-import type { AttributeTypeName, KeyDefinition, TableDefinition, TableDefinitions } from './table-definitions';
+import type { AttributeTypeName, KeyDefinition, TableDefinition, TableDefinitions, TableKey } from './table-definitions';
 import { acknowledge } from './nag';
 
 const ATTRIBUTE_TYPES: Record<AttributeTypeName, dynamodb.AttributeType> = {
@@ -38,6 +38,11 @@ export class ChatTables extends Construct {
     this.definitions = props.definitions;
     this.clients = this.table(props.definitions.clients, props.settings);
     this.messages = this.table(props.definitions.messages, props.settings);
+  }
+
+  /** The table tables.json (and routes.json's grants) call `key`. */
+  byKey(key: TableKey): dynamodb.Table {
+    return this[key];
   }
 
   private table(def: TableDefinition, settings: StageSettings): dynamodb.Table {

@@ -10,6 +10,7 @@ import { LAMBDA_BINARIES } from '../lib/functions';
 
 export const CDK_DIR = path.resolve(__dirname, '..');
 export const TABLES_JSON = path.resolve(CDK_DIR, '..', 'shared', 'tables.json');
+export const ROUTES_JSON = path.resolve(CDK_DIR, '..', 'shared', 'routes.json');
 
 const tempDirs: string[] = [];
 after(() => {

@@ -6,13 +6,16 @@ mod support;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chat_domain::DynamoStore;
+use chat_domain::conversation::ConversationId;
 use chat_domain::identity::Identity;
 use chat_domain::media::{Attachment, FileName, MediaKey, MediaType};
 use chat_domain::model::{Connection, HistoryCursor, Message, PutOutcome};
-use chat_domain::ports::{AttachOutcome, ConnectionStore, MessageStore, UserStore};
+use chat_domain::ports::{
+    AttachOutcome, ConnectionCleanup, ConnectionStore, MessageHistory, MessageWriter, ProfileStore,
+    UserListing, UserLookup, UserSessions,
+};
 use chat_domain::rules::{
-    CONNECTION_TTL_SECS, ClientMessageId, Clock, ConversationId, PageLimit, SystemClock, Username,
-    new_message_id,
+    CONNECTION_TTL_SECS, ClientMessageId, Clock, PageLimit, SystemClock, Username, new_message_id,
 };
 use local_stack::stack::{self, ensure_tables};
 use support::{dynamodb, fresh_tables};

@@ -13,8 +13,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chat_domain::auth::{
     AccessTokenVerifier, AuthorizerRequest, Jwks, KeyFetchError, KeySetSource, TokenSettings,
 };
-use chat_domain::lambda::{Request, Response};
-use chat_domain::protocol::ServerEvent;
+use chat_domain::events::ServerEvent;
+use chat_domain::lambda::{HandlerError, Request, Response};
+use chat_domain::routes::Registry;
 use chat_domain::testing::{
     MockChat, MockMedia, mock_media, permissive_chat, reply_json, route_request,
 };
@@ -58,15 +59,11 @@ fn bodies() -> impl Strategy<Value = String> {
             |(key, name, content_type, size)| json!({"key": key, "name": name, "contentType": content_type, "size": size})
         ),
     ];
+    // Every action of the registry, and as often as any one of them, an arbitrary one.
+    let actions: Vec<String> = Registry::get().actions().map(str::to_owned).collect();
     let action = prop_oneof![
-        Just("sendMessage".to_owned()),
-        Just("getMessages".to_owned()),
-        Just("getClients".to_owned()),
-        Just("getUploadUrl".to_owned()),
-        Just("getDownloadUrl".to_owned()),
-        Just("setAvatar".to_owned()),
-        Just("ping".to_owned()),
-        any::<String>(),
+        actions.len() as u32 => prop::sample::select(actions),
+        1 => any::<String>(),
     ];
     let field = prop_oneof![
         Just("to"),
@@ -288,31 +285,42 @@ fn run<T>(work: impl AsyncFnOnce(&MockChat, &MockMedia) -> T) -> T {
         .with(|runtime| CHAT.with(|chat| MEDIA.with(|media| runtime.block_on(work(chat, media)))))
 }
 
+/// The routes a client message can take: every route of the registry but the connection's own
+/// `$connect` and `$disconnect`.
+fn message_routes() -> impl Iterator<Item = &'static str> {
+    Registry::get()
+        .routes()
+        .map(|route| route.route_key.as_str())
+        .filter(|key| !matches!(*key, "$connect" | "$disconnect"))
+}
+
+/// Calls the handler of a message route; a registered route this test has no handler for fails it.
+async fn invoke(
+    chat: &MockChat,
+    media: &MockMedia,
+    route_key: &str,
+    request: Request,
+) -> Result<Response, HandlerError> {
+    match route_key {
+        "sendMessage" => route_send_message::handle(chat, request).await,
+        "getMessages" => route_get_messages::handle(chat, request).await,
+        "getClients" => route_get_clients::handle(chat, request).await,
+        "getUploadUrl" => route_upload_url::handle(media, request).await,
+        "getDownloadUrl" => route_download_url::handle(media, request).await,
+        "setAvatar" => route_set_avatar::handle(chat, request).await,
+        "$default" => route_default::handle(request).await,
+        other => panic!("{other} is a route of shared/routes.json without a handler in `invoke`"),
+    }
+}
+
 async fn every_route(chat: &MockChat, media: &MockMedia, body: &str) -> Vec<Response> {
-    let request = |route: &str| route_request(route, "c1", "fuzzer", Some(body));
-    vec![
-        route_send_message::handle(chat, request("sendMessage"))
-            .await
-            .expect("sendMessage answers"),
-        route_get_messages::handle(chat, request("getMessages"))
-            .await
-            .expect("getMessages answers"),
-        route_get_clients::handle(chat, request("getClients"))
-            .await
-            .expect("getClients answers"),
-        route_upload_url::handle(media, request("getUploadUrl"))
-            .await
-            .expect("getUploadUrl answers"),
-        route_download_url::handle(media, request("getDownloadUrl"))
-            .await
-            .expect("getDownloadUrl answers"),
-        route_set_avatar::handle(chat, request("setAvatar"))
-            .await
-            .expect("setAvatar answers"),
-        route_default::handle(request("$default"))
-            .await
-            .expect("$default answers"),
-    ]
+    let mut responses = Vec::new();
+    for route_key in message_routes() {
+        let request = route_request(route_key, "c1", "fuzzer", Some(body));
+        let response = invoke(chat, media, route_key, request).await;
+        responses.push(response.unwrap_or_else(|error| panic!("{route_key} failed: {error}")));
+    }
+    responses
 }
 
 proptest! {

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chat_domain::DynamoStore;
 use chat_domain::identity::Identity;
 use chat_domain::model::Connection;
-use chat_domain::ports::{ConnectionStore, UserStore};
+use chat_domain::ports::{ConnectionStore, UserLookup, UserSessions};
 use chat_domain::rules::Username;
 use local_stack::gateway::Limits;
 use serde_json::{Value, json};
@@ -391,5 +391,62 @@ async fn the_management_api_answers_the_real_sdk_client_like_api_gateway() {
     assert!(
         post.as_service_error()
             .is_some_and(|e| e.is_gone_exception())
+    );
+}
+
+#[tokio::test]
+async fn conversations_are_named_by_id_and_only_their_members_may_use_them() {
+    let stack = stack().await;
+    let mut alice = Client::connect(&stack, "Alice").await;
+    let mut bob = Client::connect(&stack, "bob").await;
+    let mut carol = Client::connect(&stack, "carol").await;
+
+    let ack = alice
+        .request(
+            json!({"action": "sendMessage", "conversationId": "dm#alice#bob", "text": "by id", "clientMessageId": "a-1"}),
+            "messageAck",
+        )
+        .await;
+    assert_eq!(ack["message"]["conversationId"], "dm#alice#bob");
+    assert_eq!(ack["message"]["to"], "bob");
+    assert_eq!(
+        bob.next_of_type("message").await["message"]["text"],
+        "by id"
+    );
+
+    let page = bob
+        .request(
+            json!({"action": "getMessages", "conversationId": "dm#alice#bob"}),
+            "messages",
+        )
+        .await;
+    assert_eq!(
+        (page["conversationId"].as_str(), page["with"].as_str()),
+        (Some("dm#alice#bob"), Some("alice"))
+    );
+    assert_eq!(page["messages"][0]["id"], ack["message"]["id"]);
+
+    // Knowing the id grants nothing: carol can neither post into nor read the conversation.
+    for request in [
+        json!({"action": "sendMessage", "conversationId": "dm#alice#bob", "text": "let me in", "clientMessageId": "c-1"}),
+        json!({"action": "getMessages", "conversationId": "dm#alice#bob"}),
+        json!({"action": "getUploadUrl", "purpose": "attachment", "conversationId": "dm#alice#bob", "contentType": "image/png", "size": 10}),
+    ] {
+        let refused = carol.request(request.clone(), "error").await;
+        assert_eq!(refused["code"], "not_a_member", "{request}");
+    }
+    let malformed = carol
+        .request(
+            json!({"action": "getMessages", "conversationId": "dm#bob#alice"}),
+            "error",
+        )
+        .await;
+    assert_eq!(malformed["code"], "invalid_conversation");
+    alice.expect_no_message(QUIET).await;
+    bob.expect_no_message(QUIET).await;
+    assert_eq!(
+        carol.request(json!({"action": "ping"}), "pong").await["type"],
+        "pong",
+        "the connection stays open"
     );
 }

@@ -20,11 +20,15 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
 
+use crate::conversation::ConversationId;
 use crate::identity::Identity;
 use crate::media::{Attachment, FileName, MediaKey};
 use crate::model::{Connection, HistoryCursor, Message, MessagePage, PutOutcome, User};
-use crate::ports::{AttachOutcome, ConnectionStore, MessageStore, StoreError, UserStore};
-use crate::rules::{ClientMessageId, ConversationId, PageLimit, UserKey, Username};
+use crate::ports::{
+    AttachOutcome, ConnectionCleanup, ConnectionStore, MessageHistory, MessageWriter, ProfileStore,
+    StoreError, UserListing, UserLookup, UserSessions,
+};
+use crate::rules::{ClientMessageId, PageLimit, UserKey, Username};
 
 /// Key attribute names of the Clients table (checked against `tables.json` by a test).
 pub mod clients_key {
@@ -124,7 +128,9 @@ impl ConnectionStore for DynamoStore {
             .map_err(|e| StoreError::request("PutItem connection", e))?;
         Ok(())
     }
+}
 
+impl ConnectionCleanup for DynamoStore {
     async fn delete_connection(
         &self,
         connection_id: &str,
@@ -140,9 +146,42 @@ impl ConnectionStore for DynamoStore {
             .map_err(|e| StoreError::request("DeleteItem connection", e))?;
         output.attributes.as_ref().map(connection_from).transpose()
     }
+
+    async fn detach_connection(
+        &self,
+        user: &UserKey,
+        connection_id: &str,
+        now: i64,
+    ) -> Result<Option<User>, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.clients)
+            .set_key(Some(Self::user_key(user)))
+            .update_expression("DELETE #ids :id SET #seen = :now")
+            // Never create a half user from a stale connection.
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", clients_key::PK)
+            .expression_attribute_names("#ids", attr::CONNECTION_IDS)
+            .expression_attribute_names("#seen", attr::LAST_SEEN)
+            .expression_attribute_values(":id", AttributeValue::Ss(vec![connection_id.into()]))
+            .expression_attribute_values(":now", n(now))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => output.attributes.as_ref().map(user_from).transpose(),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(StoreError::request("UpdateItem detach connection", e)),
+        }
+    }
 }
 
-impl UserStore for DynamoStore {
+impl UserSessions for DynamoStore {
     async fn attach_connection(
         &self,
         identity: &Identity,
@@ -185,40 +224,9 @@ impl UserStore for DynamoStore {
         }
         .map(AttachOutcome::Attached)
     }
+}
 
-    async fn detach_connection(
-        &self,
-        user: &UserKey,
-        connection_id: &str,
-        now: i64,
-    ) -> Result<Option<User>, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.tables.clients)
-            .set_key(Some(Self::user_key(user)))
-            .update_expression("DELETE #ids :id SET #seen = :now")
-            // Never create a half user from a stale connection.
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", clients_key::PK)
-            .expression_attribute_names("#ids", attr::CONNECTION_IDS)
-            .expression_attribute_names("#seen", attr::LAST_SEEN)
-            .expression_attribute_values(":id", AttributeValue::Ss(vec![connection_id.into()]))
-            .expression_attribute_values(":now", n(now))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match result {
-            Ok(output) => output.attributes.as_ref().map(user_from).transpose(),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(StoreError::request("UpdateItem detach connection", e)),
-        }
-    }
-
+impl UserLookup for DynamoStore {
     async fn users(&self, keys: &[UserKey]) -> Result<Vec<User>, StoreError> {
         let mut unique: Vec<&UserKey> = keys.iter().collect();
         unique.sort();
@@ -261,7 +269,36 @@ impl UserStore for DynamoStore {
         }
         Ok(users)
     }
+}
 
+impl UserListing for DynamoStore {
+    async fn all_users(&self) -> Result<Vec<User>, StoreError> {
+        let mut users = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.tables.clients)
+                .key_condition_expression("#pk = :users")
+                .expression_attribute_names("#pk", clients_key::PK)
+                .expression_attribute_values(":users", s(clients_key::USERS_PARTITION))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::request("Query users", e))?;
+            for item in output.items() {
+                users.push(user_from(item)?);
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(users);
+            }
+        }
+    }
+}
+
+impl ProfileStore for DynamoStore {
     async fn set_avatar(
         &self,
         user: &UserKey,
@@ -293,34 +330,9 @@ impl UserStore for DynamoStore {
             Err(e) => Err(StoreError::request("UpdateItem avatar", e)),
         }
     }
-
-    async fn all_users(&self) -> Result<Vec<User>, StoreError> {
-        let mut users = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.tables.clients)
-                .key_condition_expression("#pk = :users")
-                .expression_attribute_names("#pk", clients_key::PK)
-                .expression_attribute_values(":users", s(clients_key::USERS_PARTITION))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::request("Query users", e))?;
-            for item in output.items() {
-                users.push(user_from(item)?);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(users);
-            }
-        }
-    }
 }
 
-impl MessageStore for DynamoStore {
+impl MessageWriter for DynamoStore {
     async fn put_message(&self, message: &Message) -> Result<PutOutcome, StoreError> {
         let mut item = HashMap::from([
             (
@@ -377,7 +389,9 @@ impl MessageStore for DynamoStore {
             Err(e) => Err(StoreError::request("PutItem message", e)),
         }
     }
+}
 
+impl MessageHistory for DynamoStore {
     async fn message_page(
         &self,
         conversation: &ConversationId,

@@ -14,9 +14,9 @@ use tracing::level_filters::LevelFilter;
 use tracing::{Instrument, error, info, info_span};
 
 use crate::chat::ChatError;
+use crate::events::{Echo, ServerEvent};
 use crate::identity::{Identity, IdentityError};
-use crate::protocol::{ClientAction, Rejection, ServerEvent, decode_action};
-use crate::rules::RequestId;
+use crate::protocol::{ClientAction, Rejection, RoutedAction, decode_action};
 
 pub type Request = ApiGatewayWebsocketProxyRequest;
 pub type Response = ApiGatewayProxyResponse;
@@ -91,16 +91,17 @@ pub fn decode(request: &Request) -> Result<ClientAction, Rejection> {
 pub fn not_served(decoded: Result<ClientAction, Rejection>, route_action: &str) -> ServerEvent {
     match decoded {
         Err(rejection) => rejection.to_event(),
-        Ok(action) => ServerEvent::error(
-            "unknown_action",
-            format!(
-                "action \"{}\" is not served by the {route_action} route",
-                action.name()
-            ),
-            Some(action.name().to_owned()),
-            None,
-        ),
+        Ok(action) => routed_elsewhere(action.name(), route_action),
     }
+}
+
+fn routed_elsewhere(action: &str, route_action: &str) -> ServerEvent {
+    ServerEvent::error(
+        "unknown_action",
+        format!("action \"{action}\" is not served by the {route_action} route"),
+        Some(action),
+        Echo::default(),
+    )
 }
 
 /// A reply to the calling connection, sent back by API Gateway as the route response.
@@ -119,33 +120,44 @@ pub fn status(code: i64) -> Response {
 
 /// The `error` event for a use case failure. Storage failures are logged here, with their cause,
 /// and reach the client only as a retryable `service_unavailable`.
-pub fn chat_error_event(
-    error: &ChatError,
-    action: &str,
-    client_message_id: Option<&str>,
-) -> ServerEvent {
+pub fn chat_error_event(error: &ChatError, action: &str, echo: Echo) -> ServerEvent {
     match error {
         ChatError::Store(cause) => error!(error = %cause, action, "storage failed"),
         ChatError::Signing(cause) => error!(error = %cause, action, "presigning failed"),
         _ => {}
     }
-    ServerEvent::error(
-        error.code(),
-        error.to_string(),
-        Some(action.to_owned()),
-        client_message_id.map(str::to_owned),
-    )
+    ServerEvent::error(error.code(), error.to_string(), Some(action), echo)
 }
 
-/// [`chat_error_event`] for an action that carries a `requestId`, echoed so the client can tell
-/// which of its requests failed.
-pub fn request_error_event(
-    error: &ChatError,
-    action: &str,
-    request_id: Option<&RequestId>,
-) -> ServerEvent {
-    chat_error_event(error, action, None)
-        .with_request_id(request_id.map(|id| id.as_str().to_owned()))
+/// The one shape of every route that serves an action as its verified caller: decode the body
+/// into the route's request `A`, run `use_case` with it, and reply with its event, or with the
+/// `error` event (echoing the request's ids) when the body or the use case fails.
+pub async fn serve_action<'r, A, F, Fut>(
+    request: &'r Request,
+    use_case: F,
+) -> Result<Response, HandlerError>
+where
+    A: RoutedAction,
+    F: FnOnce(Caller<'r>, A) -> Fut,
+    Fut: Future<Output = Result<ServerEvent, ChatError>>,
+{
+    route_as_caller(request, |caller| async move {
+        let decoded = match decode(request) {
+            Ok(decoded) => decoded,
+            Err(rejection) => return reply(&rejection.to_event()),
+        };
+        let name = decoded.name();
+        let Some(action) = A::from_action(decoded) else {
+            return reply(&routed_elsewhere(name, A::NAME));
+        };
+        let echo = action.echo();
+        let event = match use_case(caller, action).await {
+            Ok(event) => event,
+            Err(error) => chat_error_event(&error, A::NAME, echo),
+        };
+        reply(&event)
+    })
+    .await
 }
 
 /// Runs one route invocation for the request's connection, inside a span with the route, API

@@ -9,7 +9,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::rules::{ConversationId, FILE_NAME_MAX_CHARS, RuleError, UserKey, Username};
+use crate::conversation::ConversationId;
+use crate::rules::{FILE_NAME_MAX_CHARS, RuleError, UserKey, Username};
 
 /// Largest profile picture, in bytes.
 pub const AVATAR_MAX_BYTES: u64 = 2 * 1024 * 1024;

@@ -5,10 +5,45 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::chat::ChatError;
-use crate::media::{DOWNLOAD_URL_LIFETIME, MediaKey, UPLOAD_URL_LIFETIME};
+use crate::conversation::ConversationRef;
+use crate::media::{DOWNLOAD_URL_LIFETIME, MediaKey, MediaType, Purpose, UPLOAD_URL_LIFETIME};
 use crate::ports::{MediaSigner, PresignedRequest};
-use crate::protocol::{GetDownloadUrl, GetUploadUrl, ServerEvent, UploadFor};
-use crate::rules::{Clock, Username};
+use crate::rules::{Clock, RequestId, Username};
+
+/// `getUploadUrl`: a presigned upload for a file the client is about to send or set as its picture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetUploadUrl {
+    pub upload_for: UploadFor,
+    pub media_type: MediaType,
+    pub size: u64,
+    pub request_id: Option<RequestId>,
+}
+
+/// What an upload is for, with what that needs to choose its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadFor {
+    Avatar,
+    /// A file for a conversation of the caller's.
+    Attachment {
+        conversation: ConversationRef,
+    },
+}
+
+impl UploadFor {
+    pub fn purpose(&self) -> Purpose {
+        match self {
+            Self::Avatar => Purpose::Avatar,
+            Self::Attachment { .. } => Purpose::Attachment,
+        }
+    }
+}
+
+/// `getDownloadUrl`: presigned downloads for media keys the client was shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetDownloadUrl {
+    pub keys: Vec<MediaKey>,
+    pub request_id: Option<RequestId>,
+}
 
 /// A presigned upload for a key the server chose.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,11 +86,9 @@ where
         let me = me.key();
         let key = match &request.upload_for {
             UploadFor::Avatar => MediaKey::new_avatar(me, request.media_type),
-            UploadFor::Attachment { to } if to.key() == me => {
-                return Err(ChatError::MessageToSelf);
-            }
-            UploadFor::Attachment { to } => {
-                MediaKey::new_attachment(me, to.key(), request.media_type)
+            UploadFor::Attachment { conversation } => {
+                let conversation = conversation.resolve(&me)?;
+                MediaKey::new_attachment(me, conversation.other, request.media_type)
             }
         };
         let (now, expires_at) = self.validity(UPLOAD_URL_LIFETIME);
@@ -108,37 +141,5 @@ where
             UNIX_EPOCH + Duration::from_millis(u64::try_from(signed_at_ms).unwrap_or(0));
         let lifetime_ms = i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX);
         (signed_at, signed_at_ms.saturating_add(lifetime_ms))
-    }
-}
-
-impl UploadGrant {
-    /// The `uploadUrl` answer to `request`.
-    pub fn to_event(&self, request: &GetUploadUrl) -> ServerEvent {
-        ServerEvent::UploadUrl {
-            request_id: request.request_id.as_ref().map(|id| id.as_str().to_owned()),
-            purpose: request.upload_for.purpose().as_str().to_owned(),
-            key: self.key.to_string(),
-            url: self.request.url.clone(),
-            method: self.request.method.clone(),
-            headers: self.request.headers.iter().cloned().collect(),
-            content_type: request.media_type.mime().to_owned(),
-            size: request.size,
-            expires_at: self.expires_at,
-        }
-    }
-}
-
-impl DownloadGrant {
-    /// The `downloadUrls` answer to `request`.
-    pub fn to_event(&self, request: &GetDownloadUrl) -> ServerEvent {
-        ServerEvent::DownloadUrls {
-            request_id: request.request_id.as_ref().map(|id| id.as_str().to_owned()),
-            urls: self
-                .urls
-                .iter()
-                .map(|(key, url)| (key.to_string(), url.clone()))
-                .collect(),
-            expires_at: self.expires_at,
-        }
     }
 }

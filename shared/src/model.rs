@@ -3,10 +3,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::conversation::ConversationId;
 use crate::media::{Attachment, MediaKey};
-use crate::rules::{
-    CONNECTION_TTL_SECS, ClientMessageId, ConversationId, RuleError, UserKey, Username,
-};
+use crate::rules::{CONNECTION_TTL_SECS, ClientMessageId, RuleError, UserKey, Username};
 
 /// One live WebSocket connection of a user (a tab or a device).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +76,7 @@ pub enum PutOutcome {
 }
 
 /// One page of a conversation's history, newest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MessagePage {
     pub messages: Vec<Message>,
     /// Where the next (older) page starts; `None` when this page reaches the first message.

@@ -9,10 +9,11 @@ use std::time::{Duration, SystemTime};
 
 use thiserror::Error;
 
+use crate::conversation::ConversationId;
 use crate::identity::Identity;
 use crate::media::{MediaKey, MediaType};
 use crate::model::{Connection, HistoryCursor, Message, MessagePage, PutOutcome, User};
-use crate::rules::{ConversationId, PageLimit, UserKey};
+use crate::rules::{PageLimit, UserKey};
 
 /// A storage call failed.
 #[derive(Debug, Error)]
@@ -41,32 +42,25 @@ impl StoreError {
     }
 }
 
-/// Live connections, by connection id. Never read to learn who a request is from: that is the
-/// authorizer's verified identity ([`crate::identity`]).
+// One trait per group of store operations that one IAM grant allows, so a handler's bounds say
+// what its role may do: a route that only reads history cannot write users.
+
+/// Registers live connections (`$connect`). Never read to learn who a request is from: that is
+/// the authorizer's verified identity ([`crate::identity`]).
 pub trait ConnectionStore: Send + Sync {
     fn save_connection(
         &self,
         connection: &Connection,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
 
+/// Forgets connections: at `$disconnect`, and whenever a post finds one gone (410).
+pub trait ConnectionCleanup: Send + Sync {
     /// Deletes the record and returns what it was (`None` when it was already gone).
     fn delete_connection(
         &self,
         connection_id: &str,
     ) -> impl Future<Output = Result<Option<Connection>, StoreError>> + Send;
-}
-
-/// Users and the ids of their live connections.
-pub trait UserStore: Send + Sync {
-    /// Adds a live connection to the user, creating the user on first sign-in and binding the
-    /// name to the account (`identity.sub`) that first claimed it. Returns the user as it was
-    /// before, so the caller knows whether they just came online, or that the name belongs to
-    /// another account.
-    fn attach_connection(
-        &self,
-        identity: &Identity,
-        connection_id: &str,
-    ) -> impl Future<Output = Result<AttachOutcome, StoreError>> + Send;
 
     /// Removes a connection from the user and stamps `last_seen`. Returns the user as it is after
     /// (`None` when there is no such user).
@@ -76,14 +70,36 @@ pub trait UserStore: Send + Sync {
         connection_id: &str,
         now: i64,
     ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+}
 
+/// Binds a new connection to its user (`$connect`).
+pub trait UserSessions: Send + Sync {
+    /// Adds a live connection to the user, creating the user on first sign-in and binding the
+    /// name to the account (`identity.sub`) that first claimed it. Returns the user as it was
+    /// before, so the caller knows whether they just came online, or that the name belongs to
+    /// another account.
+    fn attach_connection(
+        &self,
+        identity: &Identity,
+        connection_id: &str,
+    ) -> impl Future<Output = Result<AttachOutcome, StoreError>> + Send;
+}
+
+/// Reads users by key.
+pub trait UserLookup: Send + Sync {
     /// The users that exist among `keys`, in no particular order.
     fn users(&self, keys: &[UserKey])
     -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+}
 
+/// Lists every user.
+pub trait UserListing: Send + Sync {
     /// Every known user, following every page of the listing.
     fn all_users(&self) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+}
 
+/// Changes a user's profile.
+pub trait ProfileStore: Send + Sync {
     /// Sets or (with `None`) removes the user's profile picture. Returns the user as it is after
     /// (`None` when there is no such user).
     fn set_avatar(
@@ -93,7 +109,7 @@ pub trait UserStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
 }
 
-/// Outcome of [`UserStore::attach_connection`].
+/// Outcome of [`UserSessions::attach_connection`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttachOutcome {
     /// The connection is the user's; the user as it was before (`None`: their first sign-in).
@@ -102,14 +118,17 @@ pub enum AttachOutcome {
     NameTaken,
 }
 
-/// Messages, written once and read a page at a time.
-pub trait MessageStore: Send + Sync {
+/// Writes messages, once each.
+pub trait MessageWriter: Send + Sync {
     /// Stores the message unless the same sender already stored one with the same client id.
     fn put_message(
         &self,
         message: &Message,
     ) -> impl Future<Output = Result<PutOutcome, StoreError>> + Send;
+}
 
+/// Reads a conversation's history a page at a time.
+pub trait MessageHistory: Send + Sync {
     /// A page of the conversation, newest first, starting after `cursor`.
     fn message_page(
         &self,
@@ -119,10 +138,31 @@ pub trait MessageStore: Send + Sync {
     ) -> impl Future<Output = Result<MessagePage, StoreError>> + Send;
 }
 
-/// Everything the use cases store: one adapter (DynamoDB) implements all three.
-pub trait ChatStore: ConnectionStore + UserStore + MessageStore {}
+/// Everything the use cases store: one adapter (DynamoDB) and the in-memory test store implement
+/// it all; the handlers ask only for what they use.
+pub trait ChatStore:
+    ConnectionStore
+    + ConnectionCleanup
+    + UserSessions
+    + UserLookup
+    + UserListing
+    + ProfileStore
+    + MessageWriter
+    + MessageHistory
+{
+}
 
-impl<T: ConnectionStore + UserStore + MessageStore> ChatStore for T {}
+impl<T> ChatStore for T where
+    T: ConnectionStore
+        + ConnectionCleanup
+        + UserSessions
+        + UserLookup
+        + UserListing
+        + ProfileStore
+        + MessageWriter
+        + MessageHistory
+{
+}
 
 /// Why a post to a connection failed.
 #[derive(Debug, Error)]

@@ -66,6 +66,8 @@ pub enum RuleError {
     InvalidFileName,
     #[error("{0}")]
     InvalidMediaKey(&'static str),
+    #[error("conversationId is not one this server issued")]
+    InvalidConversationId,
 }
 
 impl RuleError {
@@ -86,6 +88,7 @@ impl RuleError {
             Self::InvalidSize => "invalid_size",
             Self::InvalidFileName => "invalid_file_name",
             Self::InvalidMediaKey(_) => "invalid_media_key",
+            Self::InvalidConversationId => "invalid_conversation",
         }
     }
 }
@@ -253,39 +256,6 @@ impl Default for PageLimit {
     }
 }
 
-/// A conversation: a direct conversation between two users today, a room later. The id is the
-/// partition key of every message in it, so it must be derivable by every participant.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ConversationId(String);
-
-impl ConversationId {
-    /// The direct conversation of two users, the same whichever of them asks
-    /// (`dm#<smaller key>#<larger key>`; `#` cannot appear in a username).
-    pub fn direct(a: &UserKey, b: &UserKey) -> Self {
-        let (first, second) = if a <= b { (a, b) } else { (b, a) };
-        Self(format!("dm#{first}#{second}"))
-    }
-
-    /// A room's conversation (`room#<room id>`): reserved so rooms need no new key design.
-    pub fn room(room_id: &str) -> Self {
-        Self(format!("room#{room_id}"))
-    }
-
-    pub fn from_stored(id: impl Into<String>) -> Self {
-        Self(id.into())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for ConversationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// A server-assigned message id: a ULID, so ids sort by the time they were assigned.
 pub fn new_message_id(now_millis: i64) -> String {
     let millis = u64::try_from(now_millis).unwrap_or(0);
@@ -401,21 +371,6 @@ mod tests {
         for bad in [0, 101, u64::from(u32::MAX) + 1] {
             assert_eq!(PageLimit::new(bad), Err(RuleError::InvalidLimit));
         }
-    }
-
-    #[test]
-    fn direct_conversation_id_is_the_same_for_both_participants() {
-        let alice = Username::parse("Alice").unwrap().key();
-        let bob = Username::parse("bob").unwrap().key();
-        assert_eq!(
-            ConversationId::direct(&alice, &bob).as_str(),
-            "dm#alice#bob"
-        );
-        assert_eq!(
-            ConversationId::direct(&bob, &alice),
-            ConversationId::direct(&alice, &bob)
-        );
-        assert_eq!(ConversationId::room("general").as_str(), "room#general");
     }
 
     #[test]

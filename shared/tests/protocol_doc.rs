@@ -5,10 +5,12 @@
 use std::collections::BTreeSet;
 
 use chat_domain::ChatError;
+use chat_domain::events::{Echo, MessageView, ServerEvent, UserView};
 use chat_domain::protocol::{
-    GET_CLIENTS, GET_DOWNLOAD_URL, GET_MESSAGES, GET_UPLOAD_URL, PING, ProtocolError,
-    ROUTED_ACTIONS, SEND_MESSAGE, SET_AVATAR, ServerEvent,
+    GET_CLIENTS, GET_DOWNLOAD_URL, GET_MESSAGES, GET_UPLOAD_URL, PING, ProtocolError, SEND_MESSAGE,
+    SET_AVATAR,
 };
+use chat_domain::routes::Registry;
 use chat_domain::rules::{RuleError, Username};
 
 const DOC: &str = include_str!("../../docs/protocol.md");
@@ -36,6 +38,7 @@ fn rule_errors() -> Vec<RuleError> {
         RuleError::InvalidSize,
         RuleError::InvalidFileName,
         RuleError::InvalidMediaKey("x"),
+        RuleError::InvalidConversationId,
     ];
     for error in &all {
         match error {
@@ -52,7 +55,8 @@ fn rule_errors() -> Vec<RuleError> {
             | RuleError::FileTooLarge { .. }
             | RuleError::InvalidSize
             | RuleError::InvalidFileName
-            | RuleError::InvalidMediaKey(_) => {}
+            | RuleError::InvalidMediaKey(_)
+            | RuleError::InvalidConversationId => {}
         }
     }
     all
@@ -70,6 +74,7 @@ fn protocol_errors() -> Vec<ProtocolError> {
             field: "to",
             expected: "a string",
         },
+        ProtocolError::Ambiguous("conversationId", "to"),
     ];
     all.extend(rule_errors().into_iter().map(ProtocolError::Rule));
     for error in &all {
@@ -81,6 +86,7 @@ fn protocol_errors() -> Vec<ProtocolError> {
             | ProtocolError::UnknownAction(_)
             | ProtocolError::MissingField(_)
             | ProtocolError::WrongType { .. }
+            | ProtocolError::Ambiguous(..)
             | ProtocolError::Rule(_) => {}
         }
     }
@@ -92,8 +98,9 @@ fn chat_errors() -> Vec<ChatError> {
     let all = vec![
         ChatError::UnknownConnection,
         ChatError::NameTaken(Username::parse("bob").unwrap()),
-        ChatError::UnknownRecipient(Username::parse("bob").unwrap()),
+        ChatError::UnknownRecipient(Username::parse("bob").unwrap().key()),
         ChatError::MessageToSelf,
+        ChatError::NotAMember,
         ChatError::ForbiddenMedia("x"),
         ChatError::Store(store),
         ChatError::Signing(chat_domain::ports::SignError {
@@ -107,6 +114,7 @@ fn chat_errors() -> Vec<ChatError> {
             | ChatError::NameTaken(_)
             | ChatError::UnknownRecipient(_)
             | ChatError::MessageToSelf
+            | ChatError::NotAMember
             | ChatError::ForbiddenMedia(_)
             | ChatError::Store(_)
             | ChatError::Signing(_) => {}
@@ -116,8 +124,8 @@ fn chat_errors() -> Vec<ChatError> {
 }
 
 fn event_types() -> BTreeSet<String> {
-    let message: chat_domain::protocol::MessageView = serde_json::from_value(serde_json::json!({"id": "i", "conversationId": "c", "from": "a", "to": "b", "text": "t", "sentAt": 1, "clientMessageId": "m"})).unwrap();
-    let user: chat_domain::protocol::UserView =
+    let message: MessageView = serde_json::from_value(serde_json::json!({"id": "i", "conversationId": "c", "from": "a", "to": "b", "text": "t", "sentAt": 1, "clientMessageId": "m"})).unwrap();
+    let user: UserView =
         serde_json::from_value(serde_json::json!({"username": "a", "online": true})).unwrap();
     let all = [
         ServerEvent::Message {
@@ -128,7 +136,8 @@ fn event_types() -> BTreeSet<String> {
             duplicate: false,
         },
         ServerEvent::Messages {
-            with: "b".into(),
+            conversation_id: "dm#a#b".into(),
+            with: None,
             messages: vec![],
             next_cursor: None,
         },
@@ -155,7 +164,7 @@ fn event_types() -> BTreeSet<String> {
             expires_at: 1,
         },
         ServerEvent::Pong,
-        ServerEvent::error("x", "x", None, None),
+        ServerEvent::error("x", "x", None, Echo::default()),
     ];
     all.iter()
         .map(|event| {
@@ -221,7 +230,12 @@ fn every_action_and_event_has_its_section_with_an_example() {
         SET_AVATAR,
         PING,
     ];
-    assert!(ROUTED_ACTIONS.iter().all(|routed| actions.contains(routed)));
+    let routed: BTreeSet<&str> = Registry::get().actions().collect();
+    assert_eq!(
+        routed,
+        BTreeSet::from(actions),
+        "the registry's actions are the protocol's"
+    );
     for action in actions {
         assert!(
             DOC.contains(&format!("### `{action}`")),

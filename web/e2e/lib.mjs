@@ -187,6 +187,9 @@ export function message(page, text) {
 // Seeding from Node over the WebSocket API (docs/protocol.md)
 // -------------------------------------------------------------------------------------------
 
+/** The id of the direct conversation of two users, as the server names it (src/protocol/conversations.ts). */
+const directConversationId = (a, b) => `dm#${[key(a), key(b)].sort().join('#')}`;
+
 /** One user's WebSocket connection, with request/answer helpers. */
 export class SocketUser {
   /** Connects as `username` (their account is made first if needed) with a fresh access token. */
@@ -230,14 +233,14 @@ export class SocketUser {
     });
   }
 
-  /** Sends one message and waits for its `messageAck` (an `error` naming it rejects). */
+  /** Sends one message to `to` (their direct conversation) and waits for its `messageAck` (an `error` naming it rejects). */
   async sendMessage(to, text) {
     const clientMessageId = `seed-${Date.now().toString(36)}-${this.seq++}`;
     const answer = this.next(
       (e) => (e.type === 'messageAck' || e.type === 'error') && (e.message?.clientMessageId ?? e.clientMessageId) === clientMessageId,
       `messageAck for ${clientMessageId}`,
     );
-    this.ws.send(JSON.stringify({ action: 'sendMessage', to, text, clientMessageId }));
+    this.ws.send(JSON.stringify({ action: 'sendMessage', conversationId: directConversationId(this.username, to), text, clientMessageId }));
     const event = await answer;
     if (event.type === 'error') throw new Error(`${this.username} → ${to}: ${event.code}: ${event.message}`);
     return event.message;

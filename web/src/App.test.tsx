@@ -2,9 +2,9 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App, conversationFromHash } from './App';
+import type { AppConfig } from './config/appConfig';
 import { ChatClient, SUBPROTOCOL } from './protocol/client';
-import type { AppConfig } from './protocol/config';
-import { SESSION_ENDED_MESSAGE, type TransportFactory } from './protocol/session';
+import { SESSION_ENDED_MESSAGE, type TransportFactory } from './state/session';
 import { FakeAuthService } from './test/fakeAuth';
 import { FakeSocket, fakeSocketFactory, msg } from './test/fakes';
 
@@ -126,7 +126,7 @@ describe('App', () => {
     expect(bob.getAttribute('aria-current')).toBe('true');
     expect(within(bob).queryByTestId('unread-badge')).toBeNull();
     expect(window.location.hash).toBe('#/with/Bob');
-    expect(socket.actions().at(-1)).toEqual({ action: 'getMessages', with: 'Bob', limit: 50 });
+    expect(socket.actions().at(-1)).toEqual({ action: 'getMessages', conversationId: 'dm#alice#bob', limit: 50 });
     const log = screen.getByRole('log', { name: 'Messages with Bob' });
     expect(within(log).getByText('psst')).toBeTruthy();
 
@@ -134,7 +134,7 @@ describe('App', () => {
     fireEvent.change(input, { target: { value: '<img src=x onerror=alert(1)> hi' } });
     fireEvent.click(screen.getByRole('button', { name: 'Send' }));
     const sent = socket.actions().at(-1);
-    expect(sent).toMatchObject({ action: 'sendMessage', to: 'Bob', text: '<img src=x onerror=alert(1)> hi' });
+    expect(sent).toMatchObject({ action: 'sendMessage', conversationId: 'dm#alice#bob', text: '<img src=x onerror=alert(1)> hi' });
     const cmid = (sent as { clientMessageId: string }).clientMessageId;
     const pending = within(log).getAllByTestId('message').at(-1)!;
     expect(pending.dataset.status).toBe('pending');
@@ -167,11 +167,11 @@ describe('App', () => {
   it('loads older pages from the cursor and shows the start of the conversation', async () => {
     const socket = await online();
     fireEvent.click(screen.getByTestId('person-bob'));
-    act(() => socket.receive({ type: 'messages', with: 'Bob', messages: [msg('Bob', 'alice', 2_000_000, 'newer')], nextCursor: 'C1' }));
+    act(() => socket.receive({ type: 'messages', conversationId: 'dm#alice#bob', with: 'Bob', messages: [msg('Bob', 'alice', 2_000_000, 'newer')], nextCursor: 'C1' }));
     fireEvent.click(screen.getByRole('button', { name: 'Load older messages' }));
-    expect(socket.actions().at(-1)).toEqual({ action: 'getMessages', with: 'Bob', limit: 50, cursor: 'C1' });
+    expect(socket.actions().at(-1)).toEqual({ action: 'getMessages', conversationId: 'dm#alice#bob', limit: 50, cursor: 'C1' });
     expect(screen.getByTestId('loading-older')).toBeTruthy();
-    act(() => socket.receive({ type: 'messages', with: 'Bob', messages: [msg('Bob', 'alice', 1_000_000, 'older')], nextCursor: null }));
+    act(() => socket.receive({ type: 'messages', conversationId: 'dm#alice#bob', with: 'Bob', messages: [msg('Bob', 'alice', 1_000_000, 'older')], nextCursor: null }));
     expect(screen.getByTestId('history-start')).toBeTruthy();
     expect(screen.getAllByTestId('message-text').map((e) => e.textContent)).toEqual(['older', 'newer']);
   });

@@ -9,13 +9,14 @@ import { AuthScreen } from './components/auth/AuthScreen';
 import { localOutboxUrl } from './components/auth/LocalMailHint';
 import { useIdentity } from './components/auth/useIdentity';
 import { AmplifyAuthService } from './auth/amplify';
-import type { AuthService } from './auth/types';
+import type { AuthService } from './auth/authService';
+import { loadConfig as fetchConfig, type AppConfig, type AuthConfig } from './config/appConfig';
 import { useAppState, useNow } from './hooks';
-import { MediaContext } from './media';
-import { loadConfig as fetchConfig, type AppConfig, type AuthConfig } from './protocol/config';
-import { isValidUsername, userKey } from './protocol/rules';
-import { ChatSession, type TransportFactory } from './protocol/session';
-import { selectPeople, selectTotalUnread } from './protocol/state';
+import { MediaContext } from './media/mediaContext';
+import { isValidUsername, userKey } from './protocol/chatRules';
+import { directConversation } from './protocol/conversations';
+import { selectPeople, selectTotalUnread } from './state/appState';
+import { ChatSession, type TransportFactory } from './state/session';
 
 export type AuthFactory = (config: AuthConfig) => AuthService;
 
@@ -88,7 +89,7 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
   const [filter, setFilter] = useState('');
   // The profile panel: of the person in the open conversation, or my own.
   const [panel, setPanel] = useState<'contact' | 'me' | null>(null);
-  // What is being written in each conversation: text, and a picked file (uploading meanwhile).
+  // What is being written in each conversation (by conversationId): text, and a picked file (uploading meanwhile).
   const [drafts, setDrafts] = useState<Record<string, string>>({});
   const [pendingFiles, setPendingFiles] = useState<Record<string, PendingFile | null>>({});
 
@@ -108,11 +109,20 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
     };
   }, [session]);
 
+  // The hash names the other user; the state addresses the conversation by its id.
+  const openWith = useCallback(
+    (name: string | null) => {
+      const me = session.store.getState().me;
+      session.openConversation(name !== null && me !== null ? directConversation(me, name) : null);
+    },
+    [session],
+  );
+
   // The open conversation follows the URL hash (reload, back button on phones).
   const signedIn = state.me !== null;
   useEffect(() => {
     if (!signedIn) return;
-    const apply = () => session.openConversation(conversationFromHash(window.location.hash));
+    const apply = () => openWith(conversationFromHash(window.location.hash));
     apply();
     window.addEventListener('hashchange', apply);
     window.addEventListener('popstate', apply);
@@ -120,15 +130,15 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
       window.removeEventListener('hashchange', apply);
       window.removeEventListener('popstate', apply);
     };
-  }, [session, signedIn]);
+  }, [openWith, signedIn]);
 
   const open = useCallback(
     (name: string | null) => {
       const hash = name ? `#/with/${encodeURIComponent(name)}` : '#/';
       if (window.location.hash !== hash) window.history.pushState(null, '', hash);
-      session.openConversation(name);
+      openWith(name);
     },
-    [session],
+    [openWith],
   );
 
   const totalUnread = selectTotalUnread(state);
@@ -146,8 +156,9 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
   const me = state.me!;
   const meUser = state.users[userKey(me)];
   const people = selectPeople(state, filter);
-  const openKey = state.openKey;
-  const openUser = openKey ? state.users[openKey] : undefined;
+  const openId = state.openConversationId;
+  const openConversation = openId ? state.conversations[openId] : undefined;
+  const openUser = openConversation ? state.users[userKey(openConversation.with)] : undefined;
 
   return (
     <MediaContext.Provider value={session.media}>
@@ -191,24 +202,26 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
         </div>
       )}
       <div className="relative flex min-h-0 flex-1">
-        <div className={`${openKey ? 'hidden md:flex' : 'flex'} w-full flex-col border-slate-200 md:w-80 md:border-r dark:border-slate-800`}>
-          <PeopleList people={people} openKey={openKey} now={now} filter={filter} onFilter={setFilter} onOpen={(name) => open(name)} />
+        <div className={`${openConversation ? 'hidden md:flex' : 'flex'} w-full flex-col border-slate-200 md:w-80 md:border-r dark:border-slate-800`}>
+          <PeopleList people={people} openConversationId={openId} now={now} filter={filter} onFilter={setFilter} onOpen={(name) => open(name)} />
         </div>
-        <main className={`${openKey ? 'flex' : 'hidden md:flex'} min-w-0 flex-1 flex-col`}>
-          {openKey ? (
+        <main className={`${openConversation ? 'flex' : 'hidden md:flex'} min-w-0 flex-1 flex-col`}>
+          {openConversation ? (
             <ConversationView
-              key={openKey}
+              key={openConversation.id}
               session={session}
               state={state}
-              conversationKey={openKey}
+              conversation={openConversation}
               now={now}
               profileOpen={panel === 'contact'}
               onToggleProfile={() => setPanel((p) => (p === 'contact' ? null : 'contact'))}
               onBack={() => open(null)}
-              draft={drafts[openKey] ?? ''}
-              onDraftChange={(text) => setDrafts((d) => ({ ...d, [openKey]: text }))}
-              pendingFile={pendingFiles[openKey] ?? null}
-              onPendingFileChange={(change) => setPendingFiles((all) => ({ ...all, [openKey]: change(all[openKey] ?? null) }))}
+              draft={drafts[openConversation.id] ?? ''}
+              onDraftChange={(text) => setDrafts((d) => ({ ...d, [openConversation.id]: text }))}
+              pendingFile={pendingFiles[openConversation.id] ?? null}
+              onPendingFileChange={(change) =>
+                setPendingFiles((all) => ({ ...all, [openConversation.id]: change(all[openConversation.id] ?? null) }))
+              }
             />
           ) : (
             <div className="flex flex-1 items-center justify-center p-6 text-center text-slate-500 dark:text-slate-400">
@@ -216,8 +229,8 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
             </div>
           )}
         </main>
-        {openKey && panel === 'contact' && (
-          <ProfilePanel user={openUser ?? { username: state.conversations[openKey]?.with ?? openKey, online: false }} now={now} onClose={() => setPanel(null)} />
+        {openConversation && panel === 'contact' && (
+          <ProfilePanel user={openUser ?? { username: openConversation.with, online: false }} now={now} onClose={() => setPanel(null)} />
         )}
         {panel === 'me' && (
           <ProfilePanel

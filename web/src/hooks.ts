@@ -1,6 +1,6 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import type { AppState } from './protocol/state';
-import type { ChatSession } from './protocol/session';
+import type { AppState } from './state/appState';
+import type { ChatSession } from './state/session';
 
 export function useAppState(session: ChatSession): AppState {
   return useSyncExternalStore(session.store.subscribe, session.store.getState, session.store.getState);

@@ -2,18 +2,25 @@
 //! them to everyone online when this is their first live connection. A non-2xx answer makes API
 //! Gateway refuse the WebSocket upgrade with that status.
 
+use chat_domain::events::{Echo, ServerEvent};
 use chat_domain::identity::{SUBPROTOCOL, SUBPROTOCOL_HEADER, offers_subprotocol};
 use chat_domain::lambda::{self, HandlerError, Request, Response};
-use chat_domain::ports::{ChatStore, ConnectionNotifier};
-use chat_domain::protocol::ServerEvent;
+use chat_domain::ports::{
+    ConnectionCleanup, ConnectionNotifier, ConnectionStore, UserListing, UserSessions,
+};
 use chat_domain::rules::Clock;
 use chat_domain::{Chat, ChatError};
 use tracing::{error, info, warn};
 
-pub async fn handle<S: ChatStore, N: ConnectionNotifier, C: Clock>(
+pub async fn handle<S, N, C>(
     chat: &Chat<S, N, C>,
     request: Request,
-) -> Result<Response, HandlerError> {
+) -> Result<Response, HandlerError>
+where
+    S: UserSessions + ConnectionStore + ConnectionCleanup + UserListing,
+    N: ConnectionNotifier,
+    C: Clock,
+{
     let request = &request;
     lambda::route_as_caller(request, |caller| async move {
         match chat.connect(caller.connection_id, &caller.identity).await {
@@ -56,7 +63,7 @@ fn accept(request: &Request) -> Response {
 
 /// Refuses the upgrade, with the reason as an `error` event body for clients that can read it.
 fn refuse(status: i64, code: &str, reason: String) -> Response {
-    let mut response = lambda::reply(&ServerEvent::error(code, reason, None, None));
+    let mut response = lambda::reply(&ServerEvent::error(code, reason, None, Echo::default()));
     response.status_code = status;
     response
 }

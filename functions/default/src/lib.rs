@@ -2,8 +2,9 @@
 //! 10-minute idle timeout) gets `pong`; anything else gets an `error` event naming the problem.
 //! Touches no table and posts nothing: the reply is the route response.
 
+use chat_domain::events::ServerEvent;
 use chat_domain::lambda::{self, HandlerError, Request, Response};
-use chat_domain::protocol::{ClientAction, ServerEvent};
+use chat_domain::protocol::ClientAction;
 
 pub async fn handle(request: Request) -> Result<Response, HandlerError> {
     let request = &request;

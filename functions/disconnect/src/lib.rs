@@ -3,11 +3,11 @@
 
 use chat_domain::Chat;
 use chat_domain::lambda::{self, HandlerError, Request, Response};
-use chat_domain::ports::{ChatStore, ConnectionNotifier};
+use chat_domain::ports::{ConnectionCleanup, ConnectionNotifier, UserListing};
 use chat_domain::rules::Clock;
 use tracing::error;
 
-pub async fn handle<S: ChatStore, N: ConnectionNotifier, C: Clock>(
+pub async fn handle<S: ConnectionCleanup + UserListing, N: ConnectionNotifier, C: Clock>(
     chat: &Chat<S, N, C>,
     request: Request,
 ) -> Result<Response, HandlerError> {

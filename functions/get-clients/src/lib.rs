@@ -2,27 +2,17 @@
 //! The list travels back as the route response.
 
 use chat_domain::Chat;
+use chat_domain::chat::GetClients;
+use chat_domain::events::ServerEvent;
 use chat_domain::lambda::{self, HandlerError, Request, Response};
-use chat_domain::ports::ChatStore;
-use chat_domain::protocol::{ClientAction, GET_CLIENTS, ServerEvent, UserView};
-use chat_domain::rules::Clock;
+use chat_domain::ports::UserListing;
 
-pub async fn handle<S: ChatStore, N, C: Clock>(
+pub async fn handle<S: UserListing, N, C>(
     chat: &Chat<S, N, C>,
     request: Request,
 ) -> Result<Response, HandlerError> {
-    let request = &request;
-    lambda::route_as_caller(request, |_| async move {
-        let event = match lambda::decode(request) {
-            Ok(ClientAction::GetClients) => match chat.users().await {
-                Ok(users) => ServerEvent::Clients {
-                    users: users.iter().map(UserView::from).collect(),
-                },
-                Err(error) => lambda::chat_error_event(&error, GET_CLIENTS, None),
-            },
-            other => lambda::not_served(other, GET_CLIENTS),
-        };
-        lambda::reply(&event)
+    lambda::serve_action(&request, |_, get: GetClients| async move {
+        Ok(ServerEvent::clients(&chat.users(get).await?))
     })
     .await
 }

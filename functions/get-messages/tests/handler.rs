@@ -208,3 +208,31 @@ async fn a_message_with_a_file_comes_back_with_its_attachment() {
         json!({"key": key, "name": "minutes.pdf", "contentType": "application/pdf", "size": 2048})
     );
 }
+
+#[tokio::test]
+async fn a_conversation_named_by_id_is_read_and_named_in_the_answer() {
+    let query = query_messages(CONVERSATION, 11, messages(2, 2), None);
+    let (chat, log) = mock_chat(&[&query], &[]);
+    let body = json!({"action": "getMessages", "conversationId": CONVERSATION, "limit": 10});
+
+    let page = reply_json(&handle(&chat, get_messages(body)).await.unwrap());
+
+    assert_eq!(log.calls(), ["Query"]);
+    assert_eq!(page["conversationId"], CONVERSATION);
+    assert_eq!(page["with"], "bob", "the other member, by key");
+    assert_eq!(page["messages"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_conversation_of_others_is_refused_without_reading_it() {
+    let (chat, log) = mock_chat(&[], &[]);
+    let body = json!({"action": "getMessages", "conversationId": "dm#bob#carol"});
+
+    let event = reply_json(&handle(&chat, get_messages(body)).await.unwrap());
+
+    assert_eq!(
+        (event["code"].as_str(), event["action"].as_str()),
+        (Some("not_a_member"), Some("getMessages"))
+    );
+    assert!(log.calls().is_empty(), "{:?}", log.calls());
+}

@@ -355,3 +355,39 @@ async fn a_file_of_someone_else_or_of_another_conversation_is_refused_and_nothin
         assert_eq!(log.calls(), ["BatchGetItem"], "no PutItem, no post");
     }
 }
+
+#[tokio::test]
+async fn a_message_by_conversation_id_is_stored_in_that_conversation() {
+    let users = sender_and_users(&["c2"], &[SENDER]);
+    let put = mock!(aws_sdk_dynamodb::Client::put_item)
+        .match_requests(|r| {
+            let item = r.item().cloned().unwrap_or_default();
+            item.get("conversationId") == Some(&s("dm#alice#bob"))
+                && item.get("to") == Some(&s("bob"))
+        })
+        .then_output(|| PutItemOutput::builder().build());
+    let c2 = post_ok("c2");
+    let (chat, log) = mock_chat(&[&users, &put], &[&c2]);
+    let body = json!({"action": "sendMessage", "conversationId": "dm#alice#bob", "text": "by id", "clientMessageId": "m-1"});
+
+    let ack = reply_json(&handle(&chat, send(body)).await.unwrap());
+
+    assert_eq!(ack["type"], "messageAck", "{ack}");
+    assert_eq!(ack["message"]["conversationId"], "dm#alice#bob");
+    assert_eq!(
+        log.calls(),
+        ["BatchGetItem", "PutItem", "PostToConnection c2"]
+    );
+}
+
+#[tokio::test]
+async fn a_conversation_of_others_is_refused_without_an_aws_call() {
+    let (chat, log) = mock_chat(&[], &[]);
+    let body = json!({"action": "sendMessage", "conversationId": "dm#bob#carol", "text": "let me in", "clientMessageId": "m-9"});
+
+    let event = reply_json(&handle(&chat, send(body)).await.unwrap());
+
+    assert_eq!(event["code"], "not_a_member");
+    assert_eq!(event["clientMessageId"], "m-9");
+    assert_eq!(log.calls(), Vec::<String>::new());
+}

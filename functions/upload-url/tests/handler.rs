@@ -210,3 +210,20 @@ async fn other_actions_are_not_served_here() {
     assert_eq!(answer["code"], "unknown_action");
     assert!(log.calls().is_empty());
 }
+
+#[tokio::test]
+async fn an_attachment_for_a_conversation_of_others_is_refused() {
+    let (media, log) = mock_media();
+    let answer = answer(&media, json!({"action": "getUploadUrl", "purpose": "attachment", "conversationId": "dm#bob#carol", "contentType": "image/png", "size": 1, "requestId": "u-3"})).await;
+    assert_eq!(answer["code"], "not_a_member");
+    assert_eq!(answer["requestId"], "u-3");
+    assert!(log.calls().is_empty(), "nothing is signed");
+}
+
+#[tokio::test]
+async fn an_attachment_by_conversation_id_is_keyed_like_one_by_name() {
+    let (media, _) = mock_media();
+    let answer = answer(&media, json!({"action": "getUploadUrl", "purpose": "attachment", "conversationId": "dm#alice#bob", "contentType": "image/png", "size": 1})).await;
+    let key = answer["key"].as_str().unwrap();
+    assert!(key.starts_with("attachments/dm/alice/bob/alice/"), "{key}");
+}

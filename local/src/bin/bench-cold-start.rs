@@ -26,7 +26,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chat_domain::DynamoStore;
 use chat_domain::identity::Identity;
 use chat_domain::model::Connection;
-use chat_domain::ports::{ConnectionStore, UserStore};
+use chat_domain::ports::{ConnectionStore, UserSessions};
+use chat_domain::routes::{FunctionKind, FunctionSpec, Registry};
 use chat_domain::rules::Username;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use local_stack::dynamodb_local::{DynamoDbLocal, Storage};
@@ -435,9 +436,46 @@ fn capacity_units(calls: &[String]) -> (f64, f64, usize) {
     (rru, wru, posts)
 }
 
+type EventFor = Box<dyn Fn(usize) -> Value>;
+
+/// What each round runs, in order: the baseline, then every function of `shared/routes.json` in
+/// the registry's order with its event from `events`. A registered function without an event, or
+/// an event for an unregistered one, is an error: the benchmark measures exactly the registry.
+fn measured_functions(
+    events: Vec<(&'static str, EventFor)>,
+) -> Result<Vec<(&'static str, EventFor)>, String> {
+    let mut events: BTreeMap<&str, EventFor> = events.into_iter().collect();
+    let mut cases: Vec<(&'static str, EventFor)> =
+        vec![(BASELINE, Box::new(|_| json!({"hello": "world"})))];
+    for function in &Registry::get().functions {
+        let name = function.name.as_str();
+        let event = events.remove(name).ok_or_else(|| {
+            format!("{name} is in shared/routes.json but bench-cold-start has no event for it")
+        })?;
+        cases.push((name, event));
+    }
+    if let Some(name) = events.keys().next() {
+        return Err(format!(
+            "bench-cold-start has an event for {name}, which shared/routes.json does not list"
+        ));
+    }
+    // Each round's disconnect closes the connections its connect opened just before.
+    let position = |name: &str| cases.iter().position(|(case, _)| *case == name);
+    if position("disconnect") < position("connect") {
+        return Err("shared/routes.json lists disconnect before connect, but each round's disconnect closes the connections connect opened".to_owned());
+    }
+    Ok(cases)
+}
+
+/// Whether the registry grants a function no AWS access at all (then it makes no AWS call).
+fn grants_no_aws_access(function: &FunctionSpec) -> bool {
+    function.dynamodb.is_empty() && function.s3.is_empty() && !function.posts_to_connections
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = options()?;
+    let registry = Registry::get();
     let dynamodb = DynamoDbLocal::launch(0, Storage::InMemory).await?;
     let tables = stack::table_names("cold-")?;
     let sdk = stack::local_sdk_config()?;
@@ -523,15 +561,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Each invocation gets its own event (`n`), so every send stores a new message and every
     // connect and disconnect works on a connection of its own.
-    type EventFor = Box<dyn Fn(usize) -> Value>;
     let unique = move |n: usize| format!("{}-{n}", ulid::Ulid::generate());
     // Every round, connect opens carol's connections and disconnect, right after, closes them
     // again (the last taking her offline), so the other routes always find alice and bob online
     // and nobody else: a fan-out (setAvatar's profile) does not grow from round to round.
     let carol_connections = Arc::new(Mutex::new(VecDeque::new()));
     let opened = carol_connections.clone();
-    let cases: Vec<(&str, EventFor)> = vec![
-        (BASELINE, Box::new(|_| json!({"hello": "world"}))),
+    // The event of each function of the registry, by its name there.
+    let events: Vec<(&str, EventFor)> = vec![
         (
             AUTHORIZER,
             Box::new(move |n| {
@@ -628,6 +665,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }),
         ),
     ];
+    let cases = measured_functions(events)?;
 
     println!(
         "bench-cold-start: {} processes per function in interleaved rounds (after one unrecorded round), {INVOCATIONS} invocations each (first cold)",
@@ -642,7 +680,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut baseline_init = f64::NAN;
         for ((name, event), samples) in cases.iter().zip(&mut samples) {
             let bootstrap = options.lambda_dir.join(name).join("bootstrap");
-            let is_authorizer = *name == AUTHORIZER;
+            let is_authorizer = registry
+                .function(name)
+                .is_some_and(|function| function.kind == FunctionKind::Authorizer);
             let fetched_before = jwks_fetches(&emulator);
             let run = run_once(
                 &emulator,
@@ -742,21 +782,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("| --- | --- | --- | --- | --- | --- |");
     let mut costs = BTreeMap::new();
-    for name in [
-        "send-message",
-        "get-messages",
-        "get-clients",
-        AUTHORIZER,
-        "connect",
-        "disconnect",
-        "upload-url",
-        "download-url",
-        "set-avatar",
-    ] {
-        // The authorizer makes no AWS call (its JWKS fetch, once per container, is a plain HTTPS
-        // GET of Cognito's public endpoint): there is no call log to read.
-        let exported: Value = if name == AUTHORIZER {
-            json!({"scenario": "a valid token, keys cached", "calls": []})
+    for function in &registry.functions {
+        let name = function.name.as_str();
+        // A function the registry grants no AWS access makes no AWS call (the authorizer's JWKS
+        // fetch, once per container, is a plain HTTPS GET of Cognito's public endpoint): there is
+        // no call log to read.
+        let exported: Value = if grants_no_aws_access(function) {
+            let scenario = if name == AUTHORIZER {
+                "a valid token, keys cached"
+            } else {
+                "no AWS call"
+            };
+            json!({"scenario": scenario, "calls": []})
         } else {
             let path = options.calls_dir.join(format!("{name}.json"));
             serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| {
@@ -777,10 +814,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (rru, wru, posts) = capacity_units(&calls);
         // In and reply for two-way routes; $connect/$disconnect (and the authorizer of the
         // $connect) are not billed as messages.
-        let route_messages = if matches!(name, AUTHORIZER | "connect" | "disconnect") {
+        let route_messages = if matches!(function.route_key.as_str(), "$connect" | "$disconnect") {
             0
         } else {
-            2
+            1 + usize::from(function.two_way)
         };
         let messages = (route_messages + posts) as f64;
         let warm_ms = results[name]["warmInvocationMs"].as_f64().unwrap_or(0.0);

@@ -11,10 +11,10 @@ import {
   signOut,
   signUp,
 } from 'aws-amplify/auth';
-import type { AuthConfig } from '../protocol/config';
+import type { AuthConfig } from '../config/appConfig';
 import type { AccessToken } from '../protocol/tokens';
 import { toAuthFailure } from './cognitoErrors';
-import type { AuthService, AuthUser, CodeDelivery, SignInResult, SignUpResult } from './types';
+import type { AuthService, AuthUser, CodeDelivery, SignInResult, SignUpResult } from './authService';
 
 /** Configures Amplify for the pool of config.json (once per page: Amplify is a singleton). */
 export function configureAmplify(auth: AuthConfig): void {

@@ -1,7 +1,7 @@
 // Cognito's errors (exception names, as Amplify passes them on) turned into AuthFailures with
 // messages for people. The pool prevents user-existence errors: a wrong password and an unknown
 // user are one message.
-import { AuthFailure, type AuthErrorCode } from './types';
+import { AuthFailure, type AuthErrorCode } from './authService';
 
 export const AUTH_MESSAGES: Record<AuthErrorCode, string> = {
   wrong_credentials: 'Wrong username or password.',

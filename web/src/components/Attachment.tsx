@@ -1,8 +1,8 @@
 import { useRef, useState } from 'react';
 import { DownloadError, fetchBlob, saveBlob } from '../lib/download';
-import { useMediaCache, useMediaUrl } from '../media';
-import { formatBytes, isImageType } from '../protocol/rules';
-import type { Attachment } from '../protocol/types';
+import { useMediaCache, useMediaUrl } from '../media/mediaContext';
+import { formatBytes, isImageType } from '../media/mediaRules';
+import type { Attachment } from '../protocol/frames';
 import { DownloadIcon, FileIcon } from './icons';
 
 export interface AttachmentViewProps {

@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
-import { useMediaCache, useMediaUrl } from '../media';
-import { userKey } from '../protocol/rules';
+import { useMediaCache, useMediaUrl } from '../media/mediaContext';
+import { userKey } from '../protocol/chatRules';
 
 const PALETTE = [
   'bg-rose-500',

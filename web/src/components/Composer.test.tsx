@@ -2,8 +2,8 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { useState } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MediaError } from '../protocol/media';
-import type { Attachment } from '../protocol/types';
+import { MediaError } from '../media/upload';
+import type { Attachment } from '../protocol/frames';
 import { Composer, type PendingFile } from './Composer';
 
 afterEach(cleanup);

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState, type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent } from 'react';
-import { MediaError } from '../protocol/media';
-import { ATTACHMENT_ACCEPT, checkMediaFile, checkText, formatBytes, isImageType, mediaTypeOf, TEXT_MAX_CHARS } from '../protocol/rules';
-import type { Attachment } from '../protocol/types';
+import { MediaError } from '../media/upload';
+import { ATTACHMENT_ACCEPT, checkMediaFile, formatBytes, isImageType, mediaTypeOf } from '../media/mediaRules';
+import { checkText, TEXT_MAX_CHARS } from '../protocol/chatRules';
+import type { Attachment } from '../protocol/frames';
 import { EmojiPicker } from './EmojiPicker';
 import { FileIcon, PaperclipIcon } from './icons';
 

@@ -1,4 +1,4 @@
-import type { ConnectionState } from '../protocol/state';
+import type { ConnectionState } from '../state/appState';
 
 const LABELS: Record<ConnectionState, string> = {
   signedOut: 'Signed out',

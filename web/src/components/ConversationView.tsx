@@ -1,10 +1,10 @@
 import { useCallback, useMemo } from 'react';
 import { timeline } from '../lib/grouping';
 import { relativeTime } from '../lib/time';
-import { userKey } from '../protocol/rules';
-import type { ChatSession } from '../protocol/session';
-import { selectOutgoing, type AppState } from '../protocol/state';
-import type { UserPresence } from '../protocol/types';
+import { userKey } from '../protocol/chatRules';
+import type { UserPresence } from '../protocol/frames';
+import { selectOutgoing, type AppState, type ConversationState } from '../state/appState';
+import type { ChatSession } from '../state/session';
 import { Avatar } from './Avatar';
 import { Composer, type PendingFile } from './Composer';
 import { MessageList } from './MessageList';
@@ -12,7 +12,7 @@ import { MessageList } from './MessageList';
 export interface ConversationViewProps {
   session: ChatSession;
   state: AppState;
-  conversationKey: string;
+  conversation: ConversationState;
   now: number;
   profileOpen: boolean;
   onToggleProfile(): void;
@@ -33,7 +33,7 @@ export function presenceLine(user: UserPresence | undefined, now: number): strin
 export function ConversationView({
   session,
   state,
-  conversationKey,
+  conversation,
   now,
   profileOpen,
   onToggleProfile,
@@ -43,23 +43,24 @@ export function ConversationView({
   pendingFile,
   onPendingFileChange,
 }: ConversationViewProps) {
-  const conv = state.conversations[conversationKey];
-  const user = state.users[conversationKey];
-  const name = user?.username ?? conv?.with ?? conversationKey;
+  const conversationId = conversation.id;
+  const withKey = userKey(conversation.with);
+  const user = state.users[withKey];
+  const name = user?.username ?? conversation.with;
   const me = state.me ?? '';
   const outbox = state.outbox;
-  const outgoing = useMemo(() => selectOutgoing(outbox, conversationKey), [outbox, conversationKey]);
-  const messages = conv?.messages;
-  const items = useMemo(() => timeline(messages ?? [], outgoing, me), [messages, outgoing, me]);
-  const onLoadOlder = useCallback(() => session.loadOlder(name), [session, name]);
+  const outgoing = useMemo(() => selectOutgoing(outbox, conversationId), [outbox, conversationId]);
+  const messages = conversation.messages;
+  const items = useMemo(() => timeline(messages, outgoing, me), [messages, outgoing, me]);
+  const onLoadOlder = useCallback(() => session.loadOlder(conversationId), [session, conversationId]);
   const onRetry = useCallback((id: string) => session.retry(id), [session]);
   const onDiscard = useCallback((id: string) => session.discard(id), [session]);
   const users = state.users;
   const avatarKeyOf = useCallback((n: string) => users[userKey(n)]?.avatarKey, [users]);
-  const onUpload = useCallback((file: File, signal: AbortSignal) => session.uploadAttachment(name, file, signal), [session, name]);
+  const onUpload = useCallback((file: File, signal: AbortSignal) => session.uploadAttachment(conversationId, file, signal), [session, conversationId]);
 
   return (
-    <section aria-label={`Conversation with ${name}`} data-testid="conversation" data-with={conversationKey} className="flex min-h-0 flex-1 flex-col">
+    <section aria-label={`Conversation with ${name}`} data-testid="conversation" data-with={withKey} className="flex min-h-0 flex-1 flex-col">
       <header className="flex items-center gap-2 border-b border-slate-200 px-2 py-2 sm:px-4 dark:border-slate-800">
         <button
           type="button"
@@ -89,13 +90,13 @@ export function ConversationView({
         </button>
       </header>
       <MessageList
-        conversationKey={conversationKey}
+        conversationId={conversationId}
         withName={name}
         me={me}
         items={items}
-        nextCursor={conv?.nextCursor}
-        loadingNewest={conv?.loadingNewest ?? false}
-        loadingOlder={conv?.loadingOlder ?? false}
+        nextCursor={conversation.nextCursor}
+        loadingNewest={conversation.loadingNewest}
+        loadingOlder={conversation.loadingOlder}
         now={now}
         onLoadOlder={onLoadOlder}
         onRetry={onRetry}
@@ -109,7 +110,7 @@ export function ConversationView({
         pendingFile={pendingFile}
         onPendingFileChange={onPendingFileChange}
         onUpload={onUpload}
-        onSend={(text, attachment) => session.sendMessage(name, text, attachment) !== null}
+        onSend={(text, attachment) => session.sendMessage(conversation, text, attachment) !== null}
       />
     </section>
   );

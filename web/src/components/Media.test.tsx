@@ -2,10 +2,10 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MediaContext } from '../media';
-import { DownloadUrlCache, type DownloadUrlsAnswer } from '../protocol/downloads';
+import { DownloadUrlCache, type DownloadUrlsAnswer } from '../media/downloadUrlCache';
+import { MediaContext } from '../media/mediaContext';
+import type { Attachment } from '../protocol/frames';
 import { RequestError } from '../protocol/requests';
-import type { Attachment } from '../protocol/types';
 import { AttachmentView } from './Attachment';
 import { Avatar } from './Avatar';
 

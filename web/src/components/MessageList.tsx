@@ -1,13 +1,13 @@
 import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { groupTimeline, type TimelineItem } from '../lib/grouping';
 import { dayLabel, fullDateTime, timeLabel } from '../lib/time';
-import { sameUser } from '../protocol/rules';
+import { sameUser } from '../protocol/chatRules';
 import { AttachmentView } from './Attachment';
 import { Avatar } from './Avatar';
 import { MessageText } from './MessageText';
 
 export interface MessageListProps {
-  conversationKey: string;
+  conversationId: string;
   withName: string;
   me: string;
   items: TimelineItem[];
@@ -29,11 +29,11 @@ const BOTTOM_SLACK = 48;
 const TOP_THRESHOLD = 160;
 
 export function MessageList(props: MessageListProps) {
-  const { conversationKey, withName, me, items, nextCursor, loadingNewest, loadingOlder, now, onLoadOlder } = props;
+  const { conversationId, withName, me, items, nextCursor, loadingNewest, loadingOlder, now, onLoadOlder } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
-  const previous = useRef<{ key: string; first?: string; last?: string; height: number } | null>(null);
+  const previous = useRef<{ conversationId: string; first?: string; last?: string; height: number } | null>(null);
   const [showNewMessages, setShowNewMessages] = useState(false);
   const hasMore = typeof nextCursor === 'string';
   const days = useMemo(() => groupTimeline(items, me), [items, me]);
@@ -68,7 +68,7 @@ export function MessageList(props: MessageListProps) {
     const first = items[0]?.key;
     const last = items[items.length - 1]?.key;
     const prev = previous.current;
-    if (!prev || prev.key !== conversationKey) {
+    if (!prev || prev.conversationId !== conversationId) {
       el.scrollTop = el.scrollHeight;
       atBottom.current = true;
       setShowNewMessages(false);
@@ -84,8 +84,8 @@ export function MessageList(props: MessageListProps) {
         setShowNewMessages(true);
       }
     }
-    previous.current = { key: conversationKey, first, last, height: el.scrollHeight };
-  }, [items, conversationKey, me]);
+    previous.current = { conversationId, first, last, height: el.scrollHeight };
+  }, [items, conversationId, me]);
 
   // Reflows (window resize, profile panel, fonts) keep a reader at the bottom there.
   useLayoutEffect(() => {

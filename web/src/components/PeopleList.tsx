@@ -1,11 +1,12 @@
 import { useRef, useState, type KeyboardEvent } from 'react';
-import type { PersonView } from '../protocol/state';
 import { relativeTime } from '../lib/time';
+import type { PersonView } from '../state/appState';
 import { Avatar } from './Avatar';
 
 export interface PeopleListProps {
   people: PersonView[];
-  openKey: string | null;
+  /** The conversation on screen: its person is marked current. */
+  openConversationId: string | null;
   now: number;
   filter: string;
   onFilter(filter: string): void;
@@ -17,12 +18,12 @@ export function presenceText(p: PersonView, now: number): string {
   return p.user.lastSeen !== undefined ? `last seen ${relativeTime(p.user.lastSeen, now)}` : 'offline';
 }
 
-export function PeopleList({ people, openKey, now, filter, onFilter, onOpen }: PeopleListProps) {
+export function PeopleList({ people, openConversationId, now, filter, onFilter, onOpen }: PeopleListProps) {
   const listRef = useRef<HTMLUListElement>(null);
   const [focusKey, setFocusKey] = useState<string | null>(null);
   const rovingKey = people.some((p) => p.key === focusKey)
     ? focusKey
-    : (people.find((p) => p.key === openKey)?.key ?? people[0]?.key ?? null);
+    : (people.find((p) => p.conversationId === openConversationId)?.key ?? people[0]?.key ?? null);
 
   // Arrow keys move between people, Home/End jump; Tab leaves the list (one tab stop).
   const onKeyDown = (e: KeyboardEvent<HTMLUListElement>) => {
@@ -63,7 +64,7 @@ export function PeopleList({ people, openKey, now, filter, onFilter, onOpen }: P
       ) : (
         <ul ref={listRef} data-testid="people-list" onKeyDown={onKeyDown} className="min-h-0 flex-1 overflow-y-auto p-2">
           {people.map((p) => {
-            const current = p.key === openKey;
+            const current = p.conversationId === openConversationId;
             const presence = presenceText(p, now);
             const unread = p.unread > 0 ? `, ${p.unread} unread ${p.unread === 1 ? 'message' : 'messages'}` : '';
             return (

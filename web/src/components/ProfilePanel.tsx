@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
-import { MediaError } from '../protocol/media';
-import { AVATAR_ACCEPT, AVATAR_RULE, checkMediaFile } from '../protocol/rules';
-import type { UserPresence } from '../protocol/types';
+import { MediaError } from '../media/upload';
+import { AVATAR_ACCEPT, AVATAR_RULE, checkMediaFile } from '../media/mediaRules';
+import type { UserPresence } from '../protocol/frames';
 import { fullDateTime, relativeTime } from '../lib/time';
 import { Avatar } from './Avatar';
 

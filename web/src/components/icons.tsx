@@ -1,5 +1,5 @@
 // Small inline icons (no icon font, no emoji font needed). Decorative: hidden from assistive tech.
-import { MEDIA_TYPES } from '../protocol/rules';
+import { MEDIA_TYPES } from '../media/mediaRules';
 
 const stroke = { fill: 'none', stroke: 'currentColor', strokeWidth: 1.8, strokeLinecap: 'round', strokeLinejoin: 'round' } as const;
 

@@ -1,7 +1,7 @@
 // Groups a conversation's items (confirmed and outgoing) by day, then by consecutive sender.
-import { sameUser } from '../protocol/rules';
-import type { OutgoingMessage } from '../protocol/state';
-import type { ChatMessage } from '../protocol/types';
+import { sameUser } from '../protocol/chatRules';
+import type { ChatMessage } from '../protocol/frames';
+import type { OutgoingMessage } from '../state/appState';
 import { dayKey } from './time';
 
 export type TimelineItem =

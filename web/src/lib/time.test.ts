@@ -22,7 +22,7 @@ describe('grouping', () => {
     const day2 = new Date(2025, 10, 24, 10).getTime();
     const items = timeline(
       [msg('Bob', 'alice', day1), msg('Bob', 'alice', day1 + 1000), msg('alice', 'Bob', day1 + 2000), msg('alice', 'Bob', day2), msg('Bob', 'alice', day2 + 1)],
-      [{ clientMessageId: 'p', conversationKey: 'bob', to: 'Bob', text: 'x', createdAt: day2 + 2, status: 'pending' }],
+      [{ clientMessageId: 'p', conversationId: 'dm#alice#bob', text: 'x', createdAt: day2 + 2, status: 'pending' }],
       'alice',
     );
     const days = groupTimeline(items, 'ALICE');

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeSocket, fakeSocketFactory, flushMicrotasks } from '../test/fakes';
 import { backoffDelay, ChatClient, KEEPALIVE_MS, SUBPROTOCOL, type ChatClientOptions } from './client';
-import type { ServerEvent } from './types';
+import type { ServerEvent } from './frames';
 
 /** A token getter answering `token-1`, `token-2`, … (a new one per call); `null` once the session ended. */
 function tokenGetter() {
@@ -70,8 +70,8 @@ describe('ChatClient', () => {
     socket.open();
     expect(statuses).toEqual(['connecting', 'online']);
     expect(opens).toEqual([false]);
-    expect(client.send({ action: 'getMessages', with: 'bob', limit: 50 })).toBe(true);
-    expect(socket.sent).toEqual(['{"action":"getMessages","with":"bob","limit":50}']);
+    expect(client.send({ action: 'getMessages', conversationId: 'dm#alice#bob', limit: 50 })).toBe(true);
+    expect(socket.sent).toEqual(['{"action":"getMessages","conversationId":"dm#alice#bob","limit":50}']);
     socket.receive({ type: 'presence', user: { username: 'bob', online: true } });
     socket.onmessage?.({ data: 'garbage' });
     expect(events).toEqual([{ type: 'presence', user: { username: 'bob', online: true } }]);

@@ -2,10 +2,10 @@
 // backoff and jitter after any drop (including API Gateway's 2-hour cut). Every attempt first asks
 // for an access token and offers it as a subprotocol. It knows nothing of React or app state: it
 // reports status changes, opens and parsed events to its handlers.
+import type { ClientAction, RequestAction, RequestAnswers, ServerEvent } from './frames';
 import { parseServerEvent } from './parse';
 import { REQUEST_TIMEOUT_MS, RequestTracker } from './requests';
 import type { AccessTokenGetter } from './tokens';
-import type { ClientAction, RequestAction, RequestAnswers, ServerEvent } from './types';
 
 /** The subset of the browser WebSocket the client uses (a fake one in tests). */
 export interface WebSocketLike {

@@ -19,8 +19,11 @@ describe('parseServerEvent', () => {
       message,
     });
     expect(parseServerEvent(JSON.stringify({ type: 'message', message }))).toEqual({ type: 'message', message });
-    expect(parseServerEvent(JSON.stringify({ type: 'messages', with: 'bob', messages: [message], nextCursor: null }))).toEqual({
+    expect(
+      parseServerEvent(JSON.stringify({ type: 'messages', conversationId: 'dm#alice#bob', with: 'bob', messages: [message], nextCursor: null })),
+    ).toEqual({
       type: 'messages',
+      conversationId: 'dm#alice#bob',
       with: 'bob',
       messages: [message],
       nextCursor: null,
@@ -47,9 +50,19 @@ describe('parseServerEvent', () => {
     expect(parseServerEvent('[]')).toBeNull();
     expect(parseServerEvent('{"type":"nope"}')).toBeNull();
     expect(parseServerEvent('{"type":"message","message":{"id":1}}')).toBeNull();
-    expect(parseServerEvent(JSON.stringify({ type: 'messages', with: 'bob', messages: [message, { id: 'x' }], nextCursor: null }))).toBeNull();
+    expect(
+      parseServerEvent(JSON.stringify({ type: 'messages', conversationId: 'dm#alice#bob', messages: [message, { id: 'x' }], nextCursor: null })),
+    ).toBeNull();
     expect(parseServerEvent('{"type":"presence","user":{"username":"bob"}}')).toBeNull();
     expect(parseServerEvent('{"type":"error"}')).toBeNull();
+  });
+
+  it('files a history page under its conversationId; `with` comes only with a direct conversation', () => {
+    const page = { type: 'messages', conversationId: 'dm#alice#bob', messages: [], nextCursor: 'C1' };
+    expect(parseServerEvent(JSON.stringify(page))).toEqual(page);
+    expect(parseServerEvent(JSON.stringify({ ...page, conversationId: undefined, with: 'bob' }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ ...page, conversationId: '' }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ ...page, with: 7 }))).toBeNull();
   });
 
   it('decodes attachments, avatar keys and an empty text beside an attachment', () => {

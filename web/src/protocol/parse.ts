@@ -1,5 +1,5 @@
 // Decodes server frames into typed events. Anything malformed is refused (null), never half-trusted.
-import type { Attachment, ChatMessage, MediaPurpose, ServerEvent, UserPresence } from './types';
+import type { Attachment, ChatMessage, MediaPurpose, ServerEvent, UserPresence } from './frames';
 
 type Json = Record<string, unknown>;
 
@@ -94,9 +94,12 @@ export function parseServerEvent(raw: string): ServerEvent | null {
     }
     case 'messages': {
       const messages = parseList(data.messages, parseMessage);
-      if (!messages || !isString(data.with)) return null;
+      if (!messages || !isNonEmptyString(data.conversationId)) return null;
+      if (data.with !== undefined && data.with !== null && !isString(data.with)) return null;
       const nextCursor = isString(data.nextCursor) ? data.nextCursor : null;
-      return { type: 'messages', with: data.with, messages, nextCursor };
+      const event: ServerEvent = { type: 'messages', conversationId: data.conversationId, messages, nextCursor };
+      if (isString(data.with)) event.with = data.with;
+      return event;
     }
     case 'clients': {
       const users = parseList(data.users, parseUser);

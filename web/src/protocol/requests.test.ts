@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeSocket, fakeSocketFactory, flushMicrotasks } from '../test/fakes';
+import { isValidRequestId } from './chatRules';
 import { ChatClient } from './client';
+import type { ServerEvent } from './frames';
 import { RequestError } from './requests';
-import { isValidRequestId } from './rules';
-import type { ServerEvent } from './types';
 
 async function onlineClient(extra: { requestTimeoutMs?: number } = {}) {
   const events: ServerEvent[] = [];

@@ -2,7 +2,7 @@
 // (getUploadUrl → uploadUrl, getDownloadUrl → downloadUrls, setAvatar → profile). Every request
 // gets a fresh id; its promise settles with the answer, rejects on an `error` echoing the id, on a
 // disconnect (an answer can never come on another connection) and after a timeout.
-import type { RequestAction, RequestAnswers, ServerEvent } from './types';
+import type { RequestAction, RequestAnswers, ServerEvent } from './frames';
 
 export type RequestKind = keyof RequestAnswers;
 

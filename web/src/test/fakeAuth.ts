@@ -1,8 +1,8 @@
 // A fake AuthService that behaves like the user pool: users unique regardless of case, e-mail
 // codes (always 123456), the pool's password policy, one signed-in user whose session can end.
 import { AUTH_MESSAGES } from '../auth/cognitoErrors';
-import { passwordProblem } from '../auth/rules';
-import { AuthFailure, type AuthErrorCode, type AuthService, type AuthUser, type CodeDelivery, type SignInResult, type SignUpResult } from '../auth/types';
+import { passwordProblem } from '../auth/accountRules';
+import { AuthFailure, type AuthErrorCode, type AuthService, type AuthUser, type CodeDelivery, type SignInResult, type SignUpResult } from '../auth/authService';
 import type { AccessToken } from '../protocol/tokens';
 
 interface FakeUser {

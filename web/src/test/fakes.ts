@@ -1,6 +1,6 @@
 // Test doubles: a scriptable WebSocket, an access-token source and message builders.
 import type { WebSocketLike } from '../protocol/client';
-import type { ChatMessage, ClientAction, ServerEvent } from '../protocol/types';
+import type { ChatMessage, ClientAction, ServerEvent } from '../protocol/frames';
 
 export class FakeSocket implements WebSocketLike {
   static instances: FakeSocket[] = [];

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AuthUser } from '../../auth/types';
+import type { AuthUser } from '../../auth/authService';
 import { FAKE_CODE, FakeAuthService } from '../../test/fakeAuth';
 import { AuthScreen } from './AuthScreen';
 

@@ -2,7 +2,7 @@
 // e-mail, forgot password. Talks to the AuthService; the chat starts with onSignedIn.
 import { useState } from 'react';
 import { AUTH_MESSAGES } from '../../auth/cognitoErrors';
-import { AuthFailure, type AuthService, type AuthUser } from '../../auth/types';
+import { AuthFailure, type AuthService, type AuthUser } from '../../auth/authService';
 import { ForgotPasswordForm } from './ForgotPasswordForm';
 import { SignInForm } from './SignInForm';
 import { SignUpForm, type SignUpInput } from './SignUpForm';

@@ -1,7 +1,7 @@
 // Forgot password: ask for a code (by username), then enter it with a new password (the same live
 // policy as sign-up). The pool hides whether a user exists, so an unknown name "gets" a code too.
 import { useState, type FormEvent } from 'react';
-import { codeProblem, passwordProblem } from '../../auth/rules';
+import { codeProblem, passwordProblem } from '../../auth/accountRules';
 import { AuthCard, Field, FormError, FormStatus, LinkButton, Links, SubmitButton } from './parts';
 import { LocalMailHint } from './LocalMailHint';
 import { PasswordChecklist } from './PasswordChecklist';

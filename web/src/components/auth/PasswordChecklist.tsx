@@ -1,5 +1,5 @@
 // The password policy as a checklist, each rule ticked as the password meets it.
-import { passwordChecks } from '../../auth/rules';
+import { passwordChecks } from '../../auth/accountRules';
 
 export function PasswordChecklist({ id, password }: { id: string; password: string }) {
   return (

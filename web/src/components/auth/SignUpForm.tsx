@@ -1,8 +1,8 @@
 // Create an account: username (the chat's rule), e-mail (where the code goes), and a password
 // checked live against the pool's policy.
 import { useState, type FormEvent } from 'react';
-import { emailProblem, passwordProblem } from '../../auth/rules';
-import { USERNAME_MAX_CHARS, USERNAME_RULE, usernameProblem } from '../../protocol/rules';
+import { emailProblem, passwordProblem } from '../../auth/accountRules';
+import { USERNAME_MAX_CHARS, USERNAME_RULE, usernameProblem } from '../../protocol/chatRules';
 import { AuthCard, Field, FormError, LinkButton, Links, SubmitButton } from './parts';
 import { PasswordChecklist } from './PasswordChecklist';
 import { useAuthCall } from './useAuthCall';

@@ -1,6 +1,6 @@
 // Verify the e-mail address with the code Cognito sent; the code can be sent again.
 import { useState, type FormEvent } from 'react';
-import { codeProblem } from '../../auth/rules';
+import { codeProblem } from '../../auth/accountRules';
 import { AuthCard, Field, FormError, FormStatus, LinkButton, Links, SubmitButton } from './parts';
 import { LocalMailHint } from './LocalMailHint';
 import { useAuthCall } from './useAuthCall';

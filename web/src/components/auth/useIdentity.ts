@@ -1,8 +1,8 @@
 // The chat's link to the identity provider: on start, the stored session (it survives a reload)
 // starts the chat as the user its token names; sign-out closes the chat, then signs out globally.
 import { useCallback, useEffect, useState } from 'react';
-import type { AuthService } from '../../auth/types';
-import type { ChatSession } from '../../protocol/session';
+import type { AuthService } from '../../auth/authService';
+import type { ChatSession } from '../../state/session';
 
 /**
  * `checking`: asking for the stored session; `unreachable`: Cognito could not be asked (the token

@@ -1,0 +1,82 @@
+//! The chat's use cases, one module per concept, each taking the domain's commands (which the
+//! protocol decodes) and asking only for the ports it uses. They hold every rule about ordering
+//! and delivery: a message is persisted before it is delivered, a retry never stores it twice, and
+//! a dead connection is cleaned up without failing the sender.
+
+mod delivery;
+mod messages;
+mod people;
+#[cfg(all(test, feature = "test-support"))]
+mod tests;
+
+use thiserror::Error;
+
+use crate::conversation::ConversationError;
+use crate::ports::{SignError, StoreError};
+use crate::rules::{UserKey, Username};
+
+pub use delivery::Delivery;
+pub use messages::{GetMessages, History, SendMessage, SentMessage};
+pub use people::{GetClients, SetAvatar};
+
+/// Why a use case could not do what was asked.
+#[derive(Debug, Error)]
+pub enum ChatError {
+    #[error("this connection is not registered; reconnect")]
+    UnknownConnection,
+    #[error("the name \"{0}\" belongs to another account")]
+    NameTaken(Username),
+    #[error("no user is called \"{0}\"")]
+    UnknownRecipient(UserKey),
+    #[error("you cannot send a message to yourself")]
+    MessageToSelf,
+    #[error("you are not a member of this conversation")]
+    NotAMember,
+    #[error("{0}")]
+    ForbiddenMedia(&'static str),
+    #[error("the chat could not complete this request; try again")]
+    Store(#[from] StoreError),
+    #[error("the chat could not complete this request; try again")]
+    Signing(#[from] SignError),
+}
+
+impl ChatError {
+    /// Stable code sent to clients in `error` events (documented in docs/protocol.md).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnknownConnection => "unknown_connection",
+            Self::NameTaken(_) => "name_taken",
+            Self::UnknownRecipient(_) => "unknown_recipient",
+            Self::MessageToSelf => "invalid_recipient",
+            Self::NotAMember => "not_a_member",
+            Self::ForbiddenMedia(_) => "forbidden_media",
+            Self::Store(_) | Self::Signing(_) => "service_unavailable",
+        }
+    }
+}
+
+impl From<ConversationError> for ChatError {
+    fn from(error: ConversationError) -> Self {
+        match error {
+            ConversationError::NotAMember => Self::NotAMember,
+            ConversationError::WithSelf => Self::MessageToSelf,
+        }
+    }
+}
+
+/// The chat, over its ports. Each use case's `impl` block names the ports it needs.
+pub struct Chat<S, N, C> {
+    store: S,
+    notifier: N,
+    clock: C,
+}
+
+impl<S, N, C> Chat<S, N, C> {
+    pub fn new(store: S, notifier: N, clock: C) -> Self {
+        Self {
+            store,
+            notifier,
+            clock,
+        }
+    }
+}

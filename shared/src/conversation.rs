@@ -1,0 +1,181 @@
+//! Conversations. Every message, history page and attachment belongs to one, named by its
+//! [`ConversationId`]. Today a conversation is the direct conversation of two users; rooms will be
+//! another kind of the same id, so requests already name conversations by id.
+//!
+//! Who may use a conversation is decided here, by membership: knowing an id grants nothing.
+
+use std::fmt;
+
+use thiserror::Error;
+
+use crate::rules::{RuleError, UserKey, Username};
+
+const DIRECT_PREFIX: &str = "dm";
+
+/// A conversation's id: the partition key of every message in it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ConversationId(String);
+
+impl ConversationId {
+    /// The direct conversation of two users, the same whichever of them asks
+    /// (`dm#<smaller key>#<larger key>`; `#` cannot appear in a username).
+    pub fn direct(a: &UserKey, b: &UserKey) -> Self {
+        let (first, second) = if a <= b { (a, b) } else { (b, a) };
+        Self(format!("{DIRECT_PREFIX}#{first}#{second}"))
+    }
+
+    /// An id from a client: only the shapes this server issues, spelled canonically.
+    pub fn parse(raw: &str) -> Result<Self, RuleError> {
+        let id = Self(raw.to_owned());
+        match id.direct_members() {
+            Some((a, b)) if a < b && Self::direct(&a, &b) == id => Ok(id),
+            _ => Err(RuleError::InvalidConversationId),
+        }
+    }
+
+    /// An id read back from storage, trusted as written.
+    pub fn from_stored(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The two users of a direct conversation, in key order (`None` for another kind).
+    pub fn direct_members(&self) -> Option<(UserKey, UserKey)> {
+        let mut parts = self.0.split('#');
+        let (Some(DIRECT_PREFIX), Some(a), Some(b), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let key = |raw: &str| {
+            Username::parse(raw)
+                .ok()
+                .map(|name| name.key())
+                .filter(|key| key.as_str() == raw)
+        };
+        Some((key(a)?, key(b)?))
+    }
+}
+
+impl fmt::Display for ConversationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How a request names its conversation: by id, or (a direct conversation, as older clients do)
+/// by the other user's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConversationRef {
+    Id(ConversationId),
+    DirectWith(Username),
+}
+
+/// A direct conversation seen from one of its two users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectConversation {
+    pub id: ConversationId,
+    pub other: UserKey,
+}
+
+/// Why a conversation cannot be used by the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConversationError {
+    #[error("you are not a member of this conversation")]
+    NotAMember,
+    #[error("a conversation needs another user than yourself")]
+    WithSelf,
+}
+
+impl ConversationRef {
+    /// The conversation as `me` sees it, if `me` belongs to it.
+    pub fn resolve(&self, me: &UserKey) -> Result<DirectConversation, ConversationError> {
+        let other = match self {
+            Self::DirectWith(name) => name.key(),
+            Self::Id(id) => {
+                let (a, b) = id.direct_members().ok_or(ConversationError::NotAMember)?;
+                match (a == *me, b == *me) {
+                    (true, _) => b,
+                    (_, true) => a,
+                    _ => return Err(ConversationError::NotAMember),
+                }
+            }
+        };
+        if other == *me {
+            return Err(ConversationError::WithSelf);
+        }
+        Ok(DirectConversation {
+            id: ConversationId::direct(me, &other),
+            other,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(name: &str) -> UserKey {
+        Username::parse(name).unwrap().key()
+    }
+
+    #[test]
+    fn a_direct_id_is_the_same_whichever_user_asks() {
+        let id = ConversationId::direct(&key("Bob"), &key("alice"));
+        assert_eq!(id.as_str(), "dm#alice#bob");
+        assert_eq!(id, ConversationId::direct(&key("alice"), &key("bob")));
+        assert_eq!(id.direct_members(), Some((key("alice"), key("bob"))));
+    }
+
+    #[test]
+    fn only_canonical_direct_ids_parse() {
+        assert_eq!(
+            ConversationId::parse("dm#alice#bob").unwrap().as_str(),
+            "dm#alice#bob"
+        );
+        for bad in [
+            "",
+            "dm#bob#alice",
+            "dm#alice#alice",
+            "dm#Alice#bob",
+            "dm#alice",
+            "dm#alice#bob#carol",
+            "room#x",
+            "dm#al ice#bob",
+            "dm##bob",
+        ] {
+            assert_eq!(
+                ConversationId::parse(bad),
+                Err(RuleError::InvalidConversationId),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_members_resolve_a_conversation() {
+        let id = ConversationRef::Id(ConversationId::parse("dm#alice#bob").unwrap());
+        let seen = id.resolve(&key("bob")).unwrap();
+        assert_eq!(seen.other, key("alice"));
+        assert_eq!(seen.id.as_str(), "dm#alice#bob");
+        assert_eq!(id.resolve(&key("alice")).unwrap().other, key("bob"));
+        assert_eq!(
+            id.resolve(&key("carol")),
+            Err(ConversationError::NotAMember)
+        );
+    }
+
+    #[test]
+    fn naming_the_other_user_resolves_to_the_same_conversation() {
+        let with = ConversationRef::DirectWith(Username::parse("BOB").unwrap());
+        let seen = with.resolve(&key("alice")).unwrap();
+        assert_eq!(seen.id.as_str(), "dm#alice#bob");
+        assert_eq!(
+            ConversationRef::DirectWith(Username::parse("Alice").unwrap()).resolve(&key("alice")),
+            Err(ConversationError::WithSelf)
+        );
+    }
+}

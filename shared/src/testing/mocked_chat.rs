@@ -1,0 +1,133 @@
+//! The use cases over the real AWS adapters, their SDK clients mocked: [`mock_chat`] and its
+//! variants, and [`mock_media`].
+
+use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionOutput;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemOutput;
+use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
+use aws_sdk_dynamodb::operation::query::QueryOutput;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
+use aws_smithy_async::rt::sleep::TokioSleep;
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+
+use crate::apigateway::ApiGatewayNotifier;
+use crate::chat::Chat;
+use crate::dynamodb::{DynamoStore, TableNames};
+use crate::media_access::MediaAccess;
+use crate::rules::FixedClock;
+use crate::s3::S3MediaSigner;
+
+use super::call_log::{CallLog, Recorder, S3Recorder};
+use super::{CLIENTS_TABLE, MEDIA_BUCKET, MESSAGES_INDEX, MESSAGES_TABLE, NOW};
+
+pub type MockChat = Chat<DynamoStore, ApiGatewayNotifier, FixedClock>;
+pub type MockMedia = MediaAccess<S3MediaSigner, FixedClock>;
+
+/// A chat whose DynamoDB calls must be exactly `dynamodb` in order, and whose posts are answered
+/// by `posts`. SDK retries are off so each rule answers exactly one call (see
+/// [`mock_chat_with_retries`] for the retry behaviour itself).
+pub fn mock_chat(dynamodb: &[&Rule], posts: &[&Rule]) -> (MockChat, CallLog) {
+    build(
+        dynamodb,
+        RuleMode::Sequential,
+        posts,
+        RetryConfig::disabled(),
+    )
+}
+
+/// A chat whose store answers every call, in any order, with "nothing there" or "done", and whose
+/// posts succeed: for fuzzing the handlers' input paths, where only the answer matters.
+pub fn permissive_chat() -> MockChat {
+    let rules = [
+        mock!(aws_sdk_dynamodb::Client::batch_get_item)
+            .then_output(|| BatchGetItemOutput::builder().build()),
+        mock!(aws_sdk_dynamodb::Client::put_item).then_output(|| PutItemOutput::builder().build()),
+        mock!(aws_sdk_dynamodb::Client::update_item)
+            .then_output(|| UpdateItemOutput::builder().build()),
+        mock!(aws_sdk_dynamodb::Client::delete_item)
+            .then_output(|| DeleteItemOutput::builder().build()),
+        mock!(aws_sdk_dynamodb::Client::query).then_output(|| QueryOutput::builder().build()),
+    ];
+    let post = mock!(aws_sdk_apigatewaymanagement::Client::post_to_connection)
+        .then_output(|| PostToConnectionOutput::builder().build());
+    let rules: Vec<&Rule> = rules.iter().collect();
+    build(
+        &rules,
+        RuleMode::MatchAny,
+        &[&post],
+        RetryConfig::disabled(),
+    )
+    .0
+}
+
+/// Like [`mock_chat`], with the SDK's standard retries on (3 attempts, as deployed).
+pub fn mock_chat_with_retries(dynamodb: &[&Rule], posts: &[&Rule]) -> (MockChat, CallLog) {
+    build(
+        dynamodb,
+        RuleMode::Sequential,
+        posts,
+        RetryConfig::standard(),
+    )
+}
+
+/// The media use cases over an S3 client that answers no request: presigning is computed
+/// locally, so any S3 call would fail. The log shows each presign as `presign <Operation>`; the
+/// use cases call nothing else.
+pub fn mock_media() -> (MockMedia, CallLog) {
+    let log = CallLog::default();
+    // No rule, and passthrough to the mock HTTP client (which answers nothing): presigning runs
+    // the client's request pipeline up to signing, which a rule-less mock would refuse, while any
+    // request really sent is recorded and fails.
+    let s3_client = aws_sdk_s3::Client::from_conf(
+        S3MediaSigner::configure(aws_sdk_s3::Config::builder().with_test_defaults_v2())
+            .http_client(aws_smithy_mocks::create_mock_http_client())
+            .interceptor(aws_smithy_mocks::MockResponseInterceptor::new().allow_passthrough())
+            .interceptor(S3Recorder(log.clone()))
+            .build(),
+    );
+    let media = MediaAccess::new(S3MediaSigner::new(s3_client, MEDIA_BUCKET), FixedClock(NOW));
+    (media, log)
+}
+
+fn tables() -> TableNames {
+    TableNames {
+        clients: CLIENTS_TABLE.into(),
+        messages: MESSAGES_TABLE.into(),
+        messages_by_conversation: MESSAGES_INDEX.into(),
+    }
+}
+
+fn build(
+    dynamodb: &[&Rule],
+    dynamodb_mode: RuleMode,
+    posts: &[&Rule],
+    retry: RetryConfig,
+) -> (MockChat, CallLog) {
+    let log = CallLog::default();
+    let (ddb_log, post_log) = (log.clone(), log.clone());
+    let ddb_retry = retry.clone();
+    let dynamodb_client = mock_client!(
+        aws_sdk_dynamodb,
+        dynamodb_mode,
+        dynamodb.iter().copied(),
+        move |config| config
+            .interceptor(Recorder(ddb_log.clone()))
+            .retry_config(ddb_retry.clone())
+            .sleep_impl(TokioSleep::new())
+    );
+    let management_client = mock_client!(
+        aws_sdk_apigatewaymanagement,
+        RuleMode::MatchAny,
+        posts.iter().copied(),
+        move |config| config
+            .interceptor(Recorder(post_log.clone()))
+            .retry_config(retry.clone())
+    );
+    let chat = Chat::new(
+        DynamoStore::new(dynamodb_client, tables()),
+        ApiGatewayNotifier::new(management_client),
+        FixedClock(NOW),
+    );
+    (chat, log)
+}

@@ -1,0 +1,46 @@
+//! Building blocks for tests (feature `test-support`, dev-only), two kinds:
+//!
+//! - the route functions' unit tests run a [`Chat`](crate::chat::Chat) over the real AWS adapters
+//!   whose SDK clients are mocked with `aws-smithy-mocks` ([`mock_chat`]), answered by rules for
+//!   each request ([`put_message_stored`], [`post_gone`], ...) with items as the adapter stores
+//!   them ([`user_item`], ...), and keep a [`CallLog`] of every AWS call in the order it was made,
+//!   across both clients. DynamoDB rules run in [`RuleMode::Sequential`]: a call that is not the
+//!   next expected one panics, so a test's rule list *is* the exact sequence of DynamoDB calls.
+//!   Posts are matched by connection id in any order (they go out concurrently);
+//! - the use cases' tests run over in-memory doubles of the ports: a [`MemoryStore`] with the
+//!   adapter's semantics and a [`RecordingNotifier`], no SDK and no I/O.
+
+mod apigateway_rules;
+mod call_log;
+mod dynamodb_items;
+mod dynamodb_rules;
+mod memory_store;
+mod mocked_chat;
+mod recording_notifier;
+mod requests;
+
+pub use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+
+pub use apigateway_rules::{post_event, post_gone, post_ok};
+pub use call_log::CallLog;
+pub use dynamodb_items::{
+    Item, connection_item, message_item, n, s, ss, user_item, with_attachment, with_avatar,
+};
+pub use dynamodb_rules::{
+    attach_connection, attach_connection_name_taken, batch_get_users, delete_connection,
+    detach_connection, put_connection, put_message_duplicate, put_message_fails,
+    put_message_stored, query_messages, query_users, set_avatar,
+};
+pub use memory_store::MemoryStore;
+pub use mocked_chat::{
+    MockChat, MockMedia, mock_chat, mock_chat_with_retries, mock_media, permissive_chat,
+};
+pub use recording_notifier::{Post, RecordingNotifier};
+pub use requests::{anonymous_request, identity, reply_json, route_request};
+
+/// The clock every test runs at.
+pub const NOW: i64 = 1_764_000_000_000;
+pub const CLIENTS_TABLE: &str = "Clients";
+pub const MESSAGES_TABLE: &str = "Messages";
+pub const MESSAGES_INDEX: &str = "byConversation";
+pub const MEDIA_BUCKET: &str = "chat-media";

@@ -1,0 +1,47 @@
+//! API Gateway WebSocket events as a route's function receives them, the caller's identity, and
+//! the reply a route answers with.
+
+use aws_lambda_events::encodings::Body;
+
+use crate::identity::Identity;
+use crate::lambda::{Request, Response};
+use crate::rules::Username;
+
+/// A WebSocket event as API Gateway delivers it to a route's function, on a connection of
+/// `username` (the `$connect` authorizer's context, as API Gateway passes it on).
+pub fn route_request(
+    route_key: &str,
+    connection_id: &str,
+    username: &str,
+    body: Option<&str>,
+) -> Request {
+    let mut request = anonymous_request(route_key, connection_id, body);
+    request.request_context.authorizer.fields = identity(username).to_context();
+    request
+}
+
+/// A WebSocket event without the authorizer's context (an API whose `$connect` has no authorizer).
+pub fn anonymous_request(route_key: &str, connection_id: &str, body: Option<&str>) -> Request {
+    let mut request = Request::default();
+    request.request_context.route_key = Some(route_key.to_owned());
+    request.request_context.connection_id = Some(connection_id.to_owned());
+    request.request_context.request_id = Some("request-1".to_owned());
+    request.body = body.map(str::to_owned);
+    request
+}
+
+/// The verified identity of `username` in tests (its `sub` is derived from the name).
+pub fn identity(username: &str) -> Identity {
+    Identity {
+        sub: format!("sub-{}", username.to_ascii_lowercase()),
+        username: Username::parse(username).expect("a valid test username"),
+    }
+}
+
+/// The event a route replied with (the route response body).
+pub fn reply_json(response: &Response) -> serde_json::Value {
+    match &response.body {
+        Some(Body::Text(text)) => serde_json::from_str(text).unwrap_or(serde_json::Value::Null),
+        _ => serde_json::Value::Null,
+    }
+}
