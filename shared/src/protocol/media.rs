@@ -6,7 +6,7 @@ use crate::events::Echo;
 use crate::media::{MAX_DOWNLOAD_KEYS, MediaKey, Purpose};
 use crate::media_access::{GetDownloadUrl, GetUploadUrl, UploadFor};
 
-use super::{ClientAction, Fields, ProtocolError, RoutedAction};
+use super::{Fields, ProtocolError, routed_action};
 
 pub const GET_UPLOAD_URL: &str = "getUploadUrl";
 pub const GET_DOWNLOAD_URL: &str = "getDownloadUrl";
@@ -52,40 +52,19 @@ pub(super) fn get_download_url(fields: &Fields<'_>) -> Result<GetDownloadUrl, Pr
     })
 }
 
-impl RoutedAction for GetUploadUrl {
-    const NAME: &'static str = GET_UPLOAD_URL;
+routed_action!(GetUploadUrl, GET_UPLOAD_URL, GetUploadUrl, |get| {
+    Echo::request_id(get.request_id.as_ref())
+});
 
-    fn from_action(action: ClientAction) -> Option<Self> {
-        match action {
-            ClientAction::GetUploadUrl(get) => Some(get),
-            _ => None,
-        }
-    }
-
-    fn echo(&self) -> Echo {
-        Echo::request_id(self.request_id.as_ref())
-    }
-}
-
-impl RoutedAction for GetDownloadUrl {
-    const NAME: &'static str = GET_DOWNLOAD_URL;
-
-    fn from_action(action: ClientAction) -> Option<Self> {
-        match action {
-            ClientAction::GetDownloadUrl(get) => Some(get),
-            _ => None,
-        }
-    }
-
-    fn echo(&self) -> Echo {
-        Echo::request_id(self.request_id.as_ref())
-    }
-}
+routed_action!(GetDownloadUrl, GET_DOWNLOAD_URL, GetDownloadUrl, |get| {
+    Echo::request_id(get.request_id.as_ref())
+});
 
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
+    use super::super::ClientAction;
     use super::super::tests::{code_of, decode_json};
     use super::*;
     use crate::conversation::{ConversationId, ConversationRef};

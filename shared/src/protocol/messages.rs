@@ -6,7 +6,7 @@ use crate::media::{Attachment, FileName, MediaKey};
 use crate::model::HistoryCursor;
 use crate::rules::{ClientMessageId, MessageText, PageLimit};
 
-use super::{ClientAction, Fields, ProtocolError, RoutedAction};
+use super::{Fields, ProtocolError, routed_action};
 
 pub const SEND_MESSAGE: &str = "sendMessage";
 pub const GET_MESSAGES: &str = "getMessages";
@@ -72,39 +72,18 @@ pub(super) fn get_messages(fields: &Fields<'_>) -> Result<GetMessages, ProtocolE
     })
 }
 
-impl RoutedAction for SendMessage {
-    const NAME: &'static str = SEND_MESSAGE;
+routed_action!(SendMessage, SEND_MESSAGE, SendMessage, |send| Echo {
+    client_message_id: Some(send.client_message_id.as_str().to_owned()),
+    request_id: None,
+});
 
-    fn from_action(action: ClientAction) -> Option<Self> {
-        match action {
-            ClientAction::SendMessage(send) => Some(send),
-            _ => None,
-        }
-    }
-
-    fn echo(&self) -> Echo {
-        Echo {
-            client_message_id: Some(self.client_message_id.as_str().to_owned()),
-            request_id: None,
-        }
-    }
-}
-
-impl RoutedAction for GetMessages {
-    const NAME: &'static str = GET_MESSAGES;
-
-    fn from_action(action: ClientAction) -> Option<Self> {
-        match action {
-            ClientAction::GetMessages(get) => Some(get),
-            _ => None,
-        }
-    }
-}
+routed_action!(GetMessages, GET_MESSAGES, GetMessages);
 
 #[cfg(test)]
 mod tests {
     use serde_json::{Value, json};
 
+    use super::super::ClientAction;
     use super::super::tests::{code_of, decode_json};
     use super::*;
     use crate::conversation::{ConversationId, ConversationRef};

@@ -75,6 +75,37 @@ pub trait RoutedAction: Sized {
     }
 }
 
+/// Implements [`RoutedAction`] for the request that `ClientAction::$variant` carries, named
+/// `$name`; `echo` (optional) gives the ids its answers and refusals echo.
+macro_rules! routed_action {
+    ($request:ty, $name:expr, $variant:ident) => {
+        routed_action!(
+            $request,
+            $name,
+            $variant,
+            |_| $crate::events::Echo::default()
+        );
+    };
+    ($request:ty, $name:expr, $variant:ident, $echo:expr) => {
+        impl $crate::protocol::RoutedAction for $request {
+            const NAME: &'static str = $name;
+
+            fn from_action(action: $crate::protocol::ClientAction) -> Option<Self> {
+                match action {
+                    $crate::protocol::ClientAction::$variant(request) => Some(request),
+                    _ => None,
+                }
+            }
+
+            fn echo(&self) -> $crate::events::Echo {
+                let echo: fn(&Self) -> $crate::events::Echo = $echo;
+                echo(self)
+            }
+        }
+    };
+}
+use routed_action;
+
 /// Decodes one request body.
 pub fn decode_action(body: &[u8]) -> Result<ClientAction, Rejection> {
     if body.len() > MAX_BODY_BYTES {

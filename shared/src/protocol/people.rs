@@ -7,7 +7,7 @@ use crate::events::Echo;
 use crate::media::MediaKey;
 use crate::rules::RuleError;
 
-use super::{ClientAction, Fields, ProtocolError, RoutedAction};
+use super::{Fields, ProtocolError, routed_action};
 
 pub const GET_CLIENTS: &str = "getClients";
 pub const SET_AVATAR: &str = "setAvatar";
@@ -39,36 +39,17 @@ pub(super) fn set_avatar(fields: &Fields<'_>) -> Result<SetAvatar, ProtocolError
     })
 }
 
-impl RoutedAction for GetClients {
-    const NAME: &'static str = GET_CLIENTS;
+routed_action!(GetClients, GET_CLIENTS, GetClients);
 
-    fn from_action(action: ClientAction) -> Option<Self> {
-        match action {
-            ClientAction::GetClients(get) => Some(get),
-            _ => None,
-        }
-    }
-}
-
-impl RoutedAction for SetAvatar {
-    const NAME: &'static str = SET_AVATAR;
-
-    fn from_action(action: ClientAction) -> Option<Self> {
-        match action {
-            ClientAction::SetAvatar(set) => Some(set),
-            _ => None,
-        }
-    }
-
-    fn echo(&self) -> Echo {
-        Echo::request_id(self.request_id.as_ref())
-    }
-}
+routed_action!(SetAvatar, SET_AVATAR, SetAvatar, |set| Echo::request_id(
+    set.request_id.as_ref()
+));
 
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
+    use super::super::ClientAction;
     use super::super::tests::{code_of, decode_json};
     use super::*;
 
