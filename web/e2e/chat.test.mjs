@@ -298,7 +298,8 @@ e2e('attachments: an image shows inline for the receiver, another file as a chip
   const image = received.getByTestId('attachment-image');
   await expectLoadedImage(image);
   assert.equal(await image.getAttribute('alt'), 'tiny checks.png');
-  assert.equal(await received.getByTestId('attachment').getAttribute('target'), '_blank');
+  // A button that opens the in-app viewer (messages.test.mjs), not a link to the expiring S3 URL.
+  assert.equal(await received.getByTestId('attachment').evaluate((el) => el.tagName), 'BUTTON');
   assert.equal(await image.evaluate((el) => el.naturalWidth), 16);
 
   // (b) A text file without any text: a download chip on Bob's side.

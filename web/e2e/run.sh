@@ -14,13 +14,17 @@
 #
 # Environment: LOCAL_GATEWAY_BIN (default <repo>/target/debug/local-gateway, built if missing),
 # MINISTACK_BIN (default <repo>/.venv/bin/ministack, installed with `make venv` if missing),
-# CHROMIUM_PATH (default: chromium on PATH), E2E_START_TIMEOUT (seconds, default 90).
+# CHROMIUM_PATH (default: chromium on PATH), E2E_START_TIMEOUT (seconds, default 90),
+# E2E_TESTS (the test files, default e2e/*.test.mjs), E2E_WEB_DIST (the built UI, default web/dist) and
+# E2E_ARTIFACTS (default web/e2e/artifacts): two runs at once need their own dist and artifacts.
 set -euo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WEB=$(dirname "$E2E_DIR")
 REPO=$(dirname "$WEB")
-ARTIFACTS=$E2E_DIR/artifacts
+export E2E_ARTIFACTS=${E2E_ARTIFACTS:-$E2E_DIR/artifacts}
+ARTIFACTS=$E2E_ARTIFACTS
+DIST=${E2E_WEB_DIST:-$WEB/dist}
 GATEWAY_BIN=${LOCAL_GATEWAY_BIN:-$REPO/target/debug/local-gateway}
 MINISTACK=${MINISTACK_BIN:-$REPO/.venv/bin/ministack}
 START_TIMEOUT=${E2E_START_TIMEOUT:-90}
@@ -39,6 +43,8 @@ apt_install() {
 missing=()
 command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM_PATH:-}" ] || missing+=(chromium)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+# Chromium shows emoji only with an emoji font; the emoji picker hides those it cannot draw.
+fc-list 2>/dev/null | grep -qi 'Noto Color Emoji' || missing+=(fonts-noto-color-emoji)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 export CHROMIUM_PATH=${CHROMIUM_PATH:-$(command -v chromium)}
 
@@ -62,10 +68,10 @@ if [ ! -x "$GATEWAY_BIN" ]; then
   (cd "$REPO" && cargo test --quiet --workspace --all-features --no-run)
 fi
 
-if [ ! -f "$WEB/dist/index.html" ] \
-  || [ -n "$(find "$WEB/src" "$WEB/public" "$WEB/index.html" -newer "$WEB/dist/index.html" -print -quit)" ]; then
+if [ ! -f "$DIST/index.html" ] \
+  || [ -n "$(find "$WEB/src" "$WEB/public" "$WEB/index.html" -newer "$DIST/index.html" -print -quit)" ]; then
   log "building the UI (npm run build)"
-  (cd "$WEB" && npm run --silent build >/dev/null)
+  (cd "$WEB" && npm run --silent build -- --outDir "$DIST" --emptyOutDir >/dev/null)
 fi
 
 # --- Start the stack --------------------------------------------------------------------------
@@ -147,8 +153,10 @@ log "starting local-gateway on port $GATEWAY_PORT (DynamoDB Local on $DYNAMODB_P
 cd "$DATA_DIR"
 LOCAL_GATEWAY_PORT=$GATEWAY_PORT DYNAMODB_LOCAL_PORT=$DYNAMODB_PORT LOCAL_DATA_DIR=$DATA_DIR/dynamodb \
   MINISTACK_PORT=$MINISTACK_PORT LOCAL_MINISTACK_DIR=$DATA_DIR/ministack MINISTACK_BIN=$MINISTACK \
-  WEB_DIR=$WEB/dist "$GATEWAY_BIN" >"$GATEWAY_LOG" 2>&1 &
+  WEB_DIR=$DIST "$GATEWAY_BIN" >"$GATEWAY_LOG" 2>&1 &
 GATEWAY_PID=$!
+# A test freezes the gateway (SIGSTOP) to show the connection indicator does not lie.
+export E2E_GATEWAY_PID=$GATEWAY_PID
 cd "$WEB"
 
 deadline=$((SECONDS + START_TIMEOUT))
@@ -182,7 +190,7 @@ tests_status=0
 step node --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$ARTIFACTS/results.tap" \
-  e2e/*.test.mjs || tests_status=$?
+  ${E2E_TESTS:-e2e/*.test.mjs} || tests_status=$?
 
 stop_stack
 

@@ -13,10 +13,14 @@ import type { AuthService } from './auth/authService';
 import { loadConfig as fetchConfig, type AppConfig, type AuthConfig } from './config/appConfig';
 import { useAppState, useNow } from './hooks';
 import { MediaContext } from './media/mediaContext';
+import { NotificationPrompt } from './notifications/NotificationPrompt';
+import { NotificationSettings } from './notifications/NotificationSettings';
+import { useNotifications, useUnreadBadge } from './notifications/useNotifications';
 import { isValidUsername, userKey } from './protocol/chatRules';
 import { directConversation } from './protocol/conversations';
 import { selectPeople, selectTotalUnread } from './state/appState';
 import { ChatSession, type TransportFactory } from './state/session';
+import { browserStorage, clearDrafts, loadDrafts, saveDraft } from './state/drafts';
 
 export type AuthFactory = (config: AuthConfig) => AuthService;
 
@@ -91,6 +95,9 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
   const [panel, setPanel] = useState<'contact' | 'me' | null>(null);
   // What is being written in each conversation (by conversationId): text, and a picked file (uploading meanwhile).
   const [drafts, setDrafts] = useState<Record<string, string>>({});
+  // The texts are also in localStorage for the signed-in user, so a reload keeps them.
+  const draftsOwner = state.me;
+  useEffect(() => setDrafts(draftsOwner ? loadDrafts(browserStorage(), draftsOwner) : {}), [draftsOwner]);
   const [pendingFiles, setPendingFiles] = useState<Record<string, PendingFile | null>>({});
 
   useEffect(() => {
@@ -135,16 +142,17 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
   const open = useCallback(
     (name: string | null) => {
       const hash = name ? `#/with/${encodeURIComponent(name)}` : '#/';
+      const alreadyOpen = name !== null && window.location.hash === hash;
       if (window.location.hash !== hash) window.history.pushState(null, '', hash);
       openWith(name);
+      // A newly opened conversation's composer takes the focus as it mounts; an open one is not remounted.
+      if (alreadyOpen) document.getElementById('composer-input')?.focus();
     },
     [openWith],
   );
 
-  const totalUnread = selectTotalUnread(state);
-  useEffect(() => {
-    document.title = totalUnread > 0 ? `(${totalUnread}) Chatastrophy` : 'Chatastrophy';
-  }, [totalUnread]);
+  const notifications = useNotifications(session, open);
+  useUnreadBadge(selectTotalUnread(state));
 
   if (!signedIn) {
     if (identity.phase === 'ready') {
@@ -163,7 +171,11 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
   return (
     <MediaContext.Provider value={session.media}>
     <div className="flex h-full flex-col">
-      <header className="flex items-center gap-2 border-b border-slate-200 bg-white px-3 py-2 dark:border-slate-800 dark:bg-slate-900">
+      {/* On phones an open conversation takes the whole screen: its own header has the way back and the connection. */}
+      <header
+        data-testid="app-header"
+        className={`${openConversation ? 'hidden md:flex' : 'flex'} items-center gap-2 border-b border-slate-200 bg-white px-3 py-2 dark:border-slate-800 dark:bg-slate-900`}
+      >
         <h1 className="mr-auto truncate text-base font-bold sm:text-lg">Chatastrophy</h1>
         <ConnectionIndicator state={state.connection} />
         <button
@@ -186,6 +198,7 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
             for (const file of Object.values(pendingFiles)) file?.controller.abort();
             setPendingFiles({});
             setDrafts({});
+            clearDrafts(browserStorage(), me);
             identity.signOut();
           }}
           className="shrink-0 rounded-lg px-2 py-1 text-sm font-medium whitespace-nowrap text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-slate-300 dark:hover:bg-slate-800"
@@ -193,6 +206,7 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
           Sign out
         </button>
       </header>
+      <NotificationPrompt prefs={notifications.prefs} />
       {state.notice && (
         <div role="alert" data-testid="notice" className="flex items-center gap-2 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100">
           <span className="flex-1">{state.notice.message}</span>
@@ -217,7 +231,10 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
               onToggleProfile={() => setPanel((p) => (p === 'contact' ? null : 'contact'))}
               onBack={() => open(null)}
               draft={drafts[openConversation.id] ?? ''}
-              onDraftChange={(text) => setDrafts((d) => ({ ...d, [openConversation.id]: text }))}
+              onDraftChange={(text) => {
+                setDrafts((d) => ({ ...d, [openConversation.id]: text }));
+                saveDraft(browserStorage(), me, openConversation.id, text);
+              }}
               pendingFile={pendingFiles[openConversation.id] ?? null}
               onPendingFileChange={(change) =>
                 setPendingFiles((all) => ({ ...all, [openConversation.id]: change(all[openConversation.id] ?? null) }))
@@ -230,7 +247,12 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
           )}
         </main>
         {openConversation && panel === 'contact' && (
-          <ProfilePanel user={openUser ?? { username: openConversation.with, online: false }} now={now} onClose={() => setPanel(null)} />
+          <ProfilePanel
+            user={openUser ?? { username: openConversation.with, online: false }}
+            presenceKnown={state.presenceKnown}
+            now={now}
+            onClose={() => setPanel(null)}
+          />
         )}
         {panel === 'me' && (
           <ProfilePanel
@@ -241,7 +263,9 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
             onClose={() => setPanel(null)}
             onChangePicture={(file) => session.changeAvatar(file)}
             onRemovePicture={() => session.removeAvatar()}
-          />
+          >
+            <NotificationSettings controls={notifications} />
+          </ProfilePanel>
         )}
       </div>
     </div>

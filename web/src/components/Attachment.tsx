@@ -4,6 +4,7 @@ import { useMediaCache, useMediaUrl } from '../media/mediaContext';
 import { formatBytes, isImageType } from '../media/mediaRules';
 import type { Attachment } from '../protocol/frames';
 import { DownloadIcon, FileIcon } from './icons';
+import { ImageViewer } from './ImageViewer';
 
 export interface AttachmentViewProps {
   attachment: Attachment;
@@ -11,7 +12,7 @@ export interface AttachmentViewProps {
   mine: boolean;
 }
 
-/** A message's file: images inline (click opens the full image), anything else a download chip. */
+/** A message's file: images inline (a click opens them in the in-app viewer), anything else a download chip. */
 export function AttachmentView({ attachment, mine }: AttachmentViewProps) {
   return isImageType(attachment.contentType) ? <AttachmentImage attachment={attachment} mine={mine} /> : <AttachmentFile attachment={attachment} mine={mine} />;
 }
@@ -20,6 +21,7 @@ function AttachmentImage({ attachment, mine }: AttachmentViewProps) {
   const cache = useMediaCache();
   const entry = useMediaUrl(attachment.key);
   const [broken, setBroken] = useState<string | null>(null);
+  const [viewing, setViewing] = useState(false);
   const retried = useRef(false);
   const url = entry?.url && entry.url !== broken ? entry.url : null;
   // Refused, or the fresh URL asked for after a failed load failed too.
@@ -41,31 +43,34 @@ function AttachmentImage({ attachment, mine }: AttachmentViewProps) {
     );
   }
   return (
-    <a
-      href={url}
-      target="_blank"
-      rel="noopener noreferrer"
-      data-testid="attachment"
-      data-kind="image"
-      title={`${attachment.name} · ${formatBytes(attachment.size)} (opens the full image)`}
-      className="block max-w-full overflow-hidden rounded-xl focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500"
-    >
-      <img
-        src={url}
-        alt={attachment.name}
-        data-testid="attachment-image"
-        loading="lazy"
-        onError={() => {
-          setBroken(url);
-          // Perhaps expired (a sleeping laptop): one fresh URL, then the download chip.
-          if (!retried.current) {
-            retried.current = true;
-            cache?.invalidate(attachment.key);
-          }
-        }}
-        className="block max-h-64 w-auto max-w-full rounded-xl bg-slate-100 object-contain sm:max-w-xs dark:bg-slate-800"
-      />
-    </a>
+    <>
+      <button
+        type="button"
+        data-testid="attachment"
+        data-kind="image"
+        aria-haspopup="dialog"
+        title={`${attachment.name} · ${formatBytes(attachment.size)}`}
+        onClick={() => setViewing(true)}
+        className="block max-w-full cursor-zoom-in overflow-hidden rounded-xl focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500"
+      >
+        <img
+          src={url}
+          alt={attachment.name}
+          data-testid="attachment-image"
+          loading="lazy"
+          onError={() => {
+            setBroken(url);
+            // Perhaps expired (a sleeping laptop): one fresh URL, then the download chip.
+            if (!retried.current) {
+              retried.current = true;
+              cache?.invalidate(attachment.key);
+            }
+          }}
+          className="block max-h-64 w-auto max-w-full rounded-xl bg-slate-100 object-contain sm:max-w-xs dark:bg-slate-800"
+        />
+      </button>
+      {viewing && <ImageViewer attachment={attachment} onClose={() => setViewing(false)} />}
+    </>
   );
 }
 

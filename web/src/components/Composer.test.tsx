@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { useState } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MediaError } from '../media/upload';
 import type { Attachment } from '../protocol/frames';
-import { Composer, type PendingFile } from './Composer';
+import { Composer, COUNTER_FROM, type PendingFile } from './Composer';
 
 afterEach(cleanup);
 
@@ -14,6 +14,46 @@ function setup() {
   const input = screen.getByLabelText('Message') as HTMLTextAreaElement;
   const send = screen.getByRole('button', { name: 'Send' }) as HTMLButtonElement;
   return { onSend, input, send };
+}
+
+// The lazily loaded emoji-picker-element, replaced by a stand-in with the same surface: a custom
+// element with an open shadow root (a search box, a grid of emoji buttons) firing `emoji-click`.
+vi.mock('./emojiPickerElement', () => ({
+  createEmojiPicker() {
+    const picker = document.createElement('emoji-picker');
+    const root = picker.attachShadow({ mode: 'open' });
+    root.innerHTML = `<input type="search"><div class="tabpanel" role="tabpanel" tabindex="0">${['😀', '🎉', '🚀', '👍', '🔥', '❤️', '✅', '👀', '🙏', '💯']
+      .map((e) => `<button class="emoji" role="menuitem" aria-label="${e}">${e}</button>`)
+      .join('')}</div>`;
+    for (const button of root.querySelectorAll('button')) {
+      button.addEventListener('click', () => picker.dispatchEvent(new CustomEvent('emoji-click', { detail: { unicode: button.textContent } })));
+    }
+    return picker;
+  },
+}));
+
+/** A touch screen (pointer: coarse) or a mouse. */
+function pointer(kind: 'coarse' | 'fine') {
+  vi.spyOn(window, 'matchMedia').mockImplementation(
+    (query: string) =>
+      ({ matches: query === '(pointer: coarse)' && kind === 'coarse', media: query, addEventListener() {}, removeEventListener() {} }) as unknown as MediaQueryList,
+  );
+}
+
+/** A key pressed in the picker's shadow DOM: as the user's are, the event is composed (reaches the page). */
+function press(target: Element, key: string) {
+  act(() => {
+    target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, composed: true }));
+  });
+}
+
+async function openPicker() {
+  fireEvent.click(screen.getByRole('button', { name: 'Insert emoji' }));
+  const dialog = screen.getByRole('dialog', { name: 'Emoji' });
+  await waitFor(() => expect(dialog.dataset.status).toBe('ready'));
+  const root = dialog.querySelector('emoji-picker')!.shadowRoot!;
+  const emoji = (e: string) => root.querySelector<HTMLButtonElement>(`button[aria-label="${e}"]`)!;
+  return { dialog, root, emoji };
 }
 
 describe('Composer', () => {
@@ -27,15 +67,34 @@ describe('Composer', () => {
     expect(input.value).toBe('');
   });
 
-  it('disables Send when empty or over the limit, with a counter', () => {
+  it('on a touch screen Enter is a new line and the Send button sends', () => {
+    pointer('coarse');
+    const { onSend, input, send } = setup();
+    fireEvent.change(input, { target: { value: 'line one' } });
+    // Not prevented: the textarea types its new line.
+    expect(fireEvent.keyDown(input, { key: 'Enter' })).toBe(true);
+    expect(onSend).not.toHaveBeenCalled();
+    fireEvent.click(send);
+    expect(onSend).toHaveBeenCalledWith('line one');
+  });
+
+  it('takes the focus when it appears (a conversation opened), but not on a touch screen', () => {
+    pointer('fine');
+    const { input } = setup();
+    expect(document.activeElement).toBe(input);
+    cleanup();
+    pointer('coarse');
+    const touch = setup();
+    expect(document.activeElement).not.toBe(touch.input);
+  });
+
+  it('disables Send when empty or over the limit', () => {
     const { onSend, input, send } = setup();
     expect(send.disabled).toBe(true);
-    expect(screen.getByTestId('char-counter').textContent).toBe('0/4000');
     fireEvent.change(input, { target: { value: '   ' } });
     expect(send.disabled).toBe(true);
     fireEvent.change(input, { target: { value: 'x'.repeat(4000) } });
     expect(send.disabled).toBe(false);
-    expect(screen.getByTestId('char-counter').textContent).toBe('4000/4000');
     fireEvent.change(input, { target: { value: 'x'.repeat(4001) } });
     expect(send.disabled).toBe(true);
     expect(screen.getByRole('alert').textContent).toMatch(/at most 4000/);
@@ -43,12 +102,70 @@ describe('Composer', () => {
     expect(onSend).not.toHaveBeenCalled();
   });
 
-  it('inserts an emoji from the picker', () => {
+  it('shows the character counter only near the limit, and always over it', () => {
     const { input } = setup();
+    expect(screen.queryByTestId('char-counter')).toBeNull();
+    expect(input.getAttribute('aria-describedby')).toBeNull();
+    fireEvent.change(input, { target: { value: 'x'.repeat(COUNTER_FROM - 1) } });
+    expect(screen.queryByTestId('char-counter')).toBeNull();
+    fireEvent.change(input, { target: { value: 'x'.repeat(COUNTER_FROM) } });
+    expect(screen.getByTestId('char-counter').textContent).toBe(`${COUNTER_FROM}/4000`);
+    expect(input.getAttribute('aria-describedby')).toBe('composer-counter');
+    fireEvent.change(input, { target: { value: 'x'.repeat(4001) } });
+    expect(screen.getByTestId('char-counter').textContent).toBe('4001/4000');
+  });
+
+  it('the emoji button is an icon, not an emoji glyph', () => {
+    setup();
+    const button = screen.getByRole('button', { name: 'Insert emoji' });
+    expect(button.querySelector('svg')).toBeTruthy();
+    expect(button.textContent).toBe('');
+  });
+
+  it('inserts a picked emoji at the cursor and gives the focus back to the text', async () => {
+    const { input } = setup();
+    fireEvent.change(input, { target: { value: 'go !' } });
+    input.setSelectionRange(3, 3);
+    const { emoji, root } = await openPicker();
+    // The picker's search box has the focus.
+    expect(root.activeElement).toBe(root.querySelector('input'));
+    fireEvent.click(emoji('🚀'));
+    expect(input.value).toBe('go 🚀!');
+    expect(screen.queryByRole('dialog', { name: 'Emoji' })).toBeNull();
+    await waitFor(() => expect(document.activeElement).toBe(input));
+  });
+
+  it('Escape closes the picker and gives the focus back to the emoji button', async () => {
+    setup();
+    const { root } = await openPicker();
+    press(root.querySelector('input')!, 'Escape');
+    expect(screen.queryByRole('dialog', { name: 'Emoji' })).toBeNull();
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Insert emoji' }));
+  });
+
+  it('a press outside closes the picker; a press on its button toggles it', async () => {
+    setup();
+    await openPicker();
+    fireEvent.pointerDown(screen.getByRole('button', { name: 'Insert emoji' }));
     fireEvent.click(screen.getByRole('button', { name: 'Insert emoji' }));
-    fireEvent.click(screen.getByRole('button', { name: 'Insert 🎉' }));
-    expect(input.value).toBe('🎉');
-    expect(screen.getByTestId('char-counter').textContent).toBe('1/4000');
+    expect(screen.queryByRole('dialog', { name: 'Emoji' })).toBeNull();
+    await openPicker();
+    fireEvent.pointerDown(document.body);
+    expect(screen.queryByRole('dialog', { name: 'Emoji' })).toBeNull();
+  });
+
+  it('arrow keys move through the emoji grid, entering it from the empty search box', async () => {
+    setup();
+    const { root, emoji } = await openPicker();
+    press(root.querySelector('input')!, 'ArrowDown');
+    expect(root.activeElement).toBe(emoji('😀'));
+    press(emoji('😀'), 'ArrowRight');
+    expect(root.activeElement).toBe(emoji('🎉'));
+    // Rows of 8 (the picker's --num-columns).
+    press(emoji('🎉'), 'ArrowDown');
+    expect(root.activeElement).toBe(emoji('💯'));
+    press(emoji('💯'), 'Home');
+    expect(root.activeElement).toBe(emoji('😀'));
   });
 });
 

@@ -3,8 +3,9 @@ import { MediaError } from '../media/upload';
 import { ATTACHMENT_ACCEPT, checkMediaFile, formatBytes, isImageType, mediaTypeOf } from '../media/mediaRules';
 import { checkText, TEXT_MAX_CHARS } from '../protocol/chatRules';
 import type { Attachment } from '../protocol/frames';
-import { EmojiPicker } from './EmojiPicker';
-import { FileIcon, PaperclipIcon } from './icons';
+import { EmojiPicker, type PickerDismissal } from './EmojiPicker';
+import { FileIcon, PaperclipIcon, SmileyIcon } from './icons';
+import { useCoarsePointer } from './useCoarsePointer';
 
 export interface ComposerProps {
   to: string;
@@ -12,7 +13,7 @@ export interface ComposerProps {
   onSend(text: string, attachment?: Attachment): boolean;
   /** Uploads a file for this conversation; without it there is no attach button. */
   onUpload?(file: File, signal: AbortSignal): Promise<Attachment>;
-  /** Drafts survive switching conversations. */
+  /** The text, when the parent keeps it: drafts survive switching conversations (and, stored by the app, a reload). */
   draft?: string;
   onDraftChange?(text: string): void;
   /**
@@ -40,6 +41,9 @@ export interface PendingFile {
 
 let pendingSeq = 0;
 
+/** The counter shows from here on (and always over the limit): below, it is noise. */
+export const COUNTER_FROM = TEXT_MAX_CHARS - 500;
+
 const PROBLEMS = {
   text_too_long: `Messages can be at most ${TEXT_MAX_CHARS} characters.`,
   invalid_text: 'The message contains a control character that cannot be sent.',
@@ -60,12 +64,15 @@ export function Composer({ to, onSend, onUpload, draft, onDraftChange, pendingFi
   };
   const [dragging, setDragging] = useState(false);
   const inputRef = useRef<HTMLTextAreaElement>(null);
+  const emojiButtonRef = useRef<HTMLButtonElement>(null);
+  const touch = useCoarsePointer();
   const fileRef = useRef<HTMLInputElement>(null);
   const pendingRef = useRef<PendingFile | null>(null);
   pendingRef.current = pending;
   const { chars, problem } = checkText(text);
   // With an uploaded file the text may be empty; while it uploads (or after it failed) nothing is sent.
   const canSend = pending ? pending.status === 'ready' && (problem === null || problem === 'empty_text') : problem === null;
+  const showCounter = chars >= COUNTER_FROM;
   const nearLimit = chars > TEXT_MAX_CHARS - 200;
 
   // Leaving the conversation cancels an upload in flight, unless the parent holds it for later.
@@ -148,8 +155,9 @@ export function Composer({ to, onSend, onUpload, draft, onDraftChange, pendingFi
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    // Enter sends, Shift+Enter is a new line; never while an IME is composing.
-    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing && e.keyCode !== 229) {
+    // Enter sends, Shift+Enter is a new line; never while an IME is composing. On a touch screen
+    // Enter is a new line (its keyboard has no Shift+Enter) and the Send button sends.
+    if (e.key === 'Enter' && !e.shiftKey && !touch && !e.nativeEvent.isComposing && e.keyCode !== 229) {
       e.preventDefault();
       send();
     }
@@ -166,6 +174,11 @@ export function Composer({ to, onSend, onUpload, draft, onDraftChange, pendingFi
       el?.focus();
       el?.setSelectionRange(start + emoji.length, start + emoji.length);
     });
+  };
+
+  const closeEmoji = (how: PickerDismissal) => {
+    setEmojiOpen(false);
+    if (how === 'escape') emojiButtonRef.current?.focus();
   };
 
   const problemText = problem === 'text_too_long' || problem === 'invalid_text' ? PROBLEMS[problem] : null;
@@ -186,14 +199,17 @@ export function Composer({ to, onSend, onUpload, draft, onDraftChange, pendingFi
       {pending && <PendingAttachment pending={pending} onRemove={removePending} onRetry={() => upload(pending.file)} />}
       <div className="relative flex items-end gap-2">
         <button
+          ref={emojiButtonRef}
           type="button"
           aria-label="Insert emoji"
+          title="Insert emoji"
+          data-testid="emoji-button"
           aria-expanded={emojiOpen}
           aria-haspopup="dialog"
           onClick={() => setEmojiOpen((o) => !o)}
-          className="shrink-0 rounded-full p-2 text-xl hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:hover:bg-slate-800"
+          className="shrink-0 rounded-full p-2 text-slate-600 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-slate-300 dark:hover:bg-slate-800"
         >
-          <span aria-hidden="true">🙂</span>
+          <SmileyIcon className="h-7 w-7" />
         </button>
         {onUpload && (
           <>
@@ -222,7 +238,7 @@ export function Composer({ to, onSend, onUpload, draft, onDraftChange, pendingFi
             />
           </>
         )}
-        {emojiOpen && <EmojiPicker onPick={insertEmoji} onClose={() => { setEmojiOpen(false); inputRef.current?.focus(); }} />}
+        {emojiOpen && <EmojiPicker onPick={insertEmoji} onDismiss={closeEmoji} toggleRef={emojiButtonRef} />}
         <label htmlFor="composer-input" className="sr-only">
           Message
         </label>
@@ -233,7 +249,9 @@ export function Composer({ to, onSend, onUpload, draft, onDraftChange, pendingFi
           rows={1}
           value={text}
           placeholder={`Message ${to}`}
-          aria-describedby="composer-counter"
+          // Opening a conversation puts the cursor here, ready to type (not on touch screens: the keyboard would cover it).
+          autoFocus={!touch}
+          aria-describedby={showCounter ? 'composer-counter' : undefined}
           aria-invalid={problemText ? true : undefined}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKeyDown}
@@ -250,25 +268,29 @@ export function Composer({ to, onSend, onUpload, draft, onDraftChange, pendingFi
           Send
         </button>
       </div>
-      <div className="mt-1 flex justify-between gap-2 px-2 text-xs">
-        <span className="text-red-600 dark:text-red-400" role={problemText ? 'alert' : undefined}>
-          {problemText}
-        </span>
-        <span
-          id="composer-counter"
-          data-testid="char-counter"
-          aria-label={`${chars} of ${TEXT_MAX_CHARS} characters`}
-          className={`tabular-nums ${
-            problem === 'text_too_long'
-              ? 'font-semibold text-red-600 dark:text-red-400'
-              : nearLimit
-                ? 'text-amber-600 dark:text-amber-400'
-                : 'text-slate-500 dark:text-slate-400'
-          }`}
-        >
-          {chars}/{TEXT_MAX_CHARS}
-        </span>
-      </div>
+      {(problemText || showCounter) && (
+        <div className="mt-1 flex justify-between gap-2 px-2 text-xs">
+          <span className="text-red-600 dark:text-red-400" role={problemText ? 'alert' : undefined}>
+            {problemText}
+          </span>
+          {showCounter && (
+            <span
+              id="composer-counter"
+              data-testid="char-counter"
+              aria-label={`${chars} of ${TEXT_MAX_CHARS} characters`}
+              className={`tabular-nums ${
+                problem === 'text_too_long'
+                  ? 'font-semibold text-red-600 dark:text-red-400'
+                  : nearLimit
+                    ? 'text-amber-600 dark:text-amber-400'
+                    : 'text-slate-500 dark:text-slate-400'
+              }`}
+            >
+              {chars}/{TEXT_MAX_CHARS}
+            </span>
+          )}
+        </div>
+      )}
     </form>
   );
 }

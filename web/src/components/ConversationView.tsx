@@ -3,10 +3,12 @@ import { timeline } from '../lib/grouping';
 import { relativeTime } from '../lib/time';
 import { userKey } from '../protocol/chatRules';
 import type { UserPresence } from '../protocol/frames';
-import { selectOutgoing, type AppState, type ConversationState } from '../state/appState';
+import { badgeText } from '../notifications/unreadBadge';
+import { selectOutgoing, selectTotalUnread, type AppState, type ConversationState } from '../state/appState';
 import type { ChatSession } from '../state/session';
 import { Avatar } from './Avatar';
 import { Composer, type PendingFile } from './Composer';
+import { ConnectionIndicator } from './ConnectionIndicator';
 import { MessageList } from './MessageList';
 
 export interface ConversationViewProps {
@@ -24,10 +26,12 @@ export interface ConversationViewProps {
   onPendingFileChange(change: (file: PendingFile | null) => PendingFile | null): void;
 }
 
-export function presenceLine(user: UserPresence | undefined, now: number): string {
+/** `known` is false while we are disconnected: nobody is online then, and "Offline" would be a guess. */
+export function presenceLine(user: UserPresence | undefined, now: number, known = true): string {
   if (!user) return '';
   if (user.online) return 'Online';
-  return user.lastSeen !== undefined ? `Last seen ${relativeTime(user.lastSeen, now)}` : 'Offline';
+  if (user.lastSeen !== undefined) return `Last seen ${relativeTime(user.lastSeen, now)}`;
+  return known ? 'Offline' : 'Status unknown';
 }
 
 export function ConversationView({
@@ -62,14 +66,7 @@ export function ConversationView({
   return (
     <section aria-label={`Conversation with ${name}`} data-testid="conversation" data-with={withKey} className="flex min-h-0 flex-1 flex-col">
       <header className="flex items-center gap-2 border-b border-slate-200 px-2 py-2 sm:px-4 dark:border-slate-800">
-        <button
-          type="button"
-          aria-label="Back to people"
-          onClick={onBack}
-          className="rounded-full px-2 py-1 text-xl leading-none hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 md:hidden dark:hover:bg-slate-800"
-        >
-          <span aria-hidden="true">←</span>
-        </button>
+        <BackToPeople unread={selectTotalUnread(state) - conversation.unread} onBack={onBack} />
         <button
           type="button"
           aria-label={`Profile of ${name}`}
@@ -78,16 +75,18 @@ export function ConversationView({
           onClick={onToggleProfile}
           className="flex min-w-0 flex-1 items-center gap-3 rounded-xl px-1 py-1 text-left hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:hover:bg-slate-800/60"
         >
-          <Avatar name={name} size="md" online={user?.online ?? false} avatarKey={user?.avatarKey} />
+          <Avatar name={name} size="md" online={user?.online || state.presenceKnown ? (user?.online ?? false) : undefined} avatarKey={user?.avatarKey} />
           <span className="min-w-0">
             <h2 className="truncate font-semibold" data-testid="conversation-title">
               {name}
             </h2>
             <span data-testid="conversation-presence" className="block truncate text-xs text-slate-500 dark:text-slate-400">
-              {presenceLine(user, now)}
+              {presenceLine(user, now, state.presenceKnown)}
             </span>
           </span>
         </button>
+        {/* Phones: the app header (and its indicator) is hidden while a conversation is open. */}
+        <ConnectionIndicator compact state={state.connection} className="px-1 md:hidden" />
       </header>
       <MessageList
         conversationId={conversationId}
@@ -102,6 +101,7 @@ export function ConversationView({
         onRetry={onRetry}
         onDiscard={onDiscard}
         avatarKeyOf={avatarKeyOf}
+        unreadFrom={conversation.unreadFrom}
       />
       <Composer
         to={name}
@@ -113,5 +113,29 @@ export function ConversationView({
         onSend={(text, attachment) => session.sendMessage(conversation, text, attachment) !== null}
       />
     </section>
+  );
+}
+
+/** Phones only: back to the people list, with the unread count of the other conversations. */
+function BackToPeople({ unread, onBack }: { unread: number; onBack(): void }) {
+  const badge = badgeText(unread);
+  return (
+    <button
+      type="button"
+      aria-label={badge ? `Back to people, ${unread} unread ${unread === 1 ? 'message' : 'messages'}` : 'Back to people'}
+      onClick={onBack}
+      className="relative shrink-0 rounded-full px-2 py-1 text-xl leading-none hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 md:hidden dark:hover:bg-slate-800"
+    >
+      <span aria-hidden="true">←</span>
+      {badge && (
+        <span
+          aria-hidden="true"
+          data-testid="back-unread-badge"
+          className="absolute -top-1 -right-1.5 min-w-5 rounded-full bg-red-600 px-1 text-center text-[11px] leading-5 font-semibold text-white"
+        >
+          {badge}
+        </span>
+      )}
+    </button>
   );
 }

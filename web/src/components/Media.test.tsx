@@ -63,18 +63,46 @@ describe('Avatar', () => {
 });
 
 describe('AttachmentView', () => {
-  it('shows an image inline, with the file name as alt text, opening the full image in a new tab', async () => {
-    const { wrap } = makeCache();
+  it('shows an image inline, with the file name as alt text; a click opens it in the in-app viewer with a fresh URL', async () => {
+    const { cache, wrap } = makeCache();
     render(<AttachmentView attachment={image} mine={false} />, { wrapper: wrap });
     expect(screen.getByTestId('attachment').dataset.loading).toBe('true');
     const img = (await screen.findByRole('img', { name: 'cat photo.png' })) as HTMLImageElement;
     await waitFor(() => expect(img.getAttribute('src')).toBe('https://s3.test/attachments/dm/alice/bob/bob/1.png?sig'));
-    const link = screen.getByTestId('attachment');
-    expect(link.tagName).toBe('A');
-    expect(link.dataset.kind).toBe('image');
-    expect(link.getAttribute('href')).toBe('https://s3.test/attachments/dm/alice/bob/bob/1.png?sig');
-    expect(link.getAttribute('target')).toBe('_blank');
-    expect(link.getAttribute('rel')).toBe('noopener noreferrer');
+    const opener = screen.getByTestId('attachment');
+    expect(opener.tagName).toBe('BUTTON');
+    expect(opener.dataset.kind).toBe('image');
+    // Not a link to the presigned URL: that one stops working 10 minutes later.
+    expect(screen.queryByRole('link')).toBeNull();
+
+    const askedForUrl = vi.spyOn(cache, 'url');
+    opener.focus();
+    fireEvent.click(opener);
+    const viewer = await screen.findByRole('dialog', { name: 'cat photo.png' });
+    expect(askedForUrl).toHaveBeenCalledWith(image.key);
+    await waitFor(() => expect(screen.getByTestId('image-viewer-image').getAttribute('src')).toBe('https://s3.test/attachments/dm/alice/bob/bob/1.png?sig'));
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Close' }));
+
+    // Escape closes it and puts focus back on the image.
+    fireEvent.keyDown(viewer, { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(opener);
+  });
+
+  it('the viewer asks for a fresh URL once when the image fails to load there', async () => {
+    const { cache, asked, wrap } = makeCache();
+    render(<AttachmentView attachment={image} mine={false} />, { wrapper: wrap });
+    await screen.findByRole('img', { name: 'cat photo.png' });
+    fireEvent.click(screen.getByTestId('attachment'));
+    const shown = await screen.findByTestId('image-viewer-image');
+    const invalidate = vi.spyOn(cache, 'invalidate');
+    fireEvent.error(shown);
+    await waitFor(() => expect(invalidate).toHaveBeenCalledWith(image.key));
+    await waitFor(() => expect(asked).toHaveLength(2));
+    fireEvent.error(await screen.findByTestId('image-viewer-image'));
+    expect(await screen.findByTestId('image-viewer-error')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Close' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
   });
 
   it('shows any other file as a chip that downloads it under its name', async () => {

@@ -1,5 +1,5 @@
-import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { groupTimeline, type TimelineItem } from '../lib/grouping';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
+import { groupTimeline, type SenderGroup, type TimelineItem } from '../lib/grouping';
 import { dayLabel, fullDateTime, timeLabel } from '../lib/time';
 import { sameUser } from '../protocol/chatRules';
 import { AttachmentView } from './Attachment';
@@ -21,22 +21,36 @@ export interface MessageListProps {
   onDiscard(clientMessageId: string): void;
   /** The profile picture of a sender, by display name. */
   avatarKeyOf?(name: string): string | undefined;
+  /** Id of the first message that was unread when the conversation was opened: the "New messages" divider goes above it. */
+  unreadFrom?: string | null;
 }
 
 /** Distance from the bottom (px) still counted as "at the bottom". */
 const BOTTOM_SLACK = 48;
 /** Distance from the top (px) at which the next older page is requested. */
 const TOP_THRESHOLD = 160;
+/** Keys that scroll up: pressed at the top, they ask for older messages though nothing scrolls. */
+const SCROLL_UP_KEYS = new Set(['ArrowUp', 'PageUp', 'Home']);
+
+/** An item's top in the log's content coordinates (independent of the scroll position). */
+function contentTop(scroller: HTMLElement, key: string | undefined): number | null {
+  if (key === undefined) return null;
+  const el = scroller.querySelector(`[data-item-key="${CSS.escape(key)}"]`);
+  if (!el) return null;
+  return el.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop;
+}
 
 export function MessageList(props: MessageListProps) {
-  const { conversationId, withName, me, items, nextCursor, loadingNewest, loadingOlder, now, onLoadOlder } = props;
+  const { conversationId, withName, me, items, nextCursor, loadingNewest, loadingOlder, now, onLoadOlder, unreadFrom = null } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
-  const previous = useRef<{ conversationId: string; first?: string; last?: string; height: number } | null>(null);
+  const previous = useRef<{ conversationId: string; first?: string; firstTop: number | null; last?: string } | null>(null);
+  /** The oldest item when older messages were last asked for without a scroll (a page that did not move the view). */
+  const autoLoadedAt = useRef<string | undefined>(undefined);
   const [showNewMessages, setShowNewMessages] = useState(false);
   const hasMore = typeof nextCursor === 'string';
-  const days = useMemo(() => groupTimeline(items, me), [items, me]);
+  const days = useMemo(() => groupTimeline(items, me, unreadFrom), [items, me, unreadFrom]);
 
   const maybeLoadOlder = useCallback(() => {
     const el = scrollRef.current;
@@ -60,8 +74,10 @@ export function MessageList(props: MessageListProps) {
     maybeLoadOlder();
   };
 
-  // Keep the reader's place: older pages keep the scroll position; new messages follow only
-  // a reader already at the bottom (or one who just sent); otherwise a "new messages" button.
+  // Keep the reader's place: older messages added above keep what is on screen where it is (even
+  // when a live message lands in the same render); new messages follow only a reader already at
+  // the bottom (or one who just sent); otherwise a "new messages" button. A conversation opens at
+  // its "New messages" divider when the unread part does not fit, else at the bottom.
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!el) return;
@@ -69,22 +85,28 @@ export function MessageList(props: MessageListProps) {
     const last = items[items.length - 1]?.key;
     const prev = previous.current;
     if (!prev || prev.conversationId !== conversationId) {
-      el.scrollTop = el.scrollHeight;
-      atBottom.current = true;
+      const divider = el.querySelector<HTMLElement>('[data-testid="unread-divider"]');
+      const dividerTop = divider ? divider.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop : null;
+      el.scrollTop = dividerTop !== null ? Math.min(el.scrollHeight, dividerTop - 8) : el.scrollHeight;
+      atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight <= BOTTOM_SLACK;
       setShowNewMessages(false);
-    } else if (first !== prev.first && last === prev.last) {
-      el.scrollTop += el.scrollHeight - prev.height;
-    } else if (last !== prev.last) {
-      const newest = items[items.length - 1];
-      if (atBottom.current || newest?.kind === 'outgoing') {
-        el.scrollTop = el.scrollHeight;
-        atBottom.current = true;
-        setShowNewMessages(false);
-      } else if (newest && !sameUser(newest.from, me)) {
-        setShowNewMessages(true);
+    } else {
+      if (first !== prev.first && prev.firstTop !== null) {
+        const movedBy = (contentTop(el, prev.first) ?? prev.firstTop) - prev.firstTop;
+        if (movedBy !== 0) el.scrollTop += movedBy;
+      }
+      if (last !== prev.last) {
+        const newest = items[items.length - 1];
+        if (atBottom.current || newest?.kind === 'outgoing') {
+          el.scrollTop = el.scrollHeight;
+          atBottom.current = true;
+          setShowNewMessages(false);
+        } else if (newest && !sameUser(newest.from, me)) {
+          setShowNewMessages(true);
+        }
       }
     }
-    previous.current = { conversationId, first, last, height: el.scrollHeight };
+    previous.current = { conversationId, first, firstTop: contentTop(el, first), last };
   }, [items, conversationId, me]);
 
   // Reflows (window resize, profile panel, fonts) keep a reader at the bottom there.
@@ -100,13 +122,28 @@ export function MessageList(props: MessageListProps) {
     return () => observer.disconnect();
   }, []);
 
-  // A page that does not fill the view cannot be scrolled: fetch further back until it does.
+  // Older pages are asked for on scroll events, but a view that does not move gives none: a page
+  // that does not fill the view, or a reader left at the top when a page came in (or when the top
+  // was reached while a page was on its way). Then ask here, once per oldest item (a page that
+  // brings nothing, or fails, is not asked for again in a loop: the next scroll or the button does).
   useLayoutEffect(() => {
     const el = scrollRef.current;
-    if (el && hasMore && !loadingOlder && items.length > 0 && el.scrollHeight <= el.clientHeight + 1 && el.clientHeight > 0) {
+    const first = items[0]?.key;
+    if (!el || !hasMore || loadingOlder || first === undefined || el.clientHeight === 0) return;
+    const fits = el.scrollHeight <= el.clientHeight + 1;
+    if ((fits || el.scrollTop <= TOP_THRESHOLD) && autoLoadedAt.current !== first) {
+      autoLoadedAt.current = first;
       onLoadOlder();
     }
   }, [items, hasMore, loadingOlder, onLoadOlder]);
+
+  // At the very top the wheel, a swipe or the keys scroll nothing and fire no scroll event.
+  const onWheel = (e: { deltaY: number }) => {
+    if (e.deltaY < 0) maybeLoadOlder();
+  };
+  const onKeyDown = (e: { key: string }) => {
+    if (SCROLL_UP_KEYS.has(e.key)) maybeLoadOlder();
+  };
 
   return (
     <div className="relative min-h-0 flex-1">
@@ -118,6 +155,9 @@ export function MessageList(props: MessageListProps) {
         data-testid="message-log"
         tabIndex={0}
         onScroll={onScroll}
+        onWheel={onWheel}
+        onTouchMove={maybeLoadOlder}
+        onKeyDown={onKeyDown}
         className="h-full overflow-y-auto px-3 py-2 [overflow-anchor:none] focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500 sm:px-6"
       >
         <div ref={contentRef}>
@@ -147,32 +187,14 @@ export function MessageList(props: MessageListProps) {
         </div>
         {days.map((day) => (
           <section key={day.day} aria-label={dayLabel(day.at, now)}>
-            <h3 data-testid="day-separator" className="sticky top-0 z-10 my-2 flex justify-center">
-              <span className="rounded-full bg-slate-100/90 px-3 py-0.5 text-xs font-medium text-slate-600 backdrop-blur dark:bg-slate-800/90 dark:text-slate-300">
+            {/* In the flow, not sticky: a pill floating over the log hid the bubbles under it. */}
+            <h3 data-testid="day-separator" className="my-3 flex justify-center">
+              <span className="rounded-full bg-slate-100 px-3 py-0.5 text-xs font-medium text-slate-600 dark:bg-slate-800 dark:text-slate-300">
                 {dayLabel(day.at, now)}
               </span>
             </h3>
             {day.groups.map((group) => (
-              <div
-                key={group.key}
-                data-testid="message-group"
-                className={`my-2 flex items-end gap-2 ${group.mine ? 'flex-row-reverse' : ''}`}
-              >
-                {!group.mine && <Avatar name={group.from} size="sm" avatarKey={props.avatarKeyOf?.(group.from)} />}
-                <ol
-                  aria-label={group.mine ? 'You' : group.from}
-                  className={`flex min-w-0 max-w-[85%] flex-col gap-0.5 sm:max-w-[70%] ${group.mine ? 'items-end' : 'items-start'}`}
-                >
-                  {!group.mine && (
-                    <li aria-hidden="true" className="px-3 text-xs font-medium text-slate-500 dark:text-slate-400">
-                      {group.from}
-                    </li>
-                  )}
-                  {group.items.map((item) => (
-                    <MessageBubble key={item.key} item={item} mine={group.mine} onRetry={props.onRetry} onDiscard={props.onDiscard} />
-                  ))}
-                </ol>
-              </div>
+              <MessageRun key={group.key} group={group} avatarKeyOf={props.avatarKeyOf} onRetry={props.onRetry} onDiscard={props.onDiscard} />
             ))}
           </section>
         ))}
@@ -197,6 +219,69 @@ export function MessageList(props: MessageListProps) {
   );
 }
 
+/** The line above the unread part of the conversation, as it was when the conversation was opened. */
+function UnreadDivider() {
+  return (
+    <div
+      role="separator"
+      aria-label="New messages"
+      data-testid="unread-divider"
+      className="my-3 flex items-center gap-3 text-xs font-semibold text-rose-600 dark:text-rose-400"
+    >
+      <span aria-hidden="true" className="h-px flex-1 bg-rose-300 dark:bg-rose-800" />
+      <span aria-hidden="true">New messages</span>
+      <span aria-hidden="true" className="h-px flex-1 bg-rose-300 dark:bg-rose-800" />
+    </div>
+  );
+}
+
+/** A run of messages of one sender, a few minutes apart at most: one name and one time above it. */
+function MessageRun({
+  group,
+  avatarKeyOf,
+  onRetry,
+  onDiscard,
+}: {
+  group: SenderGroup;
+  avatarKeyOf?(name: string): string | undefined;
+  onRetry(id: string): void;
+  onDiscard(id: string): void;
+}) {
+  const firstAt = group.items[0]?.at ?? 0;
+  return (
+    <>
+      {group.unreadStart && <UnreadDivider />}
+      <div data-testid="message-group" className={`my-2 flex items-end gap-2 ${group.mine ? 'flex-row-reverse' : ''}`}>
+        {!group.mine && <Avatar name={group.from} size="sm" avatarKey={avatarKeyOf?.(group.from)} />}
+        <ol
+          aria-label={group.mine ? 'You' : group.from}
+          className={`flex min-w-0 max-w-[85%] flex-col gap-0.5 sm:max-w-[70%] ${group.mine ? 'items-end' : 'items-start'}`}
+        >
+          <li className="flex items-baseline gap-2 px-3 text-xs text-slate-500 dark:text-slate-400">
+            {/* The list's label names the sender already. */}
+            {!group.mine && (
+              <span aria-hidden="true" className="min-w-0 truncate font-medium">
+                {group.from}
+              </span>
+            )}
+            <time
+              data-testid="run-time"
+              dateTime={new Date(firstAt).toISOString()}
+              title={fullDateTime(firstAt)}
+              className="shrink-0 whitespace-nowrap text-[11px]"
+            >
+              {timeLabel(firstAt)}
+            </time>
+          </li>
+          {group.items.map((item) => (
+            <MessageBubble key={item.key} item={item} mine={group.mine} onRetry={onRetry} onDiscard={onDiscard} />
+          ))}
+        </ol>
+      </div>
+    </>
+  );
+}
+
 function MessageBubble({
   item,
   mine,
@@ -208,22 +293,31 @@ function MessageBubble({
   onRetry(id: string): void;
   onDiscard(id: string): void;
 }) {
+  // A tap on the bubble shows its exact time (hovering shows it too, as the bubble's title).
+  const [showTime, setShowTime] = useState(false);
   const text = item.kind === 'message' ? item.message.text : item.outgoing.text;
   const attachment = item.kind === 'message' ? item.message.attachment : item.outgoing.attachment;
   const status = item.kind === 'message' ? 'sent' : item.outgoing.status;
+  const exact = fullDateTime(item.at);
   const bubble = mine
     ? status === 'failed'
       ? 'bg-red-50 text-red-900 ring-1 ring-red-300 dark:bg-red-950 dark:text-red-100 dark:ring-red-800'
       : 'bg-indigo-600 text-white'
     : 'bg-slate-100 text-slate-900 dark:bg-slate-800 dark:text-slate-100';
+  const toggleTime = (e: MouseEvent) => {
+    // Links and buttons in the bubble do their own thing; a text selection is not a tap.
+    if ((e.target as Element).closest('a, button') || window.getSelection()?.toString()) return;
+    setShowTime((shown) => !shown);
+  };
   return (
     <li
       data-testid="message"
+      data-item-key={item.key}
       data-status={status}
       data-message-id={item.kind === 'message' ? item.message.id : undefined}
       data-client-message-id={item.kind === 'message' ? item.message.clientMessageId : item.outgoing.clientMessageId}
       data-from={item.from}
-      className={`flex flex-col ${mine ? 'items-end' : 'items-start'}`}
+      className={`flex max-w-full flex-col ${mine ? 'items-end' : 'items-start'}`}
     >
       {attachment && (
         <div className={`max-w-full ${status === 'pending' ? 'opacity-70' : ''} ${text ? 'mb-0.5' : ''}`}>
@@ -231,39 +325,48 @@ function MessageBubble({
         </div>
       )}
       {(text || !attachment) && (
-        <div className={`max-w-full rounded-2xl px-3 py-1.5 ${bubble} ${status === 'pending' ? 'opacity-70' : ''}`}>
+        <div
+          data-testid="message-bubble"
+          title={exact}
+          onClick={toggleTime}
+          className={`min-w-0 max-w-full rounded-2xl px-3 py-1.5 ${bubble} ${status === 'pending' ? 'opacity-70' : ''}`}
+        >
           <MessageText text={text} />
         </div>
       )}
-      <div className="flex items-center gap-2 px-2 text-[11px] text-slate-500 dark:text-slate-400">
-        <time dateTime={new Date(item.at).toISOString()} title={fullDateTime(item.at)}>
-          {timeLabel(item.at)}
-        </time>
-        {status === 'pending' && <span data-testid="message-pending">Sending…</span>}
-        {item.kind === 'outgoing' && status === 'failed' && (
-          <>
-            <span role="alert" data-testid="message-failed" className="text-red-600 dark:text-red-400">
-              Not sent{item.outgoing.error ? `: ${item.outgoing.error.message}` : ''}
-            </span>
-            <button
-              type="button"
-              data-testid="retry"
-              onClick={() => onRetry(item.outgoing.clientMessageId)}
-              className="font-semibold text-indigo-700 underline focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-indigo-300"
-            >
-              Retry
-            </button>
-            <button
-              type="button"
-              data-testid="discard"
-              onClick={() => onDiscard(item.outgoing.clientMessageId)}
-              className="text-slate-600 underline focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-slate-300"
-            >
-              Discard
-            </button>
-          </>
-        )}
-      </div>
+      {(showTime || status !== 'sent') && (
+        <div className="flex flex-wrap items-center gap-x-2 px-2 text-[11px] text-slate-500 dark:text-slate-400">
+          {showTime && (
+            <time data-testid="message-time" dateTime={new Date(item.at).toISOString()} className="whitespace-nowrap">
+              {exact}
+            </time>
+          )}
+          {status === 'pending' && <span data-testid="message-pending">Sending…</span>}
+          {item.kind === 'outgoing' && status === 'failed' && (
+            <>
+              <span role="alert" data-testid="message-failed" className="text-red-600 dark:text-red-400">
+                Not sent{item.outgoing.error ? `: ${item.outgoing.error.message}` : ''}
+              </span>
+              <button
+                type="button"
+                data-testid="retry"
+                onClick={() => onRetry(item.outgoing.clientMessageId)}
+                className="font-semibold text-indigo-700 underline focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-indigo-300"
+              >
+                Retry
+              </button>
+              <button
+                type="button"
+                data-testid="discard"
+                onClick={() => onDiscard(item.outgoing.clientMessageId)}
+                className="text-slate-600 underline focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-slate-300"
+              >
+                Discard
+              </button>
+            </>
+          )}
+        </div>
+      )}
     </li>
   );
 }

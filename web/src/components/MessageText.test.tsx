@@ -34,4 +34,24 @@ describe('MessageText', () => {
     expect(links[0]!.getAttribute('href')).toBe('https://x.example/');
     expect(links[0]!.getAttribute('onmouseover')).toBeNull();
   });
+
+  it('links www. addresses and e-mail addresses', () => {
+    const { container } = render(<MessageText text={'www.example.com or a@b.co'} />);
+    expect([...container.querySelectorAll('a')].map((a) => a.getAttribute('href'))).toEqual(['https://www.example.com/', 'mailto:a@b.co']);
+  });
+
+  it('shows one to three emoji alone large, and emoji within text at the text size', () => {
+    const { getAllByTestId } = render(
+      <>
+        <MessageText text="🎉 👍🏽" />
+        <MessageText text="well done 🎉" />
+      </>,
+    );
+    const [alone, within] = getAllByTestId('message-text');
+    expect(alone!.dataset.emojiOnly).toBe('true');
+    expect(alone!.className).toContain('text-4xl');
+    expect(within!.dataset.emojiOnly).toBeUndefined();
+    expect(within!.className).not.toContain('text-4xl');
+  });
 });
+

@@ -13,9 +13,16 @@ export interface PeopleListProps {
   onOpen(username: string): void;
 }
 
+/** Lowercase, for the accessible name; unknown while we are disconnected (see PersonView.presence). */
 export function presenceText(p: PersonView, now: number): string {
-  if (p.user.online) return 'online';
-  return p.user.lastSeen !== undefined ? `last seen ${relativeTime(p.user.lastSeen, now)}` : 'offline';
+  if (p.presence === 'online') return 'online';
+  if (p.user.lastSeen !== undefined) return `last seen ${relativeTime(p.user.lastSeen, now)}`;
+  return p.presence === 'offline' ? 'offline' : 'status unknown';
+}
+
+function presenceTestId(p: PersonView): string {
+  if (p.presence === 'online') return 'presence-online';
+  return p.presence === 'unknown' && p.user.lastSeen === undefined ? 'presence-unknown' : 'last-seen';
 }
 
 export function PeopleList({ people, openConversationId, now, filter, onFilter, onOpen }: PeopleListProps) {
@@ -73,7 +80,8 @@ export function PeopleList({ people, openConversationId, now, filter, onFilter, 
                   type="button"
                   data-person={p.key}
                   data-testid={`person-${p.key}`}
-                  data-online={p.user.online}
+                  data-online={p.presence === 'online'}
+                  data-presence={p.presence}
                   aria-current={current ? 'true' : undefined}
                   aria-label={`${p.user.username}, ${presence}${unread}`}
                   tabIndex={p.key === rovingKey ? 0 : -1}
@@ -85,14 +93,11 @@ export function PeopleList({ people, openConversationId, now, filter, onFilter, 
                       : 'hover:bg-slate-100 dark:hover:bg-slate-800/60'
                   }`}
                 >
-                  <Avatar name={p.user.username} online={p.user.online} avatarKey={p.user.avatarKey} />
+                  <Avatar name={p.user.username} online={p.presence === 'unknown' ? undefined : p.presence === 'online'} avatarKey={p.user.avatarKey} />
                   <span className="min-w-0 flex-1">
                     <span className="block truncate font-medium">{p.user.username}</span>
-                    <span
-                      data-testid={p.user.online ? 'presence-online' : 'last-seen'}
-                      className="block truncate text-xs text-slate-500 dark:text-slate-400"
-                    >
-                      {p.user.online ? 'Online' : presence.charAt(0).toUpperCase() + presence.slice(1)}
+                    <span data-testid={presenceTestId(p)} className="block truncate text-xs text-slate-500 dark:text-slate-400">
+                      {presence.charAt(0).toUpperCase() + presence.slice(1)}
                     </span>
                   </span>
                   {p.unread > 0 && (

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { MediaError } from '../media/upload';
 import { AVATAR_ACCEPT, AVATAR_RULE, checkMediaFile } from '../media/mediaRules';
 import type { UserPresence } from '../protocol/frames';
@@ -14,9 +14,13 @@ export interface ProfilePanelProps {
   /** Uploads and sets a new profile picture; rejects with a MediaError. */
   onChangePicture?(file: File): Promise<void>;
   onRemovePicture?(): Promise<void>;
+  /** More of my own settings, below the picture (notifications). */
+  children?: ReactNode;
+  /** False while we are disconnected: a contact not shown online may be, so "Offline" would be a guess. */
+  presenceKnown?: boolean;
 }
 
-export function ProfilePanel({ user, now, onClose, isMe = false, onChangePicture, onRemovePicture }: ProfilePanelProps) {
+export function ProfilePanel({ user, now, onClose, isMe = false, presenceKnown = true, onChangePicture, onRemovePicture, children }: ProfilePanelProps) {
   const closeRef = useRef<HTMLButtonElement>(null);
   useEffect(() => closeRef.current?.focus(), []);
   return (
@@ -39,7 +43,7 @@ export function ProfilePanel({ user, now, onClose, isMe = false, onChangePicture
         </button>
       </div>
       <div className="flex flex-col items-center gap-3 p-6 text-center">
-        <Avatar name={user.username} size="lg" online={user.online} avatarKey={user.avatarKey} />
+        <Avatar name={user.username} size="lg" online={user.online || presenceKnown ? user.online : undefined} avatarKey={user.avatarKey} />
         <p className="text-xl font-semibold" data-testid="profile-name">
           {user.username}
         </p>
@@ -47,7 +51,7 @@ export function ProfilePanel({ user, now, onClose, isMe = false, onChangePicture
           {user.online ? (
             <span className="text-emerald-700 dark:text-emerald-400">Online</span>
           ) : (
-            <span className="text-slate-600 dark:text-slate-400">Offline</span>
+            <span className="text-slate-600 dark:text-slate-400">{presenceKnown ? 'Offline' : 'Status unknown'}</span>
           )}
         </p>
         {!user.online && (
@@ -67,6 +71,7 @@ export function ProfilePanel({ user, now, onClose, isMe = false, onChangePicture
         {isMe && onChangePicture && (
           <PictureControls hasPicture={user.avatarKey !== undefined} onChange={onChangePicture} onRemove={onRemovePicture} />
         )}
+        {isMe && children}
       </div>
     </aside>
   );

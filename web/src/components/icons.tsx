@@ -11,6 +11,17 @@ export function PaperclipIcon({ className = 'h-6 w-6' }: { className?: string })
   );
 }
 
+/** A smiling face: the emoji button (an emoji glyph would be a box where no emoji font is installed). */
+export function SmileyIcon({ className = 'h-6 w-6' }: { className?: string }) {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 24 24" className={className} {...stroke}>
+      <circle cx="12" cy="12" r="9.5" />
+      <path d="M8 14.5a4.5 4.5 0 0 0 8 0" />
+      <path d="M9 9.5h.01M15 9.5h.01" strokeWidth={2.6} />
+    </svg>
+  );
+}
+
 export function DownloadIcon({ className = 'h-5 w-5' }: { className?: string }) {
   return (
     <svg aria-hidden="true" viewBox="0 0 24 24" className={className} {...stroke}>

@@ -1,4 +1,6 @@
-// Groups a conversation's items (confirmed and outgoing) by day, then by consecutive sender.
+// Groups a conversation's items (confirmed and outgoing) by day, then into runs: consecutive
+// messages of one sender, each within a few minutes of the one before, as the usual chats do (one
+// time shown per run). The start of the unread part begins a run of its own, under its divider.
 import { sameUser } from '../protocol/chatRules';
 import type { ChatMessage } from '../protocol/frames';
 import type { OutgoingMessage } from '../state/appState';
@@ -13,7 +15,12 @@ export interface SenderGroup {
   from: string;
   mine: boolean;
   items: TimelineItem[];
+  /** The first unread message when the conversation was opened starts this run: the divider goes above it. */
+  unreadStart: boolean;
 }
+
+/** A pause longer than this between two messages of one sender starts a new run (and shows a time). */
+export const RUN_GAP_MS = 5 * 60_000;
 
 export interface DayGroup {
   day: string;
@@ -28,8 +35,10 @@ export function timeline(messages: readonly ChatMessage[], outgoing: readonly Ou
   return items;
 }
 
-export function groupTimeline(items: readonly TimelineItem[], me: string): DayGroup[] {
+/** `unreadFromKey`: the key of the first unread item (a message id), if any. */
+export function groupTimeline(items: readonly TimelineItem[], me: string, unreadFromKey: string | null = null): DayGroup[] {
   const days: DayGroup[] = [];
+  let previous: TimelineItem | undefined;
   for (const item of items) {
     const day = dayKey(item.at);
     let dayGroup = days[days.length - 1];
@@ -38,11 +47,13 @@ export function groupTimeline(items: readonly TimelineItem[], me: string): DayGr
       days.push(dayGroup);
     }
     let group = dayGroup.groups[dayGroup.groups.length - 1];
-    if (!group || !sameUser(group.from, item.from)) {
-      group = { key: item.key, from: item.from, mine: sameUser(item.from, me), items: [] };
+    const unreadStart = item.key === unreadFromKey;
+    if (!group || !sameUser(group.from, item.from) || unreadStart || (previous && item.at - previous.at > RUN_GAP_MS)) {
+      group = { key: item.key, from: item.from, mine: sameUser(item.from, me), items: [], unreadStart };
       dayGroup.groups.push(group);
     }
     group.items.push(item);
+    previous = item;
   }
   return days;
 }

@@ -29,8 +29,9 @@ export function dayLabel(ts: number, now: number, locale?: string): string {
   }).format(ts);
 }
 
+/** "1:44 PM" (en-US) or "13:44" (en-GB): the hour without a leading zero, as clocks show it. */
 export function timeLabel(ts: number, locale?: string): string {
-  return new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(ts);
+  return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }).format(ts);
 }
 
 export function fullDateTime(ts: number, locale?: string): string {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeSocket, fakeSocketFactory, flushMicrotasks } from '../test/fakes';
-import { backoffDelay, ChatClient, KEEPALIVE_MS, SUBPROTOCOL, type ChatClientOptions } from './client';
+import { backoffDelay, ChatClient, CONNECT_TIMEOUT_MS, KEEPALIVE_MS, PROBE_TIMEOUT_MS, SUBPROTOCOL, type ChatClientOptions } from './client';
 import type { ServerEvent } from './frames';
 
 /** A token getter answering `token-1`, `token-2`, … (a new one per call); `null` once the session ended. */
@@ -248,6 +248,124 @@ describe('ChatClient', () => {
     await flushMicrotasks();
     expect(FakeSocket.instances).toHaveLength(2);
     expect(statuses.at(-1)).toBe('reconnecting');
+  });
+
+  it('a probe (the user is waiting) unanswered within seconds replaces the socket: reconnecting, then online again', async () => {
+    const { client, statuses, opens } = makeClient();
+    const first = await connected(client);
+    first.open();
+    client.probe();
+    client.probe(); // one probe at a time
+    expect(first.actions()).toEqual([{ action: 'ping' }]);
+    vi.advanceTimersByTime(PROBE_TIMEOUT_MS - 1);
+    expect(first.closedWith).toBeNull();
+    expect(statuses.at(-1)).toBe('online');
+    vi.advanceTimersByTime(1);
+    expect(first.closedWith).not.toBeNull();
+    expect(statuses.at(-1)).toBe('reconnecting');
+    expect(PROBE_TIMEOUT_MS).toBeLessThanOrEqual(4000);
+    // Late frames of the dead socket change nothing.
+    first.receive({ type: 'pong' });
+    expect(statuses.at(-1)).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(750);
+    FakeSocket.last().open();
+    expect(FakeSocket.instances).toHaveLength(2);
+    expect(statuses.at(-1)).toBe('online');
+    expect(opens).toEqual([false, true]);
+  });
+
+  it('a probe answered by any frame keeps the socket', async () => {
+    const { client, statuses } = makeClient();
+    const socket = await connected(client);
+    socket.open();
+    client.probe();
+    socket.receive({ type: 'presence', user: { username: 'bob', online: true } });
+    vi.advanceTimersByTime(PROBE_TIMEOUT_MS * 10);
+    expect(socket.closedWith).toBeNull();
+    expect(statuses.at(-1)).toBe('online');
+    // A later probe gets a deadline of its own.
+    client.probe();
+    expect(socket.actions()).toEqual([{ action: 'ping' }, { action: 'ping' }]);
+    vi.advanceTimersByTime(PROBE_TIMEOUT_MS);
+    expect(socket.closedWith).not.toBeNull();
+  });
+
+  it('idle, nothing but the keepalive ping goes out: no probe without someone waiting', async () => {
+    const { client } = makeClient();
+    const socket = await connected(client);
+    socket.open();
+    client.probe();
+    socket.receive({ type: 'pong' });
+    for (let i = 0; i < 6; i++) {
+      vi.advanceTimersByTime(KEEPALIVE_MS);
+      socket.receive({ type: 'pong' });
+    }
+    // 30 minutes: the probe's ping and one keepalive ping per 5 minutes.
+    expect(socket.actions()).toEqual(Array.from({ length: 7 }, () => ({ action: 'ping' })));
+    expect(socket.closedWith).toBeNull();
+  });
+
+  it('the offline event drops the socket at once (offline, requests rejected); back online reconnects', async () => {
+    const { client, statuses } = makeClient();
+    const socket = await connected(client);
+    socket.open();
+    const pending = client.request({ action: 'getDownloadUrl', keys: ['avatars/bob/1.png'] });
+    client.setNetworkAvailable(false);
+    expect(statuses.at(-1)).toBe('offline');
+    expect(socket.closedWith).not.toBeNull();
+    await expect(pending).rejects.toMatchObject({ code: 'disconnected' });
+    expect(client.send({ action: 'getClients' })).toBe(false);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(FakeSocket.instances).toHaveLength(1);
+    client.setNetworkAvailable(true);
+    await flushMicrotasks();
+    expect(statuses.at(-1)).toBe('reconnecting');
+    FakeSocket.last().open();
+    expect(FakeSocket.instances).toHaveLength(2);
+    expect(statuses.at(-1)).toBe('online');
+  });
+
+  it('offline while the token is on its way creates no socket', async () => {
+    const { client, statuses } = makeClient();
+    client.connect();
+    client.setNetworkAvailable(false);
+    await flushMicrotasks();
+    expect(FakeSocket.instances).toHaveLength(0);
+    expect(statuses.at(-1)).toBe('offline');
+  });
+
+  it('the network back while the socket looks open probes it', async () => {
+    const { client, statuses } = makeClient();
+    const socket = await connected(client);
+    socket.open();
+    client.setNetworkAvailable(true);
+    expect(socket.actions()).toEqual([{ action: 'ping' }]);
+    vi.advanceTimersByTime(PROBE_TIMEOUT_MS);
+    expect(statuses.at(-1)).toBe('reconnecting');
+  });
+
+  it('a handshake that hangs (a frozen server) is given up after the connect timeout and tried again', async () => {
+    const { client, statuses, tokens } = makeClient();
+    (await connected(client)).open();
+    FakeSocket.last().serverClose(1001);
+    await vi.advanceTimersByTimeAsync(750);
+    const hung = FakeSocket.last();
+    await vi.advanceTimersByTimeAsync(CONNECT_TIMEOUT_MS - 1);
+    expect(hung.closedWith).toBeNull();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(hung.closedWith).not.toBeNull();
+    expect(statuses.at(-1)).toBe('reconnecting');
+    // A timeout is no refusal: no forced token refresh for it.
+    expect(tokens.calls.at(-1)).toEqual({ forceRefresh: false });
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(FakeSocket.instances).toHaveLength(3);
+    hung.open(); // too late: ignored
+    expect(statuses.at(-1)).toBe('reconnecting');
+    FakeSocket.last().open();
+    expect(statuses.at(-1)).toBe('online');
+    // An opened socket has no connect timeout any more.
+    await vi.advanceTimersByTimeAsync(CONNECT_TIMEOUT_MS * 2);
+    expect(FakeSocket.last().closedWith).toBeNull();
   });
 
   it('reconnectNow replaces the socket', async () => {

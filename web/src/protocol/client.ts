@@ -2,6 +2,13 @@
 // backoff and jitter after any drop (including API Gateway's 2-hour cut). Every attempt first asks
 // for an access token and offers it as a subprotocol. It knows nothing of React or app state: it
 // reports status changes, opens and parsed events to its handlers.
+//
+// Liveness: a socket can die silently (a frozen server, a laptop waking up, a network change) and
+// the browser may take minutes to notice. Idle, only the keepalive ping every 5 minutes checks it
+// (each frame costs money on API Gateway). When the user is waiting on the socket (an unanswered
+// send, the tab shown again, the network back) `probe()` sends a ping that must be answered within
+// a few seconds, else the socket is replaced. The browser's `offline` event drops it at once, and
+// a handshake that hangs is given up after the connect timeout.
 import type { ClientAction, RequestAction, RequestAnswers, ServerEvent } from './frames';
 import { parseServerEvent } from './parse';
 import { REQUEST_TIMEOUT_MS, RequestTracker } from './requests';
@@ -45,8 +52,12 @@ export interface ChatClientOptions extends TransportHandlers {
   createSocket?: WebSocketFactory;
   /** Interval of `ping` frames while open; API Gateway drops sockets idle for 10 minutes. */
   keepaliveMs?: number;
-  /** A connection that answers no frame this long after a ping is taken as dead. */
+  /** A connection that answers no frame this long after a keepalive ping is taken as dead. */
   pongTimeoutMs?: number;
+  /** A connection that answers no frame this long after a probe (the user is waiting) is taken as dead. */
+  probeTimeoutMs?: number;
+  /** A handshake not done after this long is abandoned (and tried again with backoff). */
+  connectTimeoutMs?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   /** Random source for jitter, [0, 1). */
@@ -57,6 +68,10 @@ export interface ChatClientOptions extends TransportHandlers {
 
 export const KEEPALIVE_MS = 5 * 60 * 1000;
 export const PONG_TIMEOUT_MS = 30 * 1000;
+/** Short: someone is looking at "Sending…"; long enough for a cold-started `$default` to answer a ping. */
+export const PROBE_TIMEOUT_MS = 3 * 1000;
+/** Longer than a cold-started authorizer and `$connect` take; a frozen server never answers. */
+export const CONNECT_TIMEOUT_MS = 10 * 1000;
 export const BACKOFF_INITIAL_MS = 1000;
 export const BACKOFF_MAX_MS = 30 * 1000;
 
@@ -87,6 +102,8 @@ export class ChatClient {
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private keepaliveTimer: ReturnType<typeof setInterval> | null = null;
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
+  private probeTimer: ReturnType<typeof setTimeout> | null = null;
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly requests: RequestTracker;
 
   constructor(options: ChatClientOptions) {
@@ -94,6 +111,8 @@ export class ChatClient {
       createSocket: defaultFactory,
       keepaliveMs: KEEPALIVE_MS,
       pongTimeoutMs: PONG_TIMEOUT_MS,
+      probeTimeoutMs: PROBE_TIMEOUT_MS,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
       backoffInitialMs: BACKOFF_INITIAL_MS,
       backoffMaxMs: BACKOFF_MAX_MS,
       random: Math.random,
@@ -159,20 +178,41 @@ export class ChatClient {
     void this.openSocket();
   }
 
-  /** Sends a ping now and expects an answer within the pong timeout (e.g. when the tab becomes visible). */
-  checkAlive(): void {
-    if (this.status === 'online') this.ping();
+  /**
+   * The user is waiting on the socket (a send unanswered, the tab shown again): sends a ping whose
+   * answer — any frame — must come within the probe timeout, else the socket is replaced
+   * ('reconnecting'). One probe at a time; nothing to do while not online (a reconnect is under way).
+   */
+  probe(): void {
+    if (this.status !== 'online' || this.probeTimer !== null) return;
+    if (!this.send({ action: 'ping' })) {
+      this.replaceDeadSocket('probe failed');
+      return;
+    }
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = null;
+      this.replaceDeadSocket('probe timeout');
+    }, this.opts.probeTimeoutMs);
   }
 
-  /** Browser online/offline: no attempts while offline, one at once when back. */
+  /**
+   * Browser online/offline. Offline drops the socket at once (it cannot work, and the browser
+   * may not close it for minutes) and makes no attempts until the network is back; then one at
+   * once, or a probe if the socket is still open (a network change may have killed it).
+   */
   setNetworkAvailable(up: boolean): void {
     this.networkUp = up;
     if (this.stopped) return;
-    if (!up && this.reconnectTimer !== null) {
+    if (!up) {
+      this.generation += 1;
       this.clearReconnect();
+      this.stopKeepalive();
+      this.dropSocket(4003, 'offline');
       this.setStatus('offline');
-    } else if (up && (this.status === 'offline' || this.status === 'reconnecting')) {
+    } else if (this.status === 'offline' || this.status === 'reconnecting') {
       this.reconnectNow();
+    } else if (this.status === 'online') {
+      this.probe();
     }
   }
 
@@ -213,8 +253,16 @@ export class ChatClient {
     }
     this.socket = socket;
     let opened = false;
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = null;
+      if (this.socket !== socket) return;
+      // The handshake hangs (a frozen server, a captive network): a new attempt, with backoff.
+      this.dropSocket(4002, 'connect timeout');
+      this.scheduleReconnect();
+    }, this.opts.connectTimeoutMs);
     socket.onopen = () => {
       if (this.socket !== socket) return;
+      this.clearConnectTimer();
       opened = true;
       const reconnected = this.everOpened;
       this.everOpened = true;
@@ -226,7 +274,8 @@ export class ChatClient {
     };
     socket.onmessage = (ev) => {
       if (this.socket !== socket) return;
-      this.clearPongTimer();
+      // Any frame shows the socket alive.
+      this.clearLivenessTimers();
       if (typeof ev.data !== 'string') return;
       const event = parseServerEvent(ev.data);
       if (!event) return;
@@ -239,6 +288,7 @@ export class ChatClient {
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.socket = null;
+      this.clearConnectTimer();
       this.stopKeepalive();
       this.requests.rejectAll();
       if (this.stopped) return;
@@ -274,6 +324,7 @@ export class ChatClient {
   private dropSocket(code: number, reason: string): void {
     const s = this.socket;
     this.socket = null;
+    this.clearConnectTimer();
     this.requests.rejectAll();
     if (!s) return;
     s.onopen = s.onmessage = s.onerror = null;
@@ -293,7 +344,7 @@ export class ChatClient {
   private stopKeepalive(): void {
     if (this.keepaliveTimer !== null) clearInterval(this.keepaliveTimer);
     this.keepaliveTimer = null;
-    this.clearPongTimer();
+    this.clearLivenessTimers();
   }
 
   private ping(): void {
@@ -302,14 +353,27 @@ export class ChatClient {
     this.pongTimer = setTimeout(() => {
       this.pongTimer = null;
       // No frame since the ping: the socket is half-open (sleep, network change). Replace it.
-      this.stopKeepalive();
-      this.dropSocket(4001, 'keepalive timeout');
-      this.scheduleReconnect();
+      this.replaceDeadSocket('keepalive timeout');
     }, this.opts.pongTimeoutMs);
   }
 
-  private clearPongTimer(): void {
+  /** The open socket is taken as dead: drop it (its late events are ignored) and reconnect. */
+  private replaceDeadSocket(reason: string): void {
+    this.stopKeepalive();
+    this.dropSocket(4001, reason);
+    this.scheduleReconnect();
+  }
+
+  /** The answers awaited after a keepalive ping or a probe. */
+  private clearLivenessTimers(): void {
     if (this.pongTimer !== null) clearTimeout(this.pongTimer);
     this.pongTimer = null;
+    if (this.probeTimer !== null) clearTimeout(this.probeTimer);
+    this.probeTimer = null;
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
   }
 }

@@ -158,6 +158,30 @@ describe('incoming messages and unread counts', () => {
     expect(selectPeople(s).find((p) => p.key === 'bob')).toMatchObject({ conversationId: BOB, unread: 1 });
   });
 
+  it('remembers where the unread part began when the conversation is opened (the "New messages" divider)', () => {
+    let s = signedIn();
+    const read = msg('Bob', 'alice', 100);
+    s = run(s, { type: 'openConversation', conversation: conversationWith('bob') }, server({ type: 'message', message: read }));
+    expect(s.conversations[BOB]!.unreadFrom).toBeNull();
+    s = reduce(s, { type: 'openConversation', conversation: conversationWith('carol') });
+    const firstUnread = msg('Bob', 'alice', 200);
+    const mine = msg('Alice', 'Bob', 250);
+    s = run(
+      s,
+      server({ type: 'message', message: firstUnread }),
+      server({ type: 'message', message: mine }),
+      server({ type: 'message', message: msg('Bob', 'alice', 300) }),
+      { type: 'openConversation', conversation: conversationWith('bob') },
+    );
+    expect(s.conversations[BOB]).toMatchObject({ unread: 0, unreadFrom: firstUnread.id });
+    // It stays while the conversation is open, whatever comes in or however often it is selected.
+    s = run(s, server({ type: 'message', message: msg('Bob', 'alice', 400) }), { type: 'openConversation', conversation: conversationWith('bob') });
+    expect(s.conversations[BOB]!.unreadFrom).toBe(firstUnread.id);
+    // Opened again with nothing unread: no divider.
+    s = run(s, { type: 'openConversation', conversation: null }, { type: 'openConversation', conversation: conversationWith('bob') });
+    expect(s.conversations[BOB]!.unreadFrom).toBeNull();
+  });
+
   it('adds an unknown sender to the people list', () => {
     let s = signedIn();
     s = reduce(s, server({ type: 'message', message: msg('zed', 'alice', 1) }));

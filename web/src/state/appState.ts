@@ -35,6 +35,11 @@ export interface ConversationHistory {
   loadingOlder: boolean;
   /** The connection dropped since the newest page was loaded: reload it before trusting it. */
   stale: boolean;
+  /**
+   * Id of the first message that was unread when the conversation was last opened (where the
+   * "New messages" divider goes); null when it was opened with nothing unread.
+   */
+  unreadFrom: string | null;
 }
 
 export interface AppState {
@@ -43,8 +48,14 @@ export interface AppState {
   connection: ConnectionState;
   /** Why the user is signed out when it was not their choice (the session ended): shown on the sign-in screen. */
   signedOutReason: string | null;
-  /** Every known user by key (lowercase), including me. */
+  /** Every known user by key (lowercase), including me. Nobody is online in it while we are not connected. */
   users: Record<string, UserPresence>;
+  /**
+   * The users' presence is the server's word on the current connection (a `clients` answer came
+   * since it opened). False while disconnected and until the resync's `clients`: we cannot know
+   * who is online then.
+   */
+  presenceKnown: boolean;
   /** Conversations keyed by conversationId. */
   conversations: Record<string, ConversationState>;
   /** Pending and failed optimistic messages, keyed by clientMessageId. */
@@ -72,6 +83,7 @@ export const initialState: AppState = {
   connection: 'signedOut',
   signedOutReason: null,
   users: {},
+  presenceKnown: false,
   conversations: {},
   outbox: {},
   openConversationId: null,
@@ -114,7 +126,20 @@ export function emptyConversation(conversation: Conversation): ConversationState
     loadingNewest: false,
     loadingOlder: false,
     stale: false,
+    unreadFrom: null,
   };
+}
+
+/** The id of the oldest of the last `unread` messages from others (the unread part's start), or null. */
+export function firstUnreadId(messages: readonly ChatMessage[], unread: number, me: string | null): string | null {
+  if (unread <= 0) return null;
+  let counted = 0;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (isCountable(m, me) && ++counted === unread) return m.id;
+  }
+  // Fewer loaded than counted: the unread part starts at the oldest one loaded from others.
+  return messages.find((m) => isCountable(m, me))?.id ?? null;
 }
 
 /** The other user of a direct message, seen from `me`. */
@@ -228,6 +253,14 @@ function clearLoading(conversations: Record<string, ConversationState>, markStal
   return out;
 }
 
+/** Everyone shown as not online (while we are disconnected); the last-seen times known are kept. */
+function hidePresence(users: Record<string, UserPresence>): Record<string, UserPresence> {
+  if (!Object.values(users).some((u) => u.online)) return users;
+  const out: Record<string, UserPresence> = {};
+  for (const [k, u] of Object.entries(users)) out[k] = u.online ? { ...u, online: false } : u;
+  return out;
+}
+
 function reduceServer(state: AppState, event: ServerEvent): AppState {
   switch (event.type) {
     case 'clients': {
@@ -243,7 +276,7 @@ function reduceServer(state: AppState, event: ServerEvent): AppState {
         conversations[id] = u && u.username !== c.with ? { ...c, with: u.username } : c;
         if (!u) users[k] = state.users[k] ?? { username: c.with, online: false };
       }
-      return { ...state, me, users, conversations };
+      return { ...state, me, users, conversations, presenceKnown: true };
     }
     case 'presence': {
       // Presence is about being online; a picture it does not mention is kept (`profile` and
@@ -329,12 +362,16 @@ export function reduce(state: AppState, action: Action): AppState {
         ...state,
         connection: action.state,
         conversations: dropped ? clearLoading(state.conversations, wasUp) : state.conversations,
+        // Off the server, nobody can be shown online; the resync's `clients` tells again.
+        ...(action.state !== 'online' ? { users: hidePresence(state.users), presenceKnown: false } : {}),
       };
     }
     case 'openConversation': {
       if (action.conversation === null) return { ...state, openConversationId: null };
       let [next, conv] = withConversation(state, action.conversation);
-      next = putConversation(next, { ...conv, unread: 0 });
+      // Re-opening the conversation already on screen keeps its divider where it was.
+      const unreadFrom = conv.id === state.openConversationId ? conv.unreadFrom : firstUnreadId(conv.messages, conv.unread, next.me);
+      next = putConversation(next, { ...conv, unread: 0, unreadFrom });
       return { ...next, openConversationId: conv.id };
     }
     case 'requestPage': {
@@ -373,6 +410,8 @@ export interface PersonView {
   /** My direct conversation with them. */
   conversationId: string;
   user: UserPresence;
+  /** `unknown` while we are not connected (or before the server said): shown neither online nor offline. */
+  presence: 'online' | 'offline' | 'unknown';
   unread: number;
   lastMessage: ChatMessage | undefined;
 }
@@ -388,7 +427,8 @@ export function selectPeople(state: AppState, filter = ''): PersonView[] {
     .map(([key, user]) => {
       const conversationId = directConversationId(me, key);
       const conv = state.conversations[conversationId];
-      return { key, conversationId, user, unread: conv?.unread ?? 0, lastMessage: conv?.messages[conv.messages.length - 1] };
+      const presence = user.online ? 'online' : state.presenceKnown ? 'offline' : 'unknown';
+      return { key, conversationId, user, presence, unread: conv?.unread ?? 0, lastMessage: conv?.messages[conv.messages.length - 1] } satisfies PersonView;
     })
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MediaError } from '../media/upload';
-import { ChatClient, SUBPROTOCOL } from '../protocol/client';
+import { ChatClient, PROBE_TIMEOUT_MS, SUBPROTOCOL } from '../protocol/client';
 import { directConversation } from '../protocol/conversations';
 import type { ClientAction } from '../protocol/frames';
 import { REFRESH_BEFORE_EXPIRY_MS } from '../protocol/tokens';
 import { FakeSocket, fakeSocketFactory, FakeTokens, flushMicrotasks, msg } from '../test/fakes';
-import { ANSWER_TIMEOUT_MS, ChatSession, SESSION_ENDED_MESSAGE, type TransportFactory } from './session';
+import { selectPeople } from './appState';
+import { ANSWER_TIMEOUT_MS, ChatSession, SESSION_ENDED_MESSAGE, UNANSWERED_SEND_PROBE_MS, type TransportFactory } from './session';
 
 // Alice's direct conversations.
 const withBob = directConversation('alice', 'Bob');
@@ -155,7 +156,10 @@ describe('conversations', () => {
     const sends = () => socket.actions().filter((a) => a.action === 'sendMessage').map((a) => 'clientMessageId' in a && a.clientMessageId);
     session.sendMessage(withBob, 'one');
     session.sendMessage(withBob, 'two');
-    vi.advanceTimersByTime(ANSWER_TIMEOUT_MS - 1);
+    // The socket is alive (it answers the probe): the server lost the message.
+    vi.advanceTimersByTime(UNANSWERED_SEND_PROBE_MS);
+    socket.receive({ type: 'pong' });
+    vi.advanceTimersByTime(ANSWER_TIMEOUT_MS - UNANSWERED_SEND_PROBE_MS - 1);
     expect(sends()).toEqual(['cmid-1']);
     vi.advanceTimersByTime(1);
     expect(sends()).toEqual(['cmid-1', 'cmid-1']);
@@ -238,6 +242,101 @@ describe('reconnect', () => {
     expect(second).not.toBe(first);
     second.open();
     expect(second.actions()).toContainEqual({ action: 'sendMessage', conversationId: BOB, text: 'hello', clientMessageId: 'cmid-1' });
+  });
+});
+
+describe('a connection that tells the truth', () => {
+  const pings = (socket: FakeSocket) => socket.actions().filter((a) => a.action === 'ping').length;
+  const presences = (state: ReturnType<ChatSession['store']['getState']>) => selectPeople(state).map((p) => `${p.key}:${p.presence}`);
+
+  it('a send left unanswered probes the socket; a dead one shows reconnecting within seconds, and the message goes once after the reconnect', async () => {
+    const { session, state } = makeSession();
+    const first = await online(session);
+    session.openConversation(withBob);
+    first.receive({ type: 'messages', conversationId: BOB, with: 'Bob', messages: [], nextCursor: null });
+    session.sendMessage(withBob, 'anyone there?');
+    vi.advanceTimersByTime(UNANSWERED_SEND_PROBE_MS - 1);
+    expect(pings(first)).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(pings(first)).toBe(1);
+    expect(state().connection).toBe('online');
+    vi.advanceTimersByTime(PROBE_TIMEOUT_MS);
+    expect(UNANSWERED_SEND_PROBE_MS + PROBE_TIMEOUT_MS).toBeLessThan(5000);
+    expect(state().connection).toBe('reconnecting');
+    expect(state().outbox['cmid-1']!.status).toBe('pending');
+    // The server is back: the message goes on the new socket, once.
+    await vi.advanceTimersByTimeAsync(500);
+    const second = FakeSocket.last();
+    expect(second).not.toBe(first);
+    second.open();
+    expect(state().connection).toBe('online');
+    const sent = second.actions().filter((a) => a.action === 'sendMessage');
+    expect(sent).toEqual([{ action: 'sendMessage', conversationId: BOB, text: 'anyone there?', clientMessageId: 'cmid-1' }]);
+    // The frozen server had stored it from the old socket: the ack says duplicate; it shows once.
+    second.receive({ type: 'messageAck', duplicate: true, message: msg('alice', 'Bob', 20_000, 'anyone there?', { clientMessageId: 'cmid-1' }) });
+    expect(state().outbox).toEqual({});
+    expect(state().conversations[BOB]!.messages.map((m) => m.text)).toEqual(['anyone there?']);
+  });
+
+  it('a send answered in time costs no extra frame', async () => {
+    const { session } = makeSession();
+    const socket = await online(session);
+    session.sendMessage(withBob, 'hi');
+    vi.advanceTimersByTime(UNANSWERED_SEND_PROBE_MS - 1);
+    socket.receive({ type: 'messageAck', duplicate: false, message: msg('alice', 'Bob', 20_000, 'hi', { clientMessageId: 'cmid-1' }) });
+    vi.advanceTimersByTime(60_000);
+    expect(pings(socket)).toBe(0);
+    expect(session.store.getState().connection).toBe('online');
+  });
+
+  it('the tab shown again probes the socket', async () => {
+    const { session, state } = makeSession();
+    const socket = await online(session);
+    session.wake();
+    expect(pings(socket)).toBe(1);
+    vi.advanceTimersByTime(PROBE_TIMEOUT_MS);
+    expect(state().connection).toBe('reconnecting');
+  });
+
+  it('the offline event shows offline at once; back online, online again', async () => {
+    const { session, state } = makeSession();
+    const first = await online(session);
+    session.setNetworkAvailable(false);
+    expect(state().connection).toBe('offline');
+    expect(first.closedWith).not.toBeNull();
+    session.setNetworkAvailable(true);
+    await flushMicrotasks();
+    FakeSocket.last().open();
+    expect(FakeSocket.instances).toHaveLength(2);
+    expect(state().connection).toBe('online');
+  });
+
+  it('nobody shows online while we are disconnected; the resync\'s clients tells again', async () => {
+    const { session, state } = makeSession();
+    const first = await online(session);
+    first.receive({ type: 'presence', user: { username: 'carol', online: false, lastSeen: 5_000 } });
+    expect(presences(state())).toEqual(['bob:online', 'carol:offline']);
+    first.serverClose(1006);
+    expect(state().connection).toBe('reconnecting');
+    expect(state().users.bob!.online).toBe(false);
+    expect(state().users.alice!.online).toBe(false);
+    expect(presences(state())).toEqual(['bob:unknown', 'carol:unknown']);
+    expect(state().users.carol!.lastSeen).toBe(5_000);
+    await vi.advanceTimersByTimeAsync(500);
+    const second = FakeSocket.last();
+    second.open();
+    // Open, but the people's presence is not known until the server says.
+    expect(presences(state())).toEqual(['bob:unknown', 'carol:unknown']);
+    expect(second.actions()[0]).toEqual({ action: 'getClients' });
+    second.receive({
+      type: 'clients',
+      users: [
+        { username: 'alice', online: true },
+        { username: 'Bob', online: true },
+        { username: 'carol', online: false, lastSeen: 5_000 },
+      ],
+    });
+    expect(presences(state())).toEqual(['bob:online', 'carol:offline']);
   });
 });
 

@@ -9,7 +9,7 @@ import { MediaError, mediaErrorMessage, uploadFile, type UploadDeps, type Upload
 import { checkText, DEFAULT_PAGE_LIMIT, newClientMessageId, trimText } from '../protocol/chatRules';
 import { ChatClient, type TransportHandlers, type TransportStatus } from '../protocol/client';
 import type { Conversation } from '../protocol/conversations';
-import type { Attachment, ClientAction, RequestAction, RequestAnswers, ServerEvent } from '../protocol/frames';
+import type { Attachment, ChatMessage, ClientAction, RequestAction, RequestAnswers, ServerEvent } from '../protocol/frames';
 import { RequestError } from '../protocol/requests';
 import { TokenKeeper, type AccessTokenGetter, type AccessTokenSource } from '../protocol/tokens';
 import { createStore, type ConnectionState, type OutgoingMessage, type Store } from './appState';
@@ -23,7 +23,8 @@ export interface Transport {
   /** Sends with a fresh `requestId`; settles with the answer or a RequestError (see ChatClient.request). */
   request<A extends RequestAction>(action: A): Promise<RequestAnswers[A['action']]>;
   reconnectNow(): void;
-  checkAlive(): void;
+  /** The user waits on the socket: replace it unless it answers within seconds (see ChatClient.probe). */
+  probe(): void;
   setNetworkAvailable(up: boolean): void;
 }
 
@@ -50,6 +51,14 @@ export const SESSION_ENDED_MESSAGE = 'Your session has ended, sign in again.';
 
 export { ANSWER_TIMEOUT_MS } from './outbox';
 
+/**
+ * A message unanswered this long makes the session probe the socket: the user is looking at
+ * "Sending…", so a dead socket must show within seconds, not at the next keepalive. An answer
+ * usually comes well before, so a healthy connection costs no extra frame. With the probe's
+ * deadline (PROBE_TIMEOUT_MS) a dead socket shows as reconnecting 4 s after the send.
+ */
+export const UNANSWERED_SEND_PROBE_MS = 1000;
+
 const defaultTransport: TransportFactory = (options, handlers) => new ChatClient({ ...options, ...handlers });
 
 const STATUS_TO_CONNECTION: Record<Exclude<TransportStatus, 'idle'>, Exclude<ConnectionState, 'signedOut'>> = {
@@ -73,6 +82,9 @@ export class ChatSession {
   private networkUp = true;
   private readonly fetchImpl: typeof fetch;
   private readonly outbox: OutboxSender;
+  /** Probes the socket if the message in flight is still unanswered (see UNANSWERED_SEND_PROBE_MS). */
+  private unansweredSendTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly liveMessageListeners = new Set<(message: ChatMessage) => void>();
 
   constructor(options: ChatSessionOptions) {
     this.opts = options;
@@ -86,7 +98,7 @@ export class ChatSession {
       fetchUrls: (keys) => this.request({ action: 'getDownloadUrl', keys }),
       now: this.now,
     });
-    this.outbox = new OutboxSender(this.store, (action) => this.send(action));
+    this.outbox = new OutboxSender(this.store, (action) => this.sendFromOutbox(action));
   }
 
   /**
@@ -233,15 +245,24 @@ export class ChatSession {
     return this.transport.request(action);
   }
 
+  /**
+   * Calls `listener` with every live `message` event, after the store has taken it (never for
+   * history pages or acks of my own sends): what notifications react to. Returns the unsubscribe.
+   */
+  onLiveMessage(listener: (message: ChatMessage) => void): () => void {
+    this.liveMessageListeners.add(listener);
+    return () => this.liveMessageListeners.delete(listener);
+  }
+
   /** Browser online/offline events. */
   setNetworkAvailable(up: boolean): void {
     this.networkUp = up;
     this.transport?.setNetworkAvailable(up);
   }
 
-  /** The tab became visible again: check the socket survived (sleep, network change). */
+  /** The tab became visible again: check within seconds that the socket survived (sleep, network change). */
   wake(): void {
-    this.transport?.checkAlive();
+    this.transport?.probe();
   }
 
   /** The token could not be renewed (refresh token revoked or expired): back to the sign-in screen. */
@@ -256,6 +277,7 @@ export class ChatSession {
     this.tokens?.stop();
     this.tokens = null;
     this.outbox.release();
+    this.clearUnansweredSendTimer();
     this.media.setOnline(false);
     t?.close();
   }
@@ -290,8 +312,29 @@ export class ChatSession {
     return this.transport?.send(action) ?? false;
   }
 
+  /** The outbox's sends: one message in flight at a time, so one timer watches its answer. */
+  private sendFromOutbox(action: ClientAction): boolean {
+    const sent = this.send(action);
+    if (sent && action.action === 'sendMessage') {
+      this.clearUnansweredSendTimer();
+      const transport = this.transport;
+      const { clientMessageId } = action;
+      this.unansweredSendTimer = setTimeout(() => {
+        this.unansweredSendTimer = null;
+        if (this.transport === transport && this.store.getState().outbox[clientMessageId]?.status === 'pending') transport?.probe();
+      }, UNANSWERED_SEND_PROBE_MS);
+    }
+    return sent;
+  }
+
+  private clearUnansweredSendTimer(): void {
+    if (this.unansweredSendTimer !== null) clearTimeout(this.unansweredSendTimer);
+    this.unansweredSendTimer = null;
+  }
+
   private handleEvent(event: ServerEvent): void {
     this.store.dispatch({ type: 'server', event });
+    if (event.type === 'message') for (const listener of [...this.liveMessageListeners]) listener(event.message);
     if (event.type === 'error' && event.code === 'unknown_connection') {
       // The server forgot this connection (cleaned up): a new one re-registers; the outbox follows.
       this.transport?.reconnectNow();
