@@ -1,6 +1,7 @@
 import { useRef, useState } from 'react';
 import { useMediaCache, useMediaUrl } from '../media/mediaContext';
 import { userKey } from '../protocol/chatRules';
+import type { Presence } from '../state/appState';
 
 const PALETTE = [
   'bg-rose-500',
@@ -42,6 +43,11 @@ export interface AvatarProps {
 }
 
 /** The profile picture when the user has one (through the download-URL cache), else the initials. */
+/** The avatar's online dot for a presence: none while it is unknown. */
+export function presenceDot(presence: Presence): boolean | undefined {
+  return presence === 'unknown' ? undefined : presence === 'online';
+}
+
 export function Avatar({ name, size = 'md', online, avatarKey }: AvatarProps) {
   const cache = useMediaCache();
   const entry = useMediaUrl(avatarKey);

@@ -4,9 +4,9 @@ import { relativeTime } from '../lib/time';
 import { userKey } from '../protocol/chatRules';
 import type { UserPresence } from '../protocol/frames';
 import { badgeText } from '../notifications/unreadBadge';
-import { selectOutgoing, selectTotalUnread, type AppState, type ConversationState } from '../state/appState';
+import { presenceOf, selectOutgoing, selectTotalUnread, type AppState, type ConversationState } from '../state/appState';
 import type { ChatSession } from '../state/session';
-import { Avatar } from './Avatar';
+import { Avatar, presenceDot } from './Avatar';
 import { Composer, type PendingFile } from './Composer';
 import { ConnectionIndicator } from './ConnectionIndicator';
 import { MessageList } from './MessageList';
@@ -75,7 +75,7 @@ export function ConversationView({
           onClick={onToggleProfile}
           className="flex min-w-0 flex-1 items-center gap-3 rounded-xl px-1 py-1 text-left hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:hover:bg-slate-800/60"
         >
-          <Avatar name={name} size="md" online={user?.online || state.presenceKnown ? (user?.online ?? false) : undefined} avatarKey={user?.avatarKey} />
+          <Avatar name={name} size="md" online={presenceDot(presenceOf(user, state.presenceKnown))} avatarKey={user?.avatarKey} />
           <span className="min-w-0">
             <h2 className="truncate font-semibold" data-testid="conversation-title">
               {name}

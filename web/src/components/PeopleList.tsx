@@ -1,7 +1,7 @@
 import { useRef, useState, type KeyboardEvent } from 'react';
 import { relativeTime } from '../lib/time';
 import type { PersonView } from '../state/appState';
-import { Avatar } from './Avatar';
+import { Avatar, presenceDot } from './Avatar';
 
 export interface PeopleListProps {
   people: PersonView[];
@@ -93,7 +93,7 @@ export function PeopleList({ people, openConversationId, now, filter, onFilter, 
                       : 'hover:bg-slate-100 dark:hover:bg-slate-800/60'
                   }`}
                 >
-                  <Avatar name={p.user.username} online={p.presence === 'unknown' ? undefined : p.presence === 'online'} avatarKey={p.user.avatarKey} />
+                  <Avatar name={p.user.username} online={presenceDot(p.presence)} avatarKey={p.user.avatarKey} />
                   <span className="min-w-0 flex-1">
                     <span className="block truncate font-medium">{p.user.username}</span>
                     <span data-testid={presenceTestId(p)} className="block truncate text-xs text-slate-500 dark:text-slate-400">

@@ -3,7 +3,8 @@ import { MediaError } from '../media/upload';
 import { AVATAR_ACCEPT, AVATAR_RULE, checkMediaFile } from '../media/mediaRules';
 import type { UserPresence } from '../protocol/frames';
 import { fullDateTime, relativeTime } from '../lib/time';
-import { Avatar } from './Avatar';
+import { presenceOf } from '../state/appState';
+import { Avatar, presenceDot } from './Avatar';
 
 export interface ProfilePanelProps {
   user: UserPresence;
@@ -22,6 +23,7 @@ export interface ProfilePanelProps {
 
 export function ProfilePanel({ user, now, onClose, isMe = false, presenceKnown = true, onChangePicture, onRemovePicture, children }: ProfilePanelProps) {
   const closeRef = useRef<HTMLButtonElement>(null);
+  const presence = presenceOf(user, presenceKnown);
   useEffect(() => closeRef.current?.focus(), []);
   return (
     <aside
@@ -43,7 +45,7 @@ export function ProfilePanel({ user, now, onClose, isMe = false, presenceKnown =
         </button>
       </div>
       <div className="flex flex-col items-center gap-3 p-6 text-center">
-        <Avatar name={user.username} size="lg" online={user.online || presenceKnown ? user.online : undefined} avatarKey={user.avatarKey} />
+        <Avatar name={user.username} size="lg" online={presenceDot(presence)} avatarKey={user.avatarKey} />
         <p className="text-xl font-semibold" data-testid="profile-name">
           {user.username}
         </p>
@@ -51,7 +53,7 @@ export function ProfilePanel({ user, now, onClose, isMe = false, presenceKnown =
           {user.online ? (
             <span className="text-emerald-700 dark:text-emerald-400">Online</span>
           ) : (
-            <span className="text-slate-600 dark:text-slate-400">{presenceKnown ? 'Offline' : 'Status unknown'}</span>
+            <span className="text-slate-600 dark:text-slate-400">{presence === 'offline' ? 'Offline' : 'Status unknown'}</span>
           )}
         </p>
         {!user.online && (

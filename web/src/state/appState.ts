@@ -253,6 +253,14 @@ function clearLoading(conversations: Record<string, ConversationState>, markStal
   return out;
 }
 
+export type Presence = 'online' | 'offline' | 'unknown';
+
+/** What can be shown of a user's presence: `unknown` while we are not connected (or before the server said). */
+export function presenceOf(user: UserPresence | undefined, presenceKnown: boolean): Presence {
+  if (user?.online) return 'online';
+  return presenceKnown ? 'offline' : 'unknown';
+}
+
 /** Everyone shown as not online (while we are disconnected); the last-seen times known are kept. */
 function hidePresence(users: Record<string, UserPresence>): Record<string, UserPresence> {
   if (!Object.values(users).some((u) => u.online)) return users;
@@ -411,7 +419,7 @@ export interface PersonView {
   conversationId: string;
   user: UserPresence;
   /** `unknown` while we are not connected (or before the server said): shown neither online nor offline. */
-  presence: 'online' | 'offline' | 'unknown';
+  presence: Presence;
   unread: number;
   lastMessage: ChatMessage | undefined;
 }
@@ -427,8 +435,7 @@ export function selectPeople(state: AppState, filter = ''): PersonView[] {
     .map(([key, user]) => {
       const conversationId = directConversationId(me, key);
       const conv = state.conversations[conversationId];
-      const presence = user.online ? 'online' : state.presenceKnown ? 'offline' : 'unknown';
-      return { key, conversationId, user, presence, unread: conv?.unread ?? 0, lastMessage: conv?.messages[conv.messages.length - 1] } satisfies PersonView;
+      return { key, conversationId, user, presence: presenceOf(user, state.presenceKnown), unread: conv?.unread ?? 0, lastMessage: conv?.messages[conv.messages.length - 1] } satisfies PersonView;
     })
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
