@@ -137,7 +137,7 @@ BENCH_DIR := target/bench
 
 # Reuses make test's build (CARGO_TEST); only measured functions build apart (docs/decisions.md).
 .PHONY: bench
-bench: venv dynamodb-local ## Cold start, cost per action and load (500 x 20): writes docs/benchmarks.md and .json
+bench: venv dynamodb-local ## Cold start, cost per action, load (500 x 20) and scale (#14): writes docs/benchmarks.md and .json
 	@# The Runtime API emulator runs the release binaries on this machine, so they are built for x86-64.
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cargo lambda build --release --x86-64 --lambda-dir target/lambda-x86-64 \
 	  $(addprefix -p route-,$(FUNCTIONS)) -p hello-baseline
@@ -148,11 +148,13 @@ bench: venv dynamodb-local ## Cold start, cost per action and load (500 x 20): w
 	  --calls-dir $(BENCH_DIR)/calls --json $(BENCH_DIR)/cold-start.json | tee $(BENCH_DIR)/cold-start.md
 	target/debug/bench-local --clients $(BENCH_LOAD_CLIENTS) --messages $(BENCH_MESSAGES) \
 	  --json $(BENCH_DIR)/load.json | tee $(BENCH_DIR)/load.md
+	target/debug/bench-scale --json $(BENCH_DIR)/scale.json | tee $(BENCH_DIR)/scale.md
 	{ echo "# Benchmarks"; echo; \
 	  echo "Written by \`make bench\` on $$(date -u +%Y-%m-%d) ($$(nproc) cores, $$(uname -m)); numbers are from this machine, against DynamoDB Local."; \
 	  echo; echo "## Cold start, work and cost per action"; echo; cat $(BENCH_DIR)/cold-start.md; \
-	  echo; echo "## Load through the local gateway"; echo; cat $(BENCH_DIR)/load.md; } > docs/benchmarks.md
-	python3 -c 'import json,sys; d=sys.argv[1]; json.dump({"coldStartAndCost": json.load(open(d+"/cold-start.json")), "load": json.load(open(d+"/load.json"))}, open("docs/benchmarks.json","w"), indent=2)' $(BENCH_DIR)
+	  echo; echo "## Load through the local gateway"; echo; cat $(BENCH_DIR)/load.md; \
+	  echo; echo "## Scale: a connect among many users, a message to a big room"; echo; cat $(BENCH_DIR)/scale.md; } > docs/benchmarks.md
+	python3 -c 'import json,sys; d=sys.argv[1]; json.dump({"coldStartAndCost": json.load(open(d+"/cold-start.json")), "load": json.load(open(d+"/load.json")), "scale": json.load(open(d+"/scale.json"))}, open("docs/benchmarks.json","w"), indent=2)' $(BENCH_DIR)
 	@echo "wrote docs/benchmarks.md and docs/benchmarks.json"
 
 FUZZ_DECODER_CASES ?= 1000000

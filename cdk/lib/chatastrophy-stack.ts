@@ -28,7 +28,8 @@ export interface ChatastrophyStackProps extends StackProps {
 }
 
 /**
- * Chatastrophy: WebSocket API -> one Rust Lambda per route -> DynamoDB (Clients, Messages), with
+ * Chatastrophy: WebSocket API -> one Rust Lambda per route -> DynamoDB (Clients, Messages,
+ * Conversations), with
  * alarms and a dashboard, the web client on S3 + CloudFront and a media bucket (profile pictures and
  * attachments, reached by the browser through URLs the upload-url and download-url functions sign).
  * Users sign up and in with Cognito; a Rust authorizer checks their access token on `$connect`.
@@ -128,6 +129,7 @@ export class ChatastrophyStack extends Stack {
     output('DistributionId', this.site.distribution.distributionId, 'CloudFront distribution of the web client');
     output('ClientsTableName', this.tables.clients.tableName, 'DynamoDB Clients table');
     output('MessagesTableName', this.tables.messages.tableName, 'DynamoDB Messages table');
+    output('ConversationsTableName', this.tables.conversations.tableName, 'DynamoDB Conversations table');
     output('MediaBucketName', this.media.bucket.bucketName, 'Bucket for user media (presigned uploads)');
     output('UserPoolId', this.identity.userPool.userPoolId, 'Cognito user pool (aws cognito-idp list-users --user-pool-id <id>)');
     output('UserPoolClientId', this.identity.webClient.userPoolClientId, 'Cognito app client of the web UI (public, SRP)');

@@ -14,8 +14,9 @@ import { acknowledge, nagRef } from './nag';
 
 /**
  * Key prefixes of user media in the media bucket (docs/protocol.md, "Media"): profile pictures are
- * `avatars/<user>/<id>.<ext>`, attachments `attachments/dm/<a>/<b>/<sender>/<id>.<ext>`. A function
- * with `s3` actions may use them on objects under these prefixes and nowhere else.
+ * `avatars/<user>/<id>.<ext>`, attachments `attachments/dm/<a>/<b>/<sender>/<id>.<ext>` or
+ * `attachments/room/<room>/<sender>/<id>.<ext>`. A function with `s3` actions may use them on
+ * objects under these prefixes and nowhere else.
  */
 export const MEDIA_KEY_PREFIXES = ['avatars/', 'attachments/'] as const;
 

@@ -165,6 +165,7 @@ export class ChatMonitoring extends Construct {
     const tableMetrics: Array<{ label: string; table: dynamodb.Table; ops: dynamodb.Operation[] }> = [
       { label: 'Clients', table: tables.clients, ops: operationsOn(functions, 'clients') },
       { label: 'Messages', table: tables.messages, ops: operationsOn(functions, 'messages') },
+      { label: 'Conversations', table: tables.conversations, ops: operationsOn(functions, 'conversations') },
     ];
     const tableGraphs: cloudwatch.IWidget[] = [];
     for (const { label, table, ops } of tableMetrics) {

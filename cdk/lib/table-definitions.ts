@@ -37,9 +37,10 @@ export interface TableDefinition {
 export interface TableDefinitions {
   readonly clients: TableDefinition;
   readonly messages: TableDefinition;
+  readonly conversations: TableDefinition;
 }
 
-/** A table's key in tables.json (`clients`, `messages`), as routes.json names it in its grants. */
+/** A table's key in tables.json (`clients`, `messages`, `conversations`), as routes.json names it in its grants. */
 export type TableKey = keyof TableDefinitions;
 
 /** `shared/tables.json`, resolved from this file so the cwd does not matter (`cdk/lib/` -> repo root). */
@@ -99,5 +100,6 @@ export function loadTableDefinitions(file: string = DEFAULT_TABLES_JSON): TableD
   return {
     clients: table(file, 'clients', raw.clients),
     messages: table(file, 'messages', raw.messages),
+    conversations: table(file, 'conversations', raw.conversations),
   };
 }

@@ -20,17 +20,21 @@ export interface ChatTablesProps {
 }
 
 /**
- * The two DynamoDB tables, built from `shared/tables.json` (key schema, GSIs, TTL attribute):
- * - Clients: users and connections (`pk`/`sk`), connection items expire through TTL;
- * - Messages: chat history (`conversationId`/`dedupKey`), read through the `byConversation` GSI.
+ * The three DynamoDB tables, built from `shared/tables.json` (key schema, GSIs, TTL attribute):
+ * - Clients: users, connections and presence watches (`pk`/`sk`), connection and watch items
+ *   expire through TTL;
+ * - Messages: chat history (`conversationId`/`dedupKey`), read through the `byConversation` GSI;
+ * - Conversations: each conversation's meta item and member items (`pk`/`sk`, no TTL), a user's
+ *   inbox read through the `byMember` GSI.
  *
- * On-demand billing (chat traffic is spiky and small). For `prod` both tables get point-in-time
+ * On-demand billing (chat traffic is spiky and small). For `prod` every table gets point-in-time
  * recovery, deletion protection and RETAIN (they hold user names and history); `dev` tables are
  * disposable (DESTROY, no PITR).
  */
 export class ChatTables extends Construct {
   readonly clients: dynamodb.Table;
   readonly messages: dynamodb.Table;
+  readonly conversations: dynamodb.Table;
   readonly definitions: TableDefinitions;
 
   constructor(scope: Construct, id: string, props: ChatTablesProps) {
@@ -38,6 +42,7 @@ export class ChatTables extends Construct {
     this.definitions = props.definitions;
     this.clients = this.table(props.definitions.clients, props.settings);
     this.messages = this.table(props.definitions.messages, props.settings);
+    this.conversations = this.table(props.definitions.conversations, props.settings);
   }
 
   /** The table tables.json (and routes.json's grants) call `key`. */

@@ -6,68 +6,125 @@ import { LAMBDA_BINARIES, MEDIA_KEY_PREFIXES, ROUTE_FUNCTIONS } from '../lib/fun
 import { build, builtStage, CDK_DIR, contains, resources, type Built } from './helpers';
 
 interface Expected {
-  /** CLIENTS_TABLE, MESSAGES_TABLE and MESSAGES_BY_CONVERSATION_INDEX in the environment. */
+  /** Every table's name and index names in the environment (ENV_ALL). */
   tables: boolean;
   clients: string[];
   messages: string[];
-  index: string[];
+  conversations: string[];
+  /** On the Messages table's `byConversation` index only. */
+  byConversation: string[];
+  /** On the Conversations table's `byMember` index only. */
+  byMember: string[];
   manageConnections: boolean;
   /** S3 actions on the media bucket's `avatars/*` and `attachments/*` objects. */
   media: string[];
 }
 
+const NOTHING: Expected = {
+  tables: false,
+  clients: [],
+  messages: [],
+  conversations: [],
+  byConversation: [],
+  byMember: [],
+  manageConnections: false,
+  media: [],
+};
+/** A handler's grants: NOTHING plus what is written out; `tables` follows from any DynamoDB grant. */
+function grants(own: Partial<Omit<Expected, 'tables'>>): Expected {
+  const e = { ...NOTHING, ...own };
+  return { ...e, tables: [...e.clients, ...e.messages, ...e.conversations, ...e.byConversation, ...e.byMember].length > 0 };
+}
+
+/** Posting to the users of a conversation: their user items (connections), stale connections dropped. */
+const FAN_OUT = ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'];
+
 /**
- * What each handler may do, written out here (not derived from lib/) so a change must touch both.
- * The caller's identity comes from `requestContext.authorizer` (the `$connect` authorizer's
- * context), so no route reads its own connection record (no GetItem anywhere).
+ * What each handler may do, written out here (not derived from lib/ or routes.json) so a change
+ * must touch both. The caller's identity comes from `requestContext.authorizer` (the `$connect`
+ * authorizer's context), so no route reads its own connection record (no GetItem on Clients
+ * anywhere); GetItem is only a membership read on Conversations. Nothing reads every user: the
+ * presence and profile audience is the byMember index (direct partners) plus the watch items.
  */
 const EXPECTED: Record<string, Expected> = {
-  connect: {
-    tables: true,
-    clients: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-    messages: [],
-    index: [],
+  connect: grants({
+    clients: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    byMember: ['dynamodb:Query'],
     manageConnections: true,
-    media: [],
-  },
-  disconnect: {
-    tables: true,
-    clients: ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-    messages: [],
-    index: [],
+  }),
+  disconnect: grants({
+    clients: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    byMember: ['dynamodb:Query'],
     manageConnections: true,
-    media: [],
-  },
-  'send-message': {
-    tables: true,
-    clients: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+  }),
+  'send-message': grants({
+    clients: FAN_OUT,
     messages: ['dynamodb:PutItem'],
-    index: [],
+    conversations: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     manageConnections: true,
-    media: [],
-  },
-  'get-messages': { tables: true, clients: [], messages: [], index: ['dynamodb:Query'], manageConnections: false, media: [] },
-  'get-clients': { tables: true, clients: ['dynamodb:Query'], messages: [], index: [], manageConnections: false, media: [] },
-  'upload-url': { tables: false, clients: [], messages: [], index: [], manageConnections: false, media: ['s3:PutObject'] },
-  'download-url': { tables: false, clients: [], messages: [], index: [], manageConnections: false, media: ['s3:GetObject'] },
-  'set-avatar': {
-    tables: true,
-    clients: ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-    messages: [],
-    index: [],
+  }),
+  'get-messages': grants({ conversations: ['dynamodb:GetItem'], byConversation: ['dynamodb:Query'] }),
+  'upload-url': grants({ conversations: ['dynamodb:GetItem'], media: ['s3:PutObject'] }),
+  'download-url': grants({ conversations: ['dynamodb:GetItem'], media: ['s3:GetObject'] }),
+  'set-avatar': grants({
+    clients: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    byMember: ['dynamodb:Query'],
     manageConnections: true,
-    media: [],
-  },
-  default: { tables: false, clients: [], messages: [], index: [], manageConnections: false, media: [] },
+  }),
+  'create-room': grants({ clients: FAN_OUT, conversations: ['dynamodb:PutItem'], manageConnections: true }),
+  'rename-room': grants({
+    clients: FAN_OUT,
+    conversations: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    manageConnections: true,
+  }),
+  'add-members': grants({
+    clients: FAN_OUT,
+    conversations: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    manageConnections: true,
+  }),
+  'remove-member': grants({
+    clients: FAN_OUT,
+    conversations: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    manageConnections: true,
+  }),
+  'set-role': grants({
+    clients: FAN_OUT,
+    conversations: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    manageConnections: true,
+  }),
+  'get-members': grants({
+    clients: ['dynamodb:BatchGetItem'],
+    conversations: ['dynamodb:GetItem', 'dynamodb:Query'],
+  }),
+  'get-conversations': grants({
+    clients: ['dynamodb:BatchGetItem'],
+    conversations: ['dynamodb:BatchGetItem'],
+    byMember: ['dynamodb:Query'],
+    byConversation: ['dynamodb:Query'],
+  }),
+  'mark-read': grants({
+    clients: FAN_OUT,
+    conversations: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    byConversation: ['dynamodb:Query'],
+    manageConnections: true,
+  }),
+  'search-people': grants({ clients: ['dynamodb:Query'] }),
+  'watch-presence': grants({
+    clients: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+    conversations: ['dynamodb:BatchGetItem'],
+  }),
+  default: NOTHING,
 };
 /** The `$connect` authorizer: verifies a token against the pool's public keys, touches nothing. */
-const AUTHORIZER: Expected = { tables: false, clients: [], messages: [], index: [], manageConnections: false, media: [] };
+const AUTHORIZER: Expected = NOTHING;
 /** Route handlers and the authorizer: every Rust function of the stack. */
 const ALL_FUNCTIONS: Record<string, Expected> = { ...EXPECTED, authorizer: AUTHORIZER };
 /** The media objects a function with S3 access may touch, in this order (not derived from lib/). */
 const MEDIA_OBJECTS = ['/avatars/*', '/attachments/*'];
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-const ENV_ALL = ['CLIENTS_TABLE', 'MESSAGES_TABLE', 'MESSAGES_BY_CONVERSATION_INDEX'];
+const ENV_ALL = [
+  'CLIENTS_TABLE', 'MESSAGES_TABLE', 'MESSAGES_BY_CONVERSATION_INDEX', 'CONVERSATIONS_TABLE', 'CONVERSATIONS_BY_MEMBER_INDEX',
+];
 
 interface Statement {
   Effect: string;
@@ -100,6 +157,7 @@ function ids(built: Built) {
   return {
     clients: id(built.stack.tables.clients),
     messages: id(built.stack.tables.messages),
+    conversations: id(built.stack.tables.conversations),
     api: id(built.stack.webSocket.api),
     media: id(built.stack.media.bucket),
   };
@@ -114,11 +172,12 @@ function mediaObjectArns(built: Built): unknown[] {
 describe('route functions', () => {
   const built = builtStage('dev');
 
-  it('one function per route: nine, plus the $connect authorizer, plus CDK handlers (BucketDeployment, auto-delete)', () => {
+  it('one function per route: eighteen, plus the $connect authorizer, plus CDK handlers (BucketDeployment, auto-delete)', () => {
+    assert.equal(Object.keys(EXPECTED).length, 18);
     assert.deepEqual(ROUTE_FUNCTIONS.map((f) => f.name).sort(), Object.keys(EXPECTED).sort());
     assert.deepEqual([...LAMBDA_BINARIES].sort(), Object.keys(ALL_FUNCTIONS).sort());
     const fns = Object.values(resources(built.template, 'AWS::Lambda::Function'));
-    assert.equal(fns.filter((f) => f.Properties.Runtime === 'provided.al2023').length, 10);
+    assert.equal(fns.filter((f) => f.Properties.Runtime === 'provided.al2023').length, 19);
   });
 
   for (const name of Object.keys(ALL_FUNCTIONS)) {
@@ -156,7 +215,7 @@ describe('route functions', () => {
     const archs = Object.values(resources(x86.template, 'AWS::Lambda::Function'))
       .filter((f) => f.Properties.Runtime === 'provided.al2023')
       .map((f) => f.Properties.Architectures);
-    assert.deepEqual(archs, Array(10).fill(['x86_64']));
+    assert.deepEqual(archs, Array(19).fill(['x86_64']));
   });
 
   it('a missing bootstrap fails the synth with a hint to build the Lambdas', () => {
@@ -167,7 +226,7 @@ describe('route functions', () => {
   });
 
   it('environment: table names and index only where a table is used; management endpoint only where it posts; media bucket only where it signs URLs; pool ids only for the authorizer', () => {
-    const { clients, messages, api, media } = ids(built);
+    const { clients, messages, conversations, api, media } = ids(built);
     const endpoint = {
       'Fn::Join': ['', ['https://', { Ref: api }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/dev']],
     };
@@ -188,9 +247,9 @@ describe('route functions', () => {
         assert.deepEqual(vars.CLIENTS_TABLE, { Ref: clients }, name);
         assert.deepEqual(vars.MESSAGES_TABLE, { Ref: messages }, name);
         assert.equal(vars.MESSAGES_BY_CONVERSATION_INDEX, 'byConversation', name);
+        assert.deepEqual(vars.CONVERSATIONS_TABLE, { Ref: conversations }, name);
+        assert.equal(vars.CONVERSATIONS_BY_MEMBER_INDEX, 'byMember', name);
       }
-      // A table-less function has no table permission either (and vice versa, apart from default).
-      assert.equal(expected.tables, [...expected.clients, ...expected.messages, ...expected.index].length > 0, name);
       if (expected.manageConnections) assert.deepEqual(vars.MANAGEMENT_ENDPOINT, endpoint, name);
       if (expected.media.length > 0) assert.deepEqual(vars.MEDIA_BUCKET, { Ref: media }, name);
     }
@@ -211,10 +270,12 @@ describe('route functions', () => {
 
 describe('least-privilege IAM per function', () => {
   const built = builtStage('dev');
-  const { clients, messages, api } = ids(built);
+  const { clients, messages, conversations, api } = ids(built);
   const clientsArn = { 'Fn::GetAtt': [clients, 'Arn'] };
   const messagesArn = { 'Fn::GetAtt': [messages, 'Arn'] };
-  const indexArn = { 'Fn::Join': ['', [messagesArn, '/index/byConversation']] };
+  const conversationsArn = { 'Fn::GetAtt': [conversations, 'Arn'] };
+  const byConversationArn = { 'Fn::Join': ['', [messagesArn, '/index/byConversation']] };
+  const byMemberArn = { 'Fn::Join': ['', [conversationsArn, '/index/byMember']] };
   const connectionsArn = {
     'Fn::Join': ['', [
       'arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':',
@@ -253,7 +314,9 @@ describe('least-privilege IAM per function', () => {
       add(LOG_ACTIONS, { 'Fn::GetAtt': [logGroupId, 'Arn'] });
       add(expected.clients, clientsArn);
       add(expected.messages, messagesArn);
-      add(expected.index, indexArn);
+      add(expected.conversations, conversationsArn);
+      add(expected.byConversation, byConversationArn);
+      add(expected.byMember, byMemberArn);
       if (expected.manageConnections) add(['execute-api:ManageConnections'], connectionsArn);
       for (const objects of mediaObjectArns(built)) add(expected.media, objects);
 
@@ -264,12 +327,15 @@ describe('least-privilege IAM per function', () => {
     });
   }
 
-  it('ManageConnections only for connect, disconnect, send-message and set-avatar', () => {
+  it('ManageConnections only for the functions that tell others (presence, messages, room changes, read state)', () => {
     const posting = Object.keys(ALL_FUNCTIONS).filter((name) =>
       fnInfo(built, name).statements.some((s) => asList(s.Action).includes('execute-api:ManageConnections')),
     );
-    assert.deepEqual(posting.sort(), ['connect', 'disconnect', 'send-message', 'set-avatar']);
-    for (const name of ['upload-url', 'download-url', 'authorizer']) {
+    assert.deepEqual(posting.sort(), [
+      'add-members', 'connect', 'create-room', 'disconnect', 'mark-read', 'remove-member', 'rename-room', 'send-message',
+      'set-avatar', 'set-role',
+    ]);
+    for (const name of ['upload-url', 'download-url', 'get-members', 'get-conversations', 'search-people', 'watch-presence', 'authorizer']) {
       assert.ok(!contains(fnInfo(built, name).statements, 'execute-api:'), `${name} cannot post to connections`);
       assert.equal(fnInfo(built, name).fn.Properties.Environment.Variables.MANAGEMENT_ENDPOINT, undefined, name);
     }
@@ -311,22 +377,41 @@ describe('least-privilege IAM per function', () => {
     assert.deepEqual(MEDIA_KEY_PREFIXES.map((p) => `/${p}*`), MEDIA_OBJECTS);
   });
 
-  it('no function may GetItem (the caller comes from the authorizer\'s context, not the Clients table)', () => {
+  it('no function may GetItem on the Clients table (the caller comes from the authorizer\'s context); GetItem is a Conversations membership read', () => {
     for (const name of Object.keys(ALL_FUNCTIONS)) {
-      assert.ok(!contains(fnInfo(built, name).statements, 'dynamodb:GetItem'), name);
+      for (const s of fnInfo(built, name).statements.filter((s) => asList(s.Action).includes('dynamodb:GetItem'))) {
+        assert.deepEqual(asList(s.Resource), [conversationsArn], name);
+      }
     }
   });
 
-  it('upload-url, download-url and the authorizer have no DynamoDB access at all', () => {
-    for (const name of ['upload-url', 'download-url', 'authorizer']) {
-      assert.ok(!contains(fnInfo(built, name).statements, 'dynamodb:'), name);
+  it('no function may Scan any table or index', () => {
+    for (const name of Object.keys(ALL_FUNCTIONS)) {
+      assert.ok(!contains(fnInfo(built, name).statements, 'dynamodb:Scan'), name);
     }
   });
 
-  it('get-messages queries the byConversation index only, never the Messages table itself', () => {
-    const { statements } = fnInfo(built, 'get-messages');
-    const onMessagesTable = statements.filter((s) => contains(s.Resource, messagesArn) && !contains(s.Resource, '/index/'));
-    assert.deepEqual(onMessagesTable, []);
+  it('upload-url and download-url read room memberships only (GetItem on Conversations); the authorizer has no DynamoDB access', () => {
+    for (const name of ['upload-url', 'download-url']) {
+      const dynamo = fnInfo(built, name).statements.filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')));
+      assert.deepEqual(dynamo.map((s) => [asList(s.Action), asList(s.Resource)]), [[['dynamodb:GetItem'], [conversationsArn]]], name);
+    }
+    assert.ok(!contains(fnInfo(built, 'authorizer').statements, 'dynamodb:'));
+  });
+
+  it('get-messages, get-conversations and mark-read query the byConversation index only, never the Messages table itself', () => {
+    for (const name of ['get-messages', 'get-conversations', 'mark-read']) {
+      const { statements } = fnInfo(built, name);
+      const onMessagesTable = statements.filter((s) => contains(s.Resource, messagesArn) && !contains(s.Resource, '/index/'));
+      assert.deepEqual(onMessagesTable, [], name);
+    }
+  });
+
+  it('the Clients table is queried only by presence fan-out (watchers) and searchPeople, never to list every user', () => {
+    const querying = Object.keys(ALL_FUNCTIONS).filter((name) =>
+      fnInfo(built, name).statements.some((s) => asList(s.Action).includes('dynamodb:Query') && contains(s.Resource, clientsArn)),
+    );
+    assert.deepEqual(querying.sort(), ['connect', 'disconnect', 'search-people', 'set-avatar']);
   });
 
   it('no policy attached to a function role grants a * action anywhere in the stack', () => {

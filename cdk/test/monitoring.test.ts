@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { build, builtStage, contains, resources, type Built } from './helpers';
 
 const FUNCTIONS = [
-  'connect', 'disconnect', 'send-message', 'get-messages', 'get-clients', 'upload-url', 'download-url', 'set-avatar', 'default',
+  'connect', 'disconnect', 'send-message', 'get-messages', 'upload-url', 'download-url', 'set-avatar',
+  'create-room', 'rename-room', 'add-members', 'remove-member', 'set-role', 'get-members', 'get-conversations',
+  'mark-read', 'search-people', 'watch-presence', 'default',
 ];
 /** The route handlers and the $connect authorizer. */
 const ALL_FUNCTIONS = [...FUNCTIONS, 'authorizer'];
@@ -23,8 +25,8 @@ describe('alarms', () => {
   const apiId = built.stack.getLogicalId(built.stack.webSocket.api.node.defaultChild as any);
   const all = alarms(built);
 
-  it('(9 route functions + authorizer) x 3 + 3 API + 2 tables x 2 = 37 alarms, all notifying the SNS topic (alarm and OK)', () => {
-    assert.equal(all.length, 37);
+  it('(18 route functions + authorizer) x 3 + 3 API + 3 tables x 2 = 66 alarms, all notifying the SNS topic (alarm and OK)', () => {
+    assert.equal(all.length, 66);
     assert.equal(built.stack.functions.functions.length, FUNCTIONS.length);
     for (const a of all) {
       assert.deepEqual(a.AlarmActions, [{ Ref: topicId }]);
@@ -67,7 +69,13 @@ describe('alarms', () => {
     assert.ok(!all.some((a) => ['5XXError', '4XXError', '5xx', '4xx'].includes(a.MetricName)));
   });
 
-  for (const [label, which] of [['Clients', 'clients'], ['Messages', 'messages']] as const) {
+  /** The operations the functions call on each table or its indexes, written out from routes.json by hand. */
+  const OPERATIONS = {
+    clients: ['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'PutItem', 'Query', 'UpdateItem'],
+    messages: ['PutItem', 'Query'],
+    conversations: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+  };
+  for (const [label, which] of [['Clients', 'clients'], ['Messages', 'messages'], ['Conversations', 'conversations']] as const) {
     it(`${label} table: ThrottledRequests and SystemErrors summed over the operations used`, () => {
       const table = built.stack.tables[which];
       const tableId = built.stack.getLogicalId(table.node.defaultChild as any);
@@ -81,12 +89,7 @@ describe('alarms', () => {
         const operations = a.Metrics.filter((m: any) => m.MetricStat)
           .map((m: any) => m.MetricStat.Metric.Dimensions.find((d: any) => d.Name === 'Operation').Value)
           .sort();
-        assert.deepEqual(
-          operations,
-          which === 'clients'
-            ? ['BatchGetItem', 'DeleteItem', 'PutItem', 'Query', 'UpdateItem']
-            : ['PutItem', 'Query'],
-        );
+        assert.deepEqual(operations, OPERATIONS[which]);
         assert.ok(a.Metrics.length <= 11, 'CloudWatch alarms take at most 10 metrics + 1 expression');
       }
     });

@@ -41,9 +41,21 @@ describe('shared/routes.json loader', () => {
     });
   });
 
+  it('reads the Conversations table and its byMember index as two grants', () => {
+    const spec = parse(json).routes.find((f) => f.name === 'get-conversations')!;
+    const byKey = Object.fromEntries(spec.dynamodb.map((g) => [g.key, g]));
+    assert.deepEqual(byKey.conversations, { key: 'conversations', table: 'conversations', indexName: undefined, actions: ['dynamodb:BatchGetItem'] });
+    assert.deepEqual(byKey['conversations/index/byMember'], {
+      key: 'conversations/index/byMember',
+      table: 'conversations',
+      indexName: 'byMember',
+      actions: ['dynamodb:Query'],
+    });
+  });
+
   it('rejects a table tables.json does not define', () => {
-    const raw = withEntry('get-clients', (f) => (f.dynamodb = { users: ['dynamodb:Query'] }));
-    assert.throws(() => parse(raw), /get-clients.*unknown table "users" \(tables\.json defines clients, messages\)/);
+    const raw = withEntry('search-people', (f) => (f.dynamodb = { users: ['dynamodb:Query'] }));
+    assert.throws(() => parse(raw), /search-people.*unknown table "users" \(tables\.json defines clients, messages, conversations\)/);
   });
 
   it('rejects an index tables.json does not define, and an index of the wrong table', () => {
@@ -51,21 +63,23 @@ describe('shared/routes.json loader', () => {
     assert.throws(() => parse(raw), /get-messages.*table "messages" has no index "byAuthor" \(tables\.json: byConversation\)/);
     const wrongTable = withEntry('get-messages', (f) => (f.dynamodb = { 'clients/index/byConversation': ['dynamodb:Query'] }));
     assert.throws(() => parse(wrongTable), /table "clients" has no index "byConversation" \(tables\.json: none\)/);
+    const otherTablesIndex = withEntry('get-messages', (f) => (f.dynamodb = { 'messages/index/byMember': ['dynamodb:Query'] }));
+    assert.throws(() => parse(otherTablesIndex), /table "messages" has no index "byMember" \(tables\.json: byConversation\)/);
   });
 
   it('rejects a non-dynamodb action (or a wildcard) in a DynamoDB grant, and a non-s3 action in s3', () => {
     for (const action of ['s3:GetObject', 'Query', 'dynamodb:*']) {
-      const raw = withEntry('get-clients', (f) => (f.dynamodb = { clients: [action] }));
-      assert.throws(() => parse(raw), new RegExp(`get-clients\\)\\.dynamodb\\["clients"\\]: "${action.replace('*', '\\*')}" is not a dynamodb: action`));
+      const raw = withEntry('search-people', (f) => (f.dynamodb = { clients: [action] }));
+      assert.throws(() => parse(raw), new RegExp(`search-people\\)\\.dynamodb\\["clients"\\]: "${action.replace('*', '\\*')}" is not a dynamodb: action`));
     }
     const raw = withEntry('upload-url', (f) => (f.s3 = ['dynamodb:PutItem']));
     assert.throws(() => parse(raw), /upload-url\)\.s3: "dynamodb:PutItem" is not a s3: action/);
   });
 
   it('rejects an empty grant, a repeated action and a malformed key', () => {
-    assert.throws(() => parse(withEntry('get-clients', (f) => (f.dynamodb = { clients: [] }))), /grants nothing/);
+    assert.throws(() => parse(withEntry('search-people', (f) => (f.dynamodb = { clients: [] }))), /grants nothing/);
     assert.throws(
-      () => parse(withEntry('get-clients', (f) => (f.dynamodb = { clients: ['dynamodb:Query', 'dynamodb:Query'] }))),
+      () => parse(withEntry('search-people', (f) => (f.dynamodb = { clients: ['dynamodb:Query', 'dynamodb:Query'] }))),
       /"dynamodb:Query" is listed twice/,
     );
     assert.throws(
@@ -88,12 +102,12 @@ describe('shared/routes.json loader', () => {
 
   it('rejects a repeated name or route key', () => {
     assert.throws(() => parse(withEntry('default', (f) => (f.name = 'connect'))), /function name "connect" appears twice/);
-    assert.throws(() => parse(withEntry('default', (f) => (f.routeKey = 'getClients'))), /route key "getClients" appears twice/);
+    assert.throws(() => parse(withEntry('default', (f) => (f.routeKey = 'getConversations'))), /route key "getConversations" appears twice/);
   });
 
   it('names the file in its errors', () => {
     const file = path.join(tempDir('routes'), 'routes.json');
-    fs.writeFileSync(file, JSON.stringify(withEntry('get-clients', (f) => (f.dynamodb = { users: ['dynamodb:Query'] }))));
+    fs.writeFileSync(file, JSON.stringify(withEntry('search-people', (f) => (f.dynamodb = { users: ['dynamodb:Query'] }))));
     assert.throws(() => loadRouteRegistry(file, tables), (e: Error) => e.message.startsWith(`${file}: `));
   });
 });

@@ -9,25 +9,26 @@ describe('resource counts', () => {
   it('dev', () => {
     const { template } = builtStage('dev');
     const expected: Record<string, number> = {
-      'AWS::DynamoDB::Table': 2,
+      'AWS::DynamoDB::Table': 3, // Clients, Messages, Conversations
       'AWS::ApiGatewayV2::Api': 1,
       'AWS::ApiGatewayV2::Stage': 1,
-      'AWS::ApiGatewayV2::Route': 9,
-      'AWS::ApiGatewayV2::Integration': 9,
-      'AWS::ApiGatewayV2::RouteResponse': 7, // the two-way routes
+      'AWS::ApiGatewayV2::Route': 18,
+      'AWS::ApiGatewayV2::Integration': 18,
+      'AWS::ApiGatewayV2::RouteResponse': 16, // the two-way routes: all but $connect and $disconnect
       'AWS::ApiGatewayV2::Authorizer': 1, // on $connect
       'AWS::ApiGateway::Account': 1,
       // One per route + one for the $connect authorizer.
-      'AWS::Lambda::Permission': 10,
-      // 9 route handlers + the authorizer + CDK's BucketDeployment handler + CDK's S3 auto-delete provider (dev).
-      'AWS::Lambda::Function': 12,
-      // 9 route handlers + the authorizer + CDK's BucketDeployment handler + API Gateway logging + auto-delete.
-      'AWS::IAM::Role': 13,
+      'AWS::Lambda::Permission': 19,
+      // 18 route handlers + the authorizer + CDK's BucketDeployment handler + CDK's S3 auto-delete provider (dev).
+      'AWS::Lambda::Function': 21,
+      // 18 route handlers + the authorizer + CDK's BucketDeployment handler + API Gateway logging + auto-delete.
+      'AWS::IAM::Role': 22,
       // One policy per route handler role + the authorizer's + the BucketDeployment handler's.
-      'AWS::IAM::Policy': 11,
+      'AWS::IAM::Policy': 20,
       // One per route handler, the authorizer's, access logs, execution logs, the BucketDeployment handler's.
-      'AWS::Logs::LogGroup': 13,
-      'AWS::CloudWatch::Alarm': 37,
+      'AWS::Logs::LogGroup': 22,
+      // (18 route handlers + the authorizer) x 3 + 3 API + 3 tables x 2.
+      'AWS::CloudWatch::Alarm': 66,
       'AWS::Cognito::UserPool': 1,
       'AWS::Cognito::UserPoolClient': 1,
       'AWS::CloudWatch::Dashboard': 1,
@@ -69,7 +70,7 @@ describe('outputs', () => {
       const built = builtStage(stage);
       const outputs = built.template.toJSON().Outputs;
       for (const key of [
-        'WebSocketUrl', 'ManagementEndpoint', 'SiteUrl', 'ClientsTableName', 'MessagesTableName', 'MediaBucketName',
+        'WebSocketUrl', 'ManagementEndpoint', 'SiteUrl', 'ClientsTableName', 'MessagesTableName', 'ConversationsTableName', 'MediaBucketName',
         'SiteBucketName', 'DistributionId', 'AlarmTopicArn', 'DashboardName', 'UserPoolId', 'UserPoolClientId',
       ]) {
         assert.ok(outputs[key], key);
@@ -83,6 +84,7 @@ describe('outputs', () => {
       assert.ok(contains(outputs.SiteUrl.Value, 'https://'));
       assert.deepEqual(outputs.ClientsTableName.Value, { Ref: built.stack.getLogicalId(built.stack.tables.clients.node.defaultChild as any) });
       assert.deepEqual(outputs.MessagesTableName.Value, { Ref: built.stack.getLogicalId(built.stack.tables.messages.node.defaultChild as any) });
+      assert.deepEqual(outputs.ConversationsTableName.Value, { Ref: built.stack.getLogicalId(built.stack.tables.conversations.node.defaultChild as any) });
       assert.deepEqual(outputs.MediaBucketName.Value, { Ref: built.stack.getLogicalId(built.stack.media.bucket.node.defaultChild as any) });
       assert.deepEqual(outputs.UserPoolId.Value, { Ref: built.stack.getLogicalId(built.stack.identity.userPool.node.defaultChild as any) });
       assert.deepEqual(outputs.UserPoolClientId.Value, { Ref: built.stack.getLogicalId(built.stack.identity.webClient.node.defaultChild as any) });

@@ -7,8 +7,11 @@ import { build, builtStage, resources, tempDir, TABLES_JSON, type Built } from '
 /** tables.json read here independently of lib/table-definitions.ts. */
 const json = JSON.parse(fs.readFileSync(TABLES_JSON, 'utf8'));
 
-function tableResource(built: Built, which: 'clients' | 'messages') {
-  const table = which === 'clients' ? built.stack.tables.clients : built.stack.tables.messages;
+type Which = 'clients' | 'messages' | 'conversations';
+const ALL_TABLES = ['clients', 'messages', 'conversations'] as const;
+
+function tableResource(built: Built, which: Which) {
+  const table = built.stack.tables[which];
   const id = built.stack.getLogicalId(table.node.defaultChild as any);
   return resources(built.template)[id];
 }
@@ -30,11 +33,15 @@ function attributeDefinitions(def: any) {
 describe('tables match shared/tables.json', () => {
   const built = builtStage('dev');
 
-  it('creates exactly two DynamoDB tables', () => {
-    built.template.resourceCountIs('AWS::DynamoDB::Table', 2);
+  it('creates exactly three DynamoDB tables', () => {
+    built.template.resourceCountIs('AWS::DynamoDB::Table', 3);
   });
 
-  for (const which of ['clients', 'messages'] as const) {
+  it('tables.json defines exactly the tables the stack builds', () => {
+    assert.deepEqual(Object.keys(json).filter((k) => !k.startsWith('$')).sort(), [...ALL_TABLES].sort());
+  });
+
+  for (const which of ALL_TABLES) {
     it(`${which}: key schema, attribute definitions, GSIs and TTL equal the JSON`, () => {
       const def = json[which];
       const props = tableResource(built, which).Properties;
@@ -70,15 +77,35 @@ describe('tables match shared/tables.json', () => {
     assert.equal(gsi[0].Projection.ProjectionType, 'ALL');
   });
 
-  it('the Clients table expires connections through TTL on expiresAt', () => {
+  it('the Clients table expires connections and presence watches through TTL on expiresAt', () => {
     assert.equal(tableResource(built, 'clients').Properties.TimeToLiveSpecification.AttributeName, 'expiresAt');
+  });
+
+  it('the Conversations table: pk/sk, the byMember GSI (member/conversationId, projection ALL), no TTL', () => {
+    const props = tableResource(built, 'conversations').Properties;
+    assert.deepEqual(props.KeySchema, [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    assert.deepEqual(props.GlobalSecondaryIndexes, [
+      {
+        IndexName: 'byMember',
+        KeySchema: [
+          { AttributeName: 'member', KeyType: 'HASH' },
+          { AttributeName: 'conversationId', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+    // Memberships and conversations are kept until removed: nothing may expire them.
+    assert.equal(props.TimeToLiveSpecification, undefined);
   });
 });
 
 describe('stage-dependent data protection', () => {
   it('dev: no PITR, no deletion protection, DESTROY', () => {
     const built = builtStage('dev');
-    for (const which of ['clients', 'messages'] as const) {
+    for (const which of ALL_TABLES) {
       const table = tableResource(built, which);
       assert.equal(table.Properties.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled ?? false, false, which);
       assert.equal(table.Properties.DeletionProtectionEnabled ?? false, false, which);
@@ -87,9 +114,9 @@ describe('stage-dependent data protection', () => {
     }
   });
 
-  it('prod: PITR on both tables; Messages (and Clients) deletion-protected and RETAINed', () => {
+  it('prod: PITR on every table; Messages, Conversations (and Clients) deletion-protected and RETAINed', () => {
     const built = builtStage('prod');
-    for (const which of ['clients', 'messages'] as const) {
+    for (const which of ALL_TABLES) {
       const table = tableResource(built, which);
       assert.equal(table.Properties.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled, true, which);
       assert.equal(table.Properties.DeletionProtectionEnabled, true, which);
@@ -117,5 +144,13 @@ describe('the stack reads the table definitions from the JSON file', () => {
     const file = path.join(tempDir('tables'), 'tables.json');
     fs.writeFileSync(file, JSON.stringify(broken));
     assert.throws(() => build('dev', { tablesJson: file }), /tables\.json: messages\.partitionKey/);
+  });
+
+  it('a tables.json without the conversations table fails with the file and table named', () => {
+    const broken = structuredClone(json);
+    delete broken.conversations;
+    const file = path.join(tempDir('tables'), 'tables.json');
+    fs.writeFileSync(file, JSON.stringify(broken));
+    assert.throws(() => build('dev', { tablesJson: file }), /tables\.json: "conversations" is missing/);
   });
 });

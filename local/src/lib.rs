@@ -4,6 +4,7 @@
 //! `make dev` runs it; the integration tests and benchmarks start it in-process.
 
 pub mod authorizer;
+pub mod bench;
 pub mod child_process;
 pub mod cognito;
 pub mod dynamodb_local;

@@ -73,16 +73,19 @@ const DEV_SERVER_ORIGINS: [&str; 2] = ["http://127.0.0.1:5173", "http://localhos
 /// Table names for a stack; tests give each stack its own prefix to share one DynamoDB Local.
 pub fn table_names(prefix: &str) -> Result<TableNames, StackError> {
     let tables = Tables::load()?;
-    let index = tables
-        .messages
-        .global_secondary_indexes
-        .first()
-        .map(|index| index.index_name.clone())
-        .unwrap_or_default();
+    let first_index = |table: &TableDefinition| {
+        table
+            .global_secondary_indexes
+            .first()
+            .map(|index| index.index_name.clone())
+            .unwrap_or_default()
+    };
     Ok(TableNames {
         clients: format!("{prefix}{}", tables.clients.logical_name),
         messages: format!("{prefix}{}", tables.messages.logical_name),
-        messages_by_conversation: index,
+        messages_by_conversation: first_index(&tables.messages),
+        conversations: format!("{prefix}{}", tables.conversations.logical_name),
+        conversations_by_member: first_index(&tables.conversations),
     })
 }
 
@@ -183,6 +186,7 @@ pub async fn ensure_tables(client: &Client, names: &TableNames) -> Result<(), St
     for (definition, name) in [
         (&definitions.clients, &names.clients),
         (&definitions.messages, &names.messages),
+        (&definitions.conversations, &names.conversations),
     ] {
         if !existing.contains(name) {
             create_table(client, definition, name).await?;
@@ -239,7 +243,11 @@ pub async fn start_gateway(config: StackConfig) -> Result<RunningGateway, StackE
     let management =
         config::management_client(&sdk, &gateway::management_endpoint(addr, &config.stage));
     let store = DynamoStore::new(dynamodb, config.tables);
-    let chat = Chat::new(store, ApiGatewayNotifier::new(management), SystemClock);
+    let chat = Chat::new(
+        store.clone(),
+        ApiGatewayNotifier::new(management),
+        SystemClock,
+    );
     // The page is served by this gateway, so the browser uploads from its origin.
     let origins: Vec<String> = [
         format!("http://127.0.0.1:{}", addr.port()),
@@ -251,6 +259,7 @@ pub async fn start_gateway(config: StackConfig) -> Result<RunningGateway, StackE
     let s3 = s3_client(&sdk, &config.ministack_endpoint);
     ensure_media_bucket(&s3, &config.media_bucket, &origins).await?;
     let media = MediaAccess::new(
+        store,
         S3MediaSigner::presign_only(
             s3_config(&sdk, &config.ministack_endpoint),
             config.media_bucket,

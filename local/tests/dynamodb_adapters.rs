@@ -1,7 +1,11 @@
 //! The DynamoDB adapters against AWS's DynamoDB Local, on tables created from `shared/tables.json`:
 //! the key design, GSI pagination, the conditional idempotent put, the TTL attribute, profile
-//! pictures and attachments.
+//! pictures and attachments; rooms, memberships, read points and presence watches in
+//! [`conversations`].
 
+// A test crate's root takes its modules from `tests/`, where every file is a test binary.
+#[path = "dynamodb_adapters/conversations.rs"]
+mod conversations;
 mod support;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -12,7 +16,7 @@ use chat_domain::media::{Attachment, FileName, MediaKey, MediaType};
 use chat_domain::model::{Connection, HistoryCursor, Message, PutOutcome};
 use chat_domain::ports::{
     AttachOutcome, ConnectionCleanup, ConnectionStore, MessageHistory, MessageWriter, ProfileStore,
-    UserListing, UserLookup, UserSessions,
+    UserDirectory, UserLookup, UserSessions,
 };
 use chat_domain::rules::{
     CONNECTION_TTL_SECS, ClientMessageId, Clock, PageLimit, SystemClock, Username, new_message_id,
@@ -53,7 +57,7 @@ fn message(from: &str, to: &str, n: u32, at: i64) -> Message {
         id: new_message_id(at),
         conversation_id: ConversationId::direct(&from.key(), &to.key()),
         from,
-        to,
+        to: Some(to),
         text: format!("message {n}"),
         attachment: None,
         sent_at: at,
@@ -87,6 +91,22 @@ async fn tables_have_the_key_schema_index_and_ttl_of_tables_json() {
     assert_eq!(
         key_names(index.key_schema()),
         ["conversationId", "messageId"]
+    );
+
+    let conversations = client
+        .describe_table()
+        .table_name(&tables.conversations)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(key_names(conversations.key_schema()), ["pk", "sk"]);
+    let by_member = &conversations.global_secondary_indexes()[0];
+    assert_eq!(by_member.index_name(), Some("byMember"));
+    assert_eq!(
+        key_names(by_member.key_schema()),
+        ["member", "conversationId"]
     );
 
     let ttl = client
@@ -194,14 +214,14 @@ async fn connections_and_users_live_at_the_documented_keys() {
         .attach_connection(&account("bob", "sub-3"), "c3")
         .await
         .unwrap();
-    let mut listed: Vec<String> = store
-        .all_users()
+    let listed: Vec<String> = store
+        .search_users("", 10, None)
         .await
         .unwrap()
+        .users
         .into_iter()
         .map(|u| u.username.to_string())
         .collect();
-    listed.sort();
     assert_eq!(
         listed,
         ["Alice", "bob"],
@@ -303,7 +323,7 @@ async fn a_profile_picture_is_set_and_removed_on_the_user_item_only() {
         .expect("alice exists");
     assert_eq!(set.avatar_key, Some(picture.clone()));
     assert_eq!(set.connection_ids, ["c1"], "the rest of the user is kept");
-    let listed = store.all_users().await.unwrap();
+    let listed = store.users(&[alice.key()]).await.unwrap();
     assert_eq!(listed[0].avatar_key, Some(picture));
 
     let removed = store.set_avatar(&alice.key(), None).await.unwrap().unwrap();
@@ -313,7 +333,10 @@ async fn a_profile_picture_is_set_and_removed_on_the_user_item_only() {
         None,
         "no user is created"
     );
-    assert_eq!(store.all_users().await.unwrap().len(), 1);
+    assert_eq!(
+        store.search_users("", 10, None).await.unwrap().users.len(),
+        1
+    );
 }
 
 #[tokio::test]

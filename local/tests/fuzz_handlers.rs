@@ -51,6 +51,15 @@ fn bodies() -> impl Strategy<Value = String> {
             Just("application/pdf"),
             Just("avatars/fuzzer/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png"),
             Just("attachments/dm/bob/fuzzer/fuzzer/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.pdf"),
+            // Values the conversation, room and inbox fields accept.
+            Just("dm#bob#fuzzer"),
+            Just("room#01JDQ7N3C5V8X2B4M6P9R1T3W5"),
+            Just("01JDQ8Z7W4K3M2N1P0Q9R8S7T6"),
+            Just("owner"),
+            Just("admin"),
+            Just("member"),
+            Just("bob"),
+            Just("fuzzer"),
         ]
         .prop_map(Value::from),
         (0u64..20_000_000).prop_map(Value::from),
@@ -79,6 +88,14 @@ fn bodies() -> impl Strategy<Value = String> {
         Just("keys"),
         Just("key"),
         Just("attachment"),
+        Just("conversationId"),
+        Just("name"),
+        Just("members"),
+        Just("usernames"),
+        Just("username"),
+        Just("role"),
+        Just("messageId"),
+        Just("prefix"),
     ];
     let request =
         (action, prop::collection::vec((field, value), 0..8)).prop_map(|(action, fields)| {
@@ -304,10 +321,19 @@ async fn invoke(
     match route_key {
         "sendMessage" => route_send_message::handle(chat, request).await,
         "getMessages" => route_get_messages::handle(chat, request).await,
-        "getClients" => route_get_clients::handle(chat, request).await,
         "getUploadUrl" => route_upload_url::handle(media, request).await,
         "getDownloadUrl" => route_download_url::handle(media, request).await,
         "setAvatar" => route_set_avatar::handle(chat, request).await,
+        "createRoom" => route_create_room::handle(chat, request).await,
+        "renameRoom" => route_rename_room::handle(chat, request).await,
+        "addMembers" => route_add_members::handle(chat, request).await,
+        "removeMember" => route_remove_member::handle(chat, request).await,
+        "setRole" => route_set_role::handle(chat, request).await,
+        "getMembers" => route_get_members::handle(chat, request).await,
+        "getConversations" => route_get_conversations::handle(chat, request).await,
+        "markRead" => route_mark_read::handle(chat, request).await,
+        "searchPeople" => route_search_people::handle(chat, request).await,
+        "watchPresence" => route_watch_presence::handle(chat, request).await,
         "$default" => route_default::handle(request).await,
         other => panic!("{other} is a route of shared/routes.json without a handler in `invoke`"),
     }

@@ -6,13 +6,16 @@ mod support;
 
 use std::time::Duration;
 
-use chat_domain::S3MediaSigner;
+use chat_domain::conversation::ConversationId;
 use chat_domain::media::{MediaKey, MediaType, UPLOAD_URL_LIFETIME};
-use chat_domain::ports::MediaSigner;
+use chat_domain::model::{Member, Room};
+use chat_domain::ports::{MediaSigner, RoomAdministration, RoomCreation};
+use chat_domain::rooms::Role;
 use chat_domain::rules::Username;
+use chat_domain::{DynamoStore, S3MediaSigner};
 use local_stack::stack;
 use serde_json::{Value, json};
-use support::{Client, HttpAnswer, http, ministack, stack};
+use support::{Client, HttpAnswer, TestStack, http, ministack, stack};
 
 /// A tiny valid PNG (1x1 pixel).
 const PNG: &[u8] = &[
@@ -63,6 +66,8 @@ async fn a_profile_picture_goes_straight_to_s3_and_everyone_sees_it() {
     let stack = stack().await;
     let mut alice = Client::connect(&stack, "Alice").await;
     let mut bob = Client::connect(&stack, "bob").await;
+    // Profile changes reach the people one talks to.
+    alice.send_message("bob", "hi", "m-1").await;
 
     let grant = upload_url(
         &mut alice,
@@ -80,10 +85,10 @@ async fn a_profile_picture_goes_straight_to_s3_and_everyone_sees_it() {
     let announced = bob.next_of_type("profile").await;
     assert_eq!(announced["user"]["username"], "Alice");
     assert_eq!(announced["user"]["avatarKey"], key.as_str());
-    let clients = bob
-        .request(json!({"action": "getClients"}), "clients")
+    let people = bob
+        .request(json!({"action": "searchPeople", "prefix": "ali"}), "people")
         .await;
-    assert_eq!(clients["users"][0]["avatarKey"], key.as_str());
+    assert_eq!(people["users"][0]["avatarKey"], key.as_str(), "{people}");
 
     let urls = download_url(&mut bob, &key).await;
     assert_eq!(urls["type"], "downloadUrls", "{urls}");
@@ -342,4 +347,129 @@ async fn browsers_may_upload_from_the_chats_own_origin_only() {
     );
     let foreign = preflight("https://evil.example".to_owned()).await;
     assert_eq!(foreign.status, 403);
+}
+
+/// A room of `owner` and `members`, stored through the adapter `createRoom` uses (this file is
+/// about media: the room actions have their own tests).
+async fn seeded_room(stack: &TestStack, owner: &str, members: &[&str]) -> (DynamoStore, Room) {
+    let store = DynamoStore::new(stack.dynamodb.clone(), stack.tables.clone());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let room = Room {
+        id: ConversationId::new_room(now),
+        name: "Design".to_owned(),
+        created_by: Username::parse(owner).unwrap(),
+        created_at: now,
+        member_count: 0,
+    };
+    let member = |name: &str, role| Member {
+        conversation_id: room.id.clone(),
+        username: Username::parse(name).unwrap(),
+        role,
+        joined_at: now,
+        read_message_id: None,
+    };
+    let mut all = vec![member(owner, Role::Owner)];
+    all.extend(members.iter().map(|name| member(name, Role::Member)));
+    store.create_room(&room, &all).await.unwrap();
+    (store, room)
+}
+
+#[tokio::test]
+async fn a_room_member_sends_a_file_every_member_can_read_and_nobody_else() {
+    let stack = stack().await;
+    let mut alice = Client::connect(&stack, "alice").await;
+    let mut bob = Client::connect(&stack, "Bob").await;
+    let mut carol = Client::connect(&stack, "carol").await;
+    let (store, room) = seeded_room(&stack, "alice", &["Bob"]).await;
+    let room_id = room.id.as_str();
+
+    let content = b"the room's agenda";
+    let grant = upload_url(
+        &mut alice,
+        json!({"purpose": "attachment", "conversationId": room_id, "contentType": "text/plain", "size": content.len(), "requestId": "u-r"}),
+    )
+    .await;
+    assert_eq!(grant["requestId"], "u-r");
+    let key = grant["key"].as_str().unwrap().to_owned();
+    assert!(
+        key.starts_with(&format!(
+            "attachments/room/{}/alice/",
+            room.id.room_ulid().unwrap()
+        )),
+        "{key}"
+    );
+    assert_eq!(put(&grant, content).await.status, 200);
+    let ack = alice
+        .request(
+            json!({"action": "sendMessage", "conversationId": room_id, "clientMessageId": "r-1", "attachment": {
+                "key": key, "name": "agenda.txt", "contentType": "text/plain", "size": content.len()}}),
+            "messageAck",
+        )
+        .await;
+    assert_eq!(ack["type"], "messageAck", "{ack}");
+    let delivered = bob.next_of_type("message").await;
+    assert_eq!(delivered["message"]["attachment"]["key"], key.as_str());
+
+    let urls = download_url(&mut bob, &key).await;
+    assert_eq!(urls["type"], "downloadUrls", "{urls}");
+    let file = http("GET", urls["urls"][&key].as_str().unwrap(), &[], vec![]).await;
+    assert_eq!((file.status, file.body.as_slice()), (200, &content[..]));
+
+    let refused = download_url(&mut carol, &key).await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["code"], "forbidden_media");
+    assert_eq!(refused["requestId"], "d-1");
+    let no_upload = carol
+        .request(
+            json!({"action": "getUploadUrl", "purpose": "attachment", "conversationId": room_id, "contentType": "text/plain", "size": 1, "requestId": "u-c"}),
+            "uploadUrl",
+        )
+        .await;
+    assert_eq!(no_upload["type"], "error", "{no_upload}");
+    assert_eq!(no_upload["code"], "not_a_member");
+    assert_eq!(no_upload["requestId"], "u-c");
+    let stolen = carol
+        .request(
+            json!({"action": "sendMessage", "to": "alice", "clientMessageId": "s-1", "attachment": ack["message"]["attachment"]}),
+            "messageAck",
+        )
+        .await;
+    assert_eq!(stolen["code"], "forbidden_media", "{stolen}");
+
+    // Once removed, bob gets no more URLs for the room's files, even one he was shown.
+    store
+        .remove_member(&room.id, &Username::parse("bob").unwrap().key())
+        .await
+        .unwrap()
+        .expect("bob was a member");
+    let gone = download_url(&mut bob, &key).await;
+    assert_eq!(gone["code"], "forbidden_media", "{gone}");
+    let urls = download_url(&mut alice, &key).await;
+    assert_eq!(
+        urls["type"], "downloadUrls",
+        "the sender is still a member: {urls}"
+    );
+}
+
+#[tokio::test]
+async fn a_room_that_does_not_exist_is_refused_like_one_of_others() {
+    let stack = stack().await;
+    let mut alice = Client::connect(&stack, "alice").await;
+    let nowhere = ConversationId::new_room(1_700_000_000_000);
+    let answer = alice
+        .request(
+            json!({"action": "getUploadUrl", "purpose": "attachment", "conversationId": nowhere.as_str(), "contentType": "image/png", "size": PNG.len()}),
+            "uploadUrl",
+        )
+        .await;
+    assert_eq!(answer["code"], "not_a_member", "{answer}");
+    let forged = format!(
+        "attachments/room/{}/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png",
+        nowhere.room_ulid().unwrap()
+    );
+    let refused = download_url(&mut alice, &forged).await;
+    assert_eq!(refused["code"], "forbidden_media", "{refused}");
 }

@@ -1,4 +1,5 @@
-//! History survives restarting both the gateway and DynamoDB Local (data on disk, as `make dev` runs).
+//! History and the inbox survive restarting both the gateway and DynamoDB Local (data on disk, as
+//! `make dev` runs).
 
 mod support;
 
@@ -40,11 +41,14 @@ async fn history_survives_restarting_the_gateway_and_dynamodb_local() {
         )
         .await;
     assert_eq!(page["messages"], json!([ack["message"]]));
-    let clients = bob
-        .request(json!({"action": "getClients"}), "clients")
+    let inbox = bob
+        .request(json!({"action": "getConversations"}), "conversations")
         .await;
+    let with_alice = &inbox["conversations"][0];
+    assert_eq!(with_alice["lastMessage"]["preview"], "remember me");
+    assert_eq!(with_alice["unread"], 1, "read state lives in the database");
     assert_eq!(
-        clients["users"][0]["online"], false,
+        with_alice["with"]["online"], false,
         "alice was disconnected by the shutdown"
     );
     stack.gateway.stop().await;

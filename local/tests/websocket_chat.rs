@@ -19,12 +19,10 @@ use tokio_tungstenite::tungstenite::Message;
 const QUIET: Duration = Duration::from_millis(300);
 
 #[tokio::test]
-async fn two_users_chat_both_ways_and_see_each_other_come_online() {
+async fn two_users_chat_both_ways_and_then_see_each_other_come_and_go() {
     let stack = stack().await;
     let mut alice = Client::connect(&stack, "Alice").await;
     let mut bob = Client::connect(&stack, "bob").await;
-    let presence = alice.next_of_type("presence").await;
-    assert_eq!(presence["user"], json!({"username": "bob", "online": true}));
 
     let ack = alice.send_message("bob", "hi bob", "a-1").await;
     let received = bob.next_of_type("message").await;
@@ -44,12 +42,35 @@ async fn two_users_chat_both_ways_and_see_each_other_come_online() {
         (Some("bob"), Some("hi alice"))
     );
 
-    let clients = alice
-        .request(json!({"action": "getClients"}), "clients")
-        .await;
+    // Now that they share a conversation, each sees the other come and go.
+    bob.close().await;
+    let gone = alice.next_of_type("presence").await;
     assert_eq!(
-        clients["users"],
-        json!([{"username": "Alice", "online": true}, {"username": "bob", "online": true}])
+        (
+            gone["user"]["username"].as_str(),
+            gone["user"]["online"].as_bool()
+        ),
+        (Some("bob"), Some(false)),
+        "{gone}"
+    );
+    let _bob = Client::connect(&stack, "bob").await;
+    let back = alice.next_of_type("presence").await;
+    assert_eq!(
+        (
+            back["user"]["username"].as_str(),
+            back["user"]["online"].as_bool()
+        ),
+        (Some("bob"), Some(true)),
+        "{back}"
+    );
+    let inbox = alice
+        .request(json!({"action": "getConversations"}), "conversations")
+        .await;
+    let with = &inbox["conversations"][0]["with"];
+    assert_eq!(
+        (with["username"].as_str(), with["online"].as_bool()),
+        (Some("bob"), Some(true)),
+        "the inbox shows the partner's presence: {inbox}"
     );
 }
 
@@ -215,6 +236,13 @@ async fn bad_input_gets_documented_errors_and_the_connection_stays_open() {
     let unknown = alice.next_of_type("error").await;
     assert_eq!(unknown["code"], "unknown_action");
     assert!(unknown["message"].as_str().unwrap().contains("dance"));
+    let retired = alice
+        .request(json!({"action": "getClients"}), "clients")
+        .await;
+    assert_eq!(
+        retired["code"], "unknown_action",
+        "getClients is retired: {retired}"
+    );
     alice.send(json!({"action": "sendMessage", "to": "bob", "text": "x".repeat(4001), "clientMessageId": "long"})).await;
     let too_long = alice.next_of_type("error").await;
     assert_eq!(
@@ -256,11 +284,13 @@ async fn a_frame_over_32_kb_closes_only_that_socket_with_1009() {
 }
 
 #[tokio::test]
-async fn leaving_marks_the_user_offline_with_last_seen_for_everyone() {
+async fn leaving_marks_the_user_offline_with_last_seen_for_their_partners() {
     let stack = stack().await;
     let mut alice = Client::connect(&stack, "alice").await;
-    let bob = Client::connect(&stack, "bob").await;
-    alice.next_of_type("presence").await;
+    let mut bob = Client::connect(&stack, "bob").await;
+    // Presence reaches the users one has a direct conversation with, so they talk first.
+    bob.send_message("alice", "bye soon", "b-1").await;
+    alice.next_of_type("message").await;
 
     bob.close().await;
 
@@ -268,10 +298,13 @@ async fn leaving_marks_the_user_offline_with_last_seen_for_everyone() {
     assert_eq!(presence["user"]["username"], "bob");
     assert_eq!(presence["user"]["online"], false);
     assert!(presence["user"]["lastSeen"].as_i64().unwrap() > 0);
-    let clients = alice
-        .request(json!({"action": "getClients"}), "clients")
+    let inbox = alice
+        .request(json!({"action": "getConversations"}), "conversations")
         .await;
-    assert_eq!(clients["users"][1]["online"], false);
+    assert_eq!(
+        inbox["conversations"][0]["with"], presence["user"],
+        "{inbox}"
+    );
 }
 
 #[tokio::test]
@@ -301,18 +334,29 @@ async fn idle_and_overlong_connections_are_closed_and_disconnected() {
         "pings kept it open until the maximum duration"
     );
 
-    // $disconnect ran for both: nobody is online any more.
+    // $disconnect ran for both: of the members of a room with them, only the observer is online.
     let mut observer = Client::connect(&stack, "observer").await;
-    let clients = observer
-        .request(json!({"action": "getClients"}), "clients")
+    let room = observer
+        .request(
+            json!({"action": "createRoom", "name": "check", "members": ["idle", "chatty"]}),
+            "room",
+        )
         .await;
-    let online: Vec<&Value> = clients["users"]
+    assert_eq!(room["type"], "room", "{room}");
+    let members = observer
+        .request(
+            json!({"action": "getMembers", "conversationId": room["room"]["conversationId"]}),
+            "members",
+        )
+        .await;
+    let online: Vec<&Value> = members["members"]
         .as_array()
-        .unwrap()
+        .unwrap_or_else(|| panic!("members: {members}"))
         .iter()
         .filter(|u| u["online"] == true)
+        .map(|u| &u["username"])
         .collect();
-    assert_eq!(online.len(), 1, "{clients}");
+    assert_eq!(online, [&json!("observer")], "{members}");
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use crate::dynamodb::{DynamoStore, TableNames};
 use crate::media_access::MediaAccess;
 use crate::rules::SystemClock;
 use crate::s3::S3MediaSigner;
-use crate::schema::Tables;
+use crate::schema::{TableDefinition, Tables};
 
 /// Environment variable holding the API Gateway management endpoint
 /// (`https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`).
@@ -47,17 +47,22 @@ fn required(name: &str) -> Result<String, ConfigError> {
 /// Table and index names from the environment variables named in `tables.json`.
 pub fn table_names_from_env() -> Result<TableNames, ConfigError> {
     let tables = Tables::load()?;
-    let index_env = tables
-        .messages
-        .global_secondary_indexes
-        .first()
-        .map(|index| index.index_name_env.clone())
-        .ok_or_else(|| ConfigError::Missing("byConversation index definition".into()))?;
     Ok(TableNames {
         clients: required(&tables.clients.table_name_env)?,
         messages: required(&tables.messages.table_name_env)?,
-        messages_by_conversation: required(&index_env)?,
+        messages_by_conversation: required(first_index_env(&tables.messages)?)?,
+        conversations: required(&tables.conversations.table_name_env)?,
+        conversations_by_member: required(first_index_env(&tables.conversations)?)?,
     })
+}
+
+/// The variable naming the table's (one) index.
+fn first_index_env(table: &TableDefinition) -> Result<&str, ConfigError> {
+    table
+        .global_secondary_indexes
+        .first()
+        .map(|index| index.index_name_env.as_str())
+        .ok_or_else(|| ConfigError::Missing(format!("{} index definition", table.logical_name)))
 }
 
 pub fn management_endpoint_from_env() -> Result<String, ConfigError> {
@@ -160,11 +165,15 @@ pub fn replying_chat_from_env() -> Result<Chat<DynamoStore, NoNotifier, SystemCl
     ))
 }
 
-/// The media use cases of a route function that presigns, from the environment.
-pub fn media_access_from_env() -> Result<MediaAccess<S3MediaSigner, SystemClock>, ConfigError> {
+/// The media use cases of a route function that presigns, from the environment: over the store
+/// too, which reads room memberships (a room's attachments are its members' only).
+pub fn media_access_from_env()
+-> Result<MediaAccess<DynamoStore, S3MediaSigner, SystemClock>, ConfigError> {
     let bucket = required(MEDIA_BUCKET_ENV)?;
+    let tables = table_names_from_env()?;
     let sdk = aws_sdk_config()?;
     Ok(MediaAccess::new(
+        DynamoStore::new(dynamodb_client(&sdk), tables),
         S3MediaSigner::presign_only(aws_sdk_s3::config::Builder::from(&sdk), bucket),
         SystemClock,
     ))

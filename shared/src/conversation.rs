@@ -1,8 +1,10 @@
 //! Conversations. Every message, history page and attachment belongs to one, named by its
-//! [`ConversationId`]. Today a conversation is the direct conversation of two users; rooms will be
-//! another kind of the same id, so requests already name conversations by id.
+//! [`ConversationId`]: the direct conversation of two users (`dm#<a>#<b>`) or a room
+//! (`room#<ULID>`).
 //!
-//! Who may use a conversation is decided here, by membership: knowing an id grants nothing.
+//! Who may use a conversation is decided by membership, never by knowing an id: a direct
+//! conversation's members are in its id (decided here); a room's are stored, so the use cases
+//! look them up ([`crate::chat`]).
 
 use std::fmt;
 
@@ -11,9 +13,10 @@ use thiserror::Error;
 use crate::rules::{RuleError, UserKey, Username};
 
 const DIRECT_PREFIX: &str = "dm";
+const ROOM_PREFIX: &str = "room";
 
 /// A conversation's id: the partition key of every message in it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConversationId(String);
 
 impl ConversationId {
@@ -24,13 +27,36 @@ impl ConversationId {
         Self(format!("{DIRECT_PREFIX}#{first}#{second}"))
     }
 
+    /// A new room's id, made at `now_millis` (`room#<ULID>`).
+    pub fn new_room(now_millis: i64) -> Self {
+        Self(format!(
+            "{ROOM_PREFIX}#{}",
+            crate::rules::new_message_id(now_millis)
+        ))
+    }
+
     /// An id from a client: only the shapes this server issues, spelled canonically.
     pub fn parse(raw: &str) -> Result<Self, RuleError> {
         let id = Self(raw.to_owned());
+        if id.room_ulid().is_some() {
+            return Ok(id);
+        }
         match id.direct_members() {
             Some((a, b)) if a < b && Self::direct(&a, &b) == id => Ok(id),
             _ => Err(RuleError::InvalidConversationId),
         }
+    }
+
+    /// A room's ULID (`None` for another kind).
+    pub fn room_ulid(&self) -> Option<&str> {
+        self.0
+            .strip_prefix(ROOM_PREFIX)
+            .and_then(|rest| rest.strip_prefix('#'))
+            .filter(|ulid| crate::rules::is_message_id(ulid))
+    }
+
+    pub fn is_room(&self) -> bool {
+        self.room_ulid().is_some()
     }
 
     /// An id read back from storage, trusted as written.
@@ -74,6 +100,23 @@ pub enum ConversationRef {
     DirectWith(Username),
 }
 
+/// A conversation as the caller may use it: a direct conversation they are one of the two users
+/// of, or a room (whose membership the caller must still check against the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Direct(DirectConversation),
+    Room(ConversationId),
+}
+
+impl Target {
+    pub fn id(&self) -> &ConversationId {
+        match self {
+            Self::Direct(direct) => &direct.id,
+            Self::Room(id) => id,
+        }
+    }
+}
+
 /// A direct conversation seen from one of its two users.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirectConversation {
@@ -91,7 +134,15 @@ pub enum ConversationError {
 }
 
 impl ConversationRef {
-    /// The conversation as `me` sees it, if `me` belongs to it.
+    /// The conversation `me` means: a direct one only if `me` is one of its users; a room as named.
+    pub fn target(&self, me: &UserKey) -> Result<Target, ConversationError> {
+        match self {
+            Self::Id(id) if id.is_room() => Ok(Target::Room(id.clone())),
+            _ => self.resolve(me).map(Target::Direct),
+        }
+    }
+
+    /// The direct conversation as `me` sees it, if `me` belongs to it (a room is not one).
     pub fn resolve(&self, me: &UserKey) -> Result<DirectConversation, ConversationError> {
         let other = match self {
             Self::DirectWith(name) => name.key(),
@@ -144,6 +195,8 @@ mod tests {
             "dm#alice",
             "dm#alice#bob#carol",
             "room#x",
+            "room#01jdq8z7w4k3m2n1p0q9r8s7t6",
+            "room#01JDQ8Z7W4K3M2N1P0Q9R8S7T",
             "dm#al ice#bob",
             "dm##bob",
         ] {
@@ -153,6 +206,20 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn room_ids_are_a_prefix_and_a_canonical_ulid() {
+        let id = ConversationId::new_room(1_700_000_000_000);
+        assert!(id.is_room());
+        assert_eq!(ConversationId::parse(id.as_str()), Ok(id.clone()));
+        assert_eq!(id.direct_members(), None);
+        let named = ConversationRef::Id(id.clone());
+        assert_eq!(named.target(&key("carol")), Ok(Target::Room(id)));
+        assert_eq!(
+            named.resolve(&key("carol")),
+            Err(ConversationError::NotAMember)
+        );
     }
 
     #[test]

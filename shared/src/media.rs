@@ -1,15 +1,20 @@
 //! Media rules: which files may be uploaded for what, how large, under which key, and who may read
 //! them. Pure functions, no I/O: the S3 adapter only signs what these rules allowed.
 //!
-//! Keys are chosen by the server and say who owns a file, so reading one back is enough to check
-//! access without a lookup:
-//! - profile picture: `avatars/<user>/<ulid>.<ext>`;
-//! - attachment: `attachments/dm/<a>/<b>/<sender>/<ulid>.<ext>`, `a` < `b` the conversation's users.
+//! Keys are chosen by the server and say whose a file is:
+//! - profile picture: `avatars/<user>/<ulid>.<ext>`: anyone signed in may read it;
+//! - attachment of a direct conversation: `attachments/dm/<a>/<b>/<sender>/<ulid>.<ext>`, `a` < `b`
+//!   the conversation's users: the key alone says who may read it;
+//! - attachment of a room: `attachments/room/<room ULID>/<sender>/<ulid>.<ext>`: readable by the
+//!   room's members as they are when asked, which only the store knows ([`ReadAccess`]).
+//!
+//! An attachment's conversation segments are its [`ConversationId`] with `/` for `#` (neither can
+//! appear in a username or a ULID), so each conversation has exactly one key prefix.
 
 use std::fmt;
 use std::time::Duration;
 
-use crate::conversation::ConversationId;
+use crate::conversation::{ConversationId, Target};
 use crate::rules::{FILE_NAME_MAX_CHARS, RuleError, UserKey, Username};
 
 /// Largest profile picture, in bytes.
@@ -27,6 +32,7 @@ pub const MAX_DOWNLOAD_KEYS: usize = 50;
 const AVATARS: &str = "avatars";
 const ATTACHMENTS: &str = "attachments";
 const DIRECT: &str = "dm";
+const ROOM: &str = "room";
 
 /// A media type the chat accepts. Nothing a browser would run as a page or a script (HTML, SVG,
 /// JavaScript) is on the list, so a file served from the bucket can never act as the site.
@@ -187,12 +193,22 @@ pub enum MediaKey {
         media_type: MediaType,
     },
     Attachment {
-        /// The conversation's two users, in key order.
-        between: (UserKey, UserKey),
+        /// The conversation it was uploaded for: a direct one `sender` is one of the two users
+        /// of, or a room.
+        conversation: ConversationId,
         sender: UserKey,
         id: String,
         media_type: MediaType,
     },
+}
+
+/// Whether a reader may get a download URL for a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadAccess<'a> {
+    Granted,
+    Denied,
+    /// Only if the reader is a member of this room now: the use case asks the store.
+    IfMemberOf(&'a ConversationId),
 }
 
 impl MediaKey {
@@ -205,15 +221,25 @@ impl MediaKey {
         }
     }
 
-    /// A new key for a file `sender` sends to `recipient`.
+    /// A new key for a file `sender` sends to `recipient` in their direct conversation.
     pub fn new_attachment(sender: UserKey, recipient: UserKey, media_type: MediaType) -> Self {
-        let between = if sender <= recipient {
-            (sender.clone(), recipient)
-        } else {
-            (recipient, sender.clone())
-        };
+        let conversation = ConversationId::direct(&sender, &recipient);
+        Self::new_attachment_in(sender, conversation, media_type)
+    }
+
+    /// A new key for a file `sender` sends to the conversation `target` (as resolved for
+    /// `sender`: a direct one of theirs, or a room whose membership the caller checked).
+    pub fn new_attachment_for(sender: UserKey, target: &Target, media_type: MediaType) -> Self {
+        Self::new_attachment_in(sender, target.id().clone(), media_type)
+    }
+
+    fn new_attachment_in(
+        sender: UserKey,
+        conversation: ConversationId,
+        media_type: MediaType,
+    ) -> Self {
         Self::Attachment {
-            between,
+            conversation,
             sender,
             id: ulid::Ulid::generate().to_string(),
             media_type,
@@ -258,11 +284,25 @@ impl MediaKey {
                     return Err(invalid);
                 }
                 Ok(Self::Attachment {
-                    between: (a, b),
+                    conversation: ConversationId::direct(&a, &b),
                     sender,
                     id,
                     media_type,
                 })
+            }
+            [ATTACHMENTS, ROOM, room, sender, _] => {
+                let conversation = ConversationId::parse(&format!("{ROOM}#{room}"))
+                    .ok()
+                    .filter(ConversationId::is_room);
+                match (conversation, user(sender)) {
+                    (Some(conversation), Some(sender)) => Ok(Self::Attachment {
+                        conversation,
+                        sender,
+                        id,
+                        media_type,
+                    }),
+                    _ => Err(invalid),
+                }
             }
             _ => Err(invalid),
         }
@@ -274,12 +314,19 @@ impl MediaKey {
         }
     }
 
-    /// Whether `reader` may get a download URL: everybody signed in sees profile pictures; an
-    /// attachment only the two users of its conversation.
-    pub fn readable_by(&self, reader: &UserKey) -> bool {
+    /// Whether `reader` may get a download URL: everybody signed in sees profile pictures; a
+    /// direct conversation's attachment only its two users; a room's only its members (which the
+    /// key cannot say: the store must).
+    pub fn read_access(&self, reader: &UserKey) -> ReadAccess<'_> {
         match self {
-            Self::Avatar { .. } => true,
-            Self::Attachment { between, .. } => between.0 == *reader || between.1 == *reader,
+            Self::Avatar { .. } => ReadAccess::Granted,
+            Self::Attachment { conversation, .. } if conversation.is_room() => {
+                ReadAccess::IfMemberOf(conversation)
+            }
+            Self::Attachment { conversation, .. } => match conversation.direct_members() {
+                Some((a, b)) if a == *reader || b == *reader => ReadAccess::Granted,
+                _ => ReadAccess::Denied,
+            },
         }
     }
 
@@ -290,17 +337,11 @@ impl MediaKey {
 
     /// Whether this is a file `sender` uploaded for `conversation`.
     pub fn is_attachment_of(&self, sender: &UserKey, conversation: &ConversationId) -> bool {
-        match self {
-            Self::Attachment {
-                between,
-                sender: uploader,
-                ..
-            } => {
-                uploader == sender
-                    && ConversationId::direct(&between.0, &between.1) == *conversation
-            }
-            Self::Avatar { .. } => false,
-        }
+        matches!(
+            self,
+            Self::Attachment { conversation: of, sender: uploader, .. }
+                if uploader == sender && of == conversation
+        )
     }
 }
 
@@ -313,13 +354,14 @@ impl fmt::Display for MediaKey {
                 media_type,
             } => write!(f, "{AVATARS}/{owner}/{id}.{}", media_type.extension()),
             Self::Attachment {
-                between: (a, b),
+                conversation,
                 sender,
                 id,
                 media_type,
             } => write!(
                 f,
-                "{ATTACHMENTS}/{DIRECT}/{a}/{b}/{sender}/{id}.{}",
+                "{ATTACHMENTS}/{}/{sender}/{id}.{}",
+                conversation.as_str().replace('#', "/"),
                 media_type.extension()
             ),
         }
@@ -383,6 +425,7 @@ impl Attachment {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conversation::ConversationRef;
     use proptest::prelude::*;
 
     fn key(name: &str) -> UserKey {
@@ -473,11 +516,120 @@ mod tests {
     #[test]
     fn attachments_are_readable_by_their_conversation_only_avatars_by_everyone() {
         let attachment = MediaKey::new_attachment(key("alice"), key("bob"), MediaType::Png);
-        assert!(attachment.readable_by(&key("alice")));
-        assert!(attachment.readable_by(&key("bob")));
-        assert!(!attachment.readable_by(&key("carol")));
+        assert_eq!(attachment.read_access(&key("alice")), ReadAccess::Granted);
+        assert_eq!(attachment.read_access(&key("bob")), ReadAccess::Granted);
+        assert_eq!(attachment.read_access(&key("carol")), ReadAccess::Denied);
         let avatar = MediaKey::new_avatar(key("alice"), MediaType::Png);
-        assert!(avatar.readable_by(&key("carol")));
+        assert_eq!(avatar.read_access(&key("carol")), ReadAccess::Granted);
+    }
+
+    fn room() -> ConversationId {
+        ConversationId::new_room(1_700_000_000_000)
+    }
+
+    #[test]
+    fn a_room_attachment_is_keyed_by_the_room_and_the_sender() {
+        let room = room();
+        let ulid = room.room_ulid().unwrap().to_owned();
+        let sent = MediaKey::new_attachment_for(
+            key("Carol"),
+            &Target::Room(room.clone()),
+            MediaType::Xlsx,
+        );
+        let text = sent.to_string();
+        assert!(
+            text.starts_with(&format!("attachments/room/{ulid}/carol/")),
+            "{text}"
+        );
+        assert!(text.ends_with(".xlsx"), "{text}");
+        assert_eq!(text.split('/').count(), 5, "{text}");
+        assert_eq!(MediaKey::parse(&text), Ok(sent.clone()));
+        assert_eq!(sent.media_type(), MediaType::Xlsx);
+
+        assert!(sent.is_attachment_of(&key("carol"), &room));
+        assert!(
+            !sent.is_attachment_of(&key("dave"), &room),
+            "another sender"
+        );
+        let other_room = ConversationId::new_room(1_700_000_000_001);
+        assert!(!sent.is_attachment_of(&key("carol"), &other_room));
+        let direct = ConversationId::direct(&key("carol"), &key("dave"));
+        assert!(!sent.is_attachment_of(&key("carol"), &direct));
+        assert!(!sent.is_avatar_of(&key("carol")));
+    }
+
+    #[test]
+    fn a_room_attachment_is_readable_by_whoever_is_a_member_when_asked() {
+        let room = room();
+        let sent =
+            MediaKey::new_attachment_for(key("carol"), &Target::Room(room.clone()), MediaType::Png);
+        for reader in ["carol", "dave"] {
+            assert_eq!(
+                sent.read_access(&key(reader)),
+                ReadAccess::IfMemberOf(&room),
+                "not even the sender is decided by the key: they may have left"
+            );
+        }
+    }
+
+    #[test]
+    fn a_direct_target_keys_like_naming_the_recipient() {
+        let direct = ConversationRef::DirectWith(Username::parse("Bob").unwrap())
+            .target(&key("alice"))
+            .unwrap();
+        let by_target = MediaKey::new_attachment_for(key("alice"), &direct, MediaType::Pdf);
+        assert!(
+            by_target
+                .to_string()
+                .starts_with("attachments/dm/alice/bob/alice/"),
+            "{by_target}"
+        );
+        assert!(by_target.is_attachment_of(&key("alice"), direct.id()));
+    }
+
+    #[test]
+    fn forged_room_attachment_keys_are_refused() {
+        let id = "01JDQ8Z7W4K3M2N1P0Q9R8S7T6";
+        let room = "01JDQ8Z7W4K3M2N1P0Q9R8S7T7";
+        assert!(MediaKey::parse(&format!("attachments/room/{room}/carol/{id}.png")).is_ok());
+        for bad in [
+            format!("attachments/room/{}/carol/{id}.png", room.to_lowercase()),
+            format!("attachments/room/{}/carol/{id}.png", &room[..25]),
+            format!("attachments/room/{room}x/carol/{id}.png"),
+            format!("attachments/room/not-a-ulid/carol/{id}.png"),
+            format!("attachments/room/{room}/Carol/{id}.png"),
+            format!("attachments/room/{room}/../{id}.png"),
+            format!("attachments/room/{room}/carol/{}.png", id.to_lowercase()),
+            format!("attachments/room/{room}/carol/{id}.svg"),
+            format!("attachments/room/{room}/carol/{id}"),
+            format!("attachments/room/{room}/carol/x/{id}.png"),
+            format!("attachments/room/{room}/{id}.png"),
+            format!("attachments/room/room#{room}/carol/{id}.png"),
+            format!("attachments/room#{room}/carol/{id}.png"),
+            format!("attachments/rooms/{room}/carol/{id}.png"),
+            format!("attachments/room/{room}/carol/{id}.png/"),
+            format!("attachments/room//carol/{id}.png"),
+            format!("attachments/{room}/carol/{id}.png"),
+        ] {
+            assert_eq!(
+                MediaKey::parse(&bad).map_err(|e| e.code()),
+                Err("invalid_media_key"),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_room_attachment_must_match_the_key_it_was_uploaded_under() {
+        let key = MediaKey::new_attachment_for(key("carol"), &Target::Room(room()), MediaType::Pdf);
+        let name = FileName::parse("plan.pdf").unwrap();
+        assert!(Attachment::new(key.clone(), name.clone(), "application/pdf", 10).is_ok());
+        assert_eq!(
+            Attachment::new(key, name, "image/png", 10)
+                .unwrap_err()
+                .code(),
+            "invalid_media_key"
+        );
     }
 
     #[test]
@@ -554,6 +706,27 @@ mod tests {
         fn arbitrary_keys_never_panic_and_parsed_keys_round_trip(raw in "[a-z/._0-9A-Z-]{0,80}") {
             if let Ok(parsed) = MediaKey::parse(&raw) {
                 prop_assert_eq!(parsed.to_string(), raw);
+            }
+        }
+
+        #[test]
+        fn room_attachment_keys_round_trip_and_any_change_of_case_is_refused(
+            made_at in 0i64..=(1i64 << 48) - 1,
+            sender in "[a-z0-9_-][a-z0-9_.-]{0,19}",
+            type_index in 0usize..MediaType::ALL.len(),
+        ) {
+            let room = ConversationId::new_room(made_at);
+            let media_type = MediaType::ALL[type_index];
+            let sent = MediaKey::new_attachment_for(key(&sender), &Target::Room(room.clone()), media_type);
+            let text = sent.to_string();
+            prop_assert_eq!(MediaKey::parse(&text), Ok(sent.clone()));
+            let shouted = text.replacen(&format!("/{sender}/"), &format!("/{}/", sender.to_uppercase()), 1);
+            if shouted != text {
+                prop_assert!(MediaKey::parse(&shouted).is_err(), "{}", shouted);
+            }
+            let quiet = text.replacen(room.room_ulid().unwrap(), &room.room_ulid().unwrap().to_lowercase(), 1);
+            if quiet != text {
+                prop_assert!(MediaKey::parse(&quiet).is_err(), "{}", quiet);
             }
         }
     }

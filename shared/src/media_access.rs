@@ -1,14 +1,22 @@
 //! The media use cases: presigned uploads (`getUploadUrl`) and downloads (`getDownloadUrl`). Who
 //! may do what is decided here from the caller's verified identity and the media rules; the signer
-//! only signs. Nothing is read from storage: the rules need only the caller and the keys.
+//! only signs. Profile pictures and direct conversations' attachments need nothing but the caller
+//! and the keys; a room's attachments need the caller's membership, read from the store when asked
+//! (strongly consistent: whoever has left the room gets no more URLs).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use futures_util::future::try_join_all;
+
 use crate::chat::ChatError;
-use crate::conversation::ConversationRef;
-use crate::media::{DOWNLOAD_URL_LIFETIME, MediaKey, MediaType, Purpose, UPLOAD_URL_LIFETIME};
-use crate::ports::{MediaSigner, PresignedRequest};
-use crate::rules::{Clock, RequestId, Username};
+use crate::conversation::{ConversationId, ConversationRef, Target};
+use crate::media::{
+    DOWNLOAD_URL_LIFETIME, MediaKey, MediaType, Purpose, ReadAccess, UPLOAD_URL_LIFETIME,
+};
+use crate::ports::{ConversationLookup, MediaSigner, PresignedRequest};
+use crate::rules::{Clock, RequestId, UserKey, Username};
+
+const FORBIDDEN_DOWNLOAD: &str = "only the members of a conversation can read its attachments";
 
 /// `getUploadUrl`: a presigned upload for a file the client is about to send or set as its picture.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,23 +69,32 @@ pub struct DownloadGrant {
     pub expires_at: i64,
 }
 
-/// Uploads and downloads of media, over a signer.
-pub struct MediaAccess<M, C> {
+/// Uploads and downloads of media, over a signer and the membership lookup of rooms.
+pub struct MediaAccess<S, M, C> {
+    store: S,
     signer: M,
     clock: C,
 }
 
-impl<M, C> MediaAccess<M, C>
+impl<S, M, C> MediaAccess<S, M, C>
 where
+    S: ConversationLookup,
     M: MediaSigner,
     C: Clock,
 {
-    pub fn new(signer: M, clock: C) -> Self {
-        Self { signer, clock }
+    pub fn new(store: S, signer: M, clock: C) -> Self {
+        Self {
+            store,
+            signer,
+            clock,
+        }
     }
 
     /// `getUploadUrl`: a key under the caller's own prefix (and, for an attachment, the
-    /// conversation's), and a `PUT` signed for exactly the declared type and size.
+    /// conversation's), and a `PUT` signed for exactly the declared type and size. An attachment
+    /// is only for a conversation of the caller's: a direct one they are one of the users of
+    /// (decided by its id), or a room they are a member of now (else `not_a_member`, whether the
+    /// room exists or not).
     pub async fn upload_url(
         &self,
         me: &Username,
@@ -87,8 +104,13 @@ where
         let key = match &request.upload_for {
             UploadFor::Avatar => MediaKey::new_avatar(me, request.media_type),
             UploadFor::Attachment { conversation } => {
-                let conversation = conversation.resolve(&me)?;
-                MediaKey::new_attachment(me, conversation.other, request.media_type)
+                let target = conversation.target(&me)?;
+                if let Target::Room(room) = &target
+                    && !self.is_member(room, &me).await?
+                {
+                    return Err(ChatError::NotAMember);
+                }
+                MediaKey::new_attachment_for(me, &target, request.media_type)
             }
         };
         let (now, expires_at) = self.validity(UPLOAD_URL_LIFETIME);
@@ -109,17 +131,30 @@ where
         })
     }
 
-    /// `getDownloadUrl`: a `GET` for every key, if the caller may read every one of them.
+    /// `getDownloadUrl`: a `GET` for every key, if the caller may read every one of them
+    /// (else `forbidden_media`, and nothing is signed). Each room named by a key costs one
+    /// membership read, however many of its files are asked for.
     pub async fn download_urls(
         &self,
         me: &Username,
         request: &GetDownloadUrl,
     ) -> Result<DownloadGrant, ChatError> {
         let me = me.key();
-        if request.keys.iter().any(|key| !key.readable_by(&me)) {
-            return Err(ChatError::ForbiddenMedia(
-                "only the two users of a conversation can read its attachments",
-            ));
+        let mut rooms: Vec<&ConversationId> = Vec::new();
+        for key in &request.keys {
+            match key.read_access(&me) {
+                ReadAccess::Granted => {}
+                ReadAccess::Denied => return Err(ChatError::ForbiddenMedia(FORBIDDEN_DOWNLOAD)),
+                ReadAccess::IfMemberOf(room) => {
+                    if !rooms.contains(&room) {
+                        rooms.push(room);
+                    }
+                }
+            }
+        }
+        let memberships = try_join_all(rooms.iter().map(|room| self.is_member(room, &me))).await?;
+        if memberships.contains(&false) {
+            return Err(ChatError::ForbiddenMedia(FORBIDDEN_DOWNLOAD));
         }
         let (now, expires_at) = self.validity(DOWNLOAD_URL_LIFETIME);
         let mut urls = Vec::with_capacity(request.keys.len());
@@ -131,6 +166,11 @@ where
             urls.push((key.clone(), signed.url));
         }
         Ok(DownloadGrant { urls, expires_at })
+    }
+
+    /// Whether `user` is a member of `room` now (strongly consistent).
+    async fn is_member(&self, room: &ConversationId, user: &UserKey) -> Result<bool, ChatError> {
+        Ok(self.store.member(room, user).await?.is_some())
     }
 
     /// The signing time (whole seconds, as SigV4 signs it) and when a URL signed then expires.

@@ -5,6 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::conversation::ConversationId;
 use crate::media::{Attachment, MediaKey};
+use crate::rooms::Role;
 use crate::rules::{CONNECTION_TTL_SECS, ClientMessageId, RuleError, UserKey, Username};
 
 /// One live WebSocket connection of a user (a tab or a device).
@@ -46,7 +47,8 @@ pub struct Message {
     pub id: String,
     pub conversation_id: ConversationId,
     pub from: Username,
-    pub to: Username,
+    /// The other user of a direct conversation; `None` in a room.
+    pub to: Option<Username>,
     /// Empty when the message is only an attachment.
     pub text: String,
     pub attachment: Option<Attachment>,
@@ -81,6 +83,107 @@ pub struct MessagePage {
     pub messages: Vec<Message>,
     /// Where the next (older) page starts; `None` when this page reaches the first message.
     pub next: Option<HistoryCursor>,
+}
+
+/// A user's membership of a conversation (a room, or one side of a direct conversation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub conversation_id: ConversationId,
+    pub username: Username,
+    pub role: Role,
+    pub joined_at: i64,
+    /// The last message this member has read (`None`: nothing yet).
+    pub read_message_id: Option<String>,
+}
+
+/// A room as its members see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Room {
+    pub id: ConversationId,
+    pub name: String,
+    pub created_by: Username,
+    pub created_at: i64,
+    pub member_count: u32,
+}
+
+/// The last message of a conversation, as the inbox shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastMessage {
+    pub message_id: String,
+    pub from: Username,
+    /// The text's beginning ([`crate::rooms::preview`]); empty for an attachment alone.
+    pub preview: String,
+    pub attachment_name: Option<String>,
+    pub sent_at: i64,
+}
+
+impl LastMessage {
+    pub fn of(message: &Message) -> Self {
+        Self {
+            message_id: message.id.clone(),
+            from: message.from.clone(),
+            preview: crate::rooms::preview(&message.text),
+            attachment_name: message
+                .attachment
+                .as_ref()
+                .map(|attachment| attachment.name.as_str().to_owned()),
+            sent_at: message.sent_at,
+        }
+    }
+}
+
+/// A conversation's record: a room's details, and for every conversation its last message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationMeta {
+    pub id: ConversationId,
+    /// `None` for a direct conversation.
+    pub room: Option<Room>,
+    pub last: Option<LastMessage>,
+}
+
+/// One page of a conversation's members, in key order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberPage {
+    pub members: Vec<Member>,
+    /// The last member's key, when more may follow.
+    pub next: Option<UserKey>,
+}
+
+/// One page of the people directory, in key order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserPage {
+    pub users: Vec<User>,
+    /// The last user's key, when more may follow.
+    pub next: Option<UserKey>,
+}
+
+/// A page position after a user key (members, the directory), as clients see it: opaque.
+pub fn encode_key_cursor(key: &UserKey) -> String {
+    URL_SAFE_NO_PAD.encode(key.as_str())
+}
+
+/// Accepts only what [`encode_key_cursor`] produces: a user key.
+pub fn decode_key_cursor(encoded: &str) -> Result<UserKey, RuleError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|_| RuleError::InvalidCursor)?;
+    let text = String::from_utf8(bytes).map_err(|_| RuleError::InvalidCursor)?;
+    Username::parse(&text)
+        .ok()
+        .map(|name| name.key())
+        .filter(|key| key.as_str() == text)
+        .ok_or(RuleError::InvalidCursor)
+}
+
+/// Outcome of moving a read point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadAdvance {
+    /// The read point is now the given message.
+    Advanced,
+    /// It already was at this later (or the same) message: nothing changed.
+    AlreadyAt(String),
+    /// The user is not a member of the conversation.
+    NotAMember,
 }
 
 /// Position after the last message of a history page: the last item's keys in the conversation
@@ -139,7 +242,7 @@ mod tests {
             id: "01JDQ8Z7W4K3M2N1P0Q9R8S7T6".into(),
             conversation_id: ConversationId::from_stored("dm#alice#bob"),
             from: Username::parse("Alice").unwrap(),
-            to: Username::parse("bob").unwrap(),
+            to: Some(Username::parse("bob").unwrap()),
             text: "hi".into(),
             attachment: None,
             sent_at: 1,

@@ -12,8 +12,12 @@ use thiserror::Error;
 use crate::conversation::ConversationId;
 use crate::identity::Identity;
 use crate::media::{MediaKey, MediaType};
-use crate::model::{Connection, HistoryCursor, Message, MessagePage, PutOutcome, User};
-use crate::rules::{PageLimit, UserKey};
+use crate::model::{
+    Connection, ConversationMeta, HistoryCursor, Member, MemberPage, Message, MessagePage,
+    PutOutcome, ReadAdvance, Room, User, UserPage,
+};
+use crate::rooms::Role;
+use crate::rules::{PageLimit, UserKey, Username};
 
 /// A storage call failed.
 #[derive(Debug, Error)]
@@ -92,10 +96,44 @@ pub trait UserLookup: Send + Sync {
     -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
 }
 
-/// Lists every user.
-pub trait UserListing: Send + Sync {
-    /// Every known user, following every page of the listing.
-    fn all_users(&self) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+/// Finds users by name: the people directory. Never lists every user at once.
+pub trait UserDirectory: Send + Sync {
+    /// Users whose key starts with `prefix` (a lower-case key prefix), in key order, `limit` at a
+    /// time, starting after `after`.
+    fn search_users(
+        &self,
+        prefix: &str,
+        limit: u32,
+        after: Option<&UserKey>,
+    ) -> impl Future<Output = Result<UserPage, StoreError>> + Send;
+}
+
+/// Who hears about a user's presence and profile: the partners of their direct conversations and
+/// the connections that watch them. Reads only what grows with the user's own conversations.
+pub trait PresenceAudience: Send + Sync {
+    /// The other users of `user`'s direct conversations.
+    fn direct_partners(
+        &self,
+        user: &UserKey,
+    ) -> impl Future<Output = Result<Vec<UserKey>, StoreError>> + Send;
+
+    /// The connections watching `user` (`watchPresence`), each with its owner.
+    fn watchers(
+        &self,
+        user: &UserKey,
+    ) -> impl Future<Output = Result<Vec<(UserKey, String)>, StoreError>> + Send;
+}
+
+/// Subscribes connections to users' presence (`watchPresence`).
+pub trait PresenceWatches: Send + Sync {
+    /// `connection_id` (of `watcher`) watches each of `targets` until `expires_at_secs`.
+    fn watch(
+        &self,
+        watcher: &UserKey,
+        connection_id: &str,
+        targets: &[UserKey],
+        expires_at_secs: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// Changes a user's profile.
@@ -127,8 +165,24 @@ pub trait MessageWriter: Send + Sync {
     ) -> impl Future<Output = Result<PutOutcome, StoreError>> + Send;
 }
 
-/// Reads a conversation's history a page at a time.
+/// Reads a conversation's history a page at a time, and counts in it (its `byConversation` index).
 pub trait MessageHistory: Send + Sync {
+    /// Whether `message_id` is a message of `conversation`.
+    fn contains_message(
+        &self,
+        conversation: &ConversationId,
+        message_id: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// How many messages of `conversation` come after `after` (all of them when `None`), counting
+    /// no further than `cap`.
+    fn count_after(
+        &self,
+        conversation: &ConversationId,
+        after: Option<&str>,
+        cap: u32,
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
     /// A page of the conversation, newest first, starting after `cursor`.
     fn message_page(
         &self,
@@ -138,6 +192,144 @@ pub trait MessageHistory: Send + Sync {
     ) -> impl Future<Output = Result<MessagePage, StoreError>> + Send;
 }
 
+/// Reads conversations and memberships by key.
+pub trait ConversationLookup: Send + Sync {
+    /// `user`'s membership of `conversation` (strongly consistent: a removal counts at once).
+    fn member(
+        &self,
+        conversation: &ConversationId,
+        user: &UserKey,
+    ) -> impl Future<Output = Result<Option<Member>, StoreError>> + Send;
+
+    /// The room, when `conversation` is one that exists.
+    fn room(
+        &self,
+        conversation: &ConversationId,
+    ) -> impl Future<Output = Result<Option<Room>, StoreError>> + Send;
+}
+
+/// Reads several memberships or conversations at once.
+pub trait ConversationBatchLookup: Send + Sync {
+    /// The memberships that exist among `keys` (each a conversation and a user), in no
+    /// particular order.
+    fn memberships_of(
+        &self,
+        keys: &[(ConversationId, UserKey)],
+    ) -> impl Future<Output = Result<Vec<Member>, StoreError>> + Send;
+
+    /// The conversations among `ids` that exist, in no particular order.
+    fn conversation_metas(
+        &self,
+        ids: &[ConversationId],
+    ) -> impl Future<Output = Result<Vec<ConversationMeta>, StoreError>> + Send;
+}
+
+/// Lists a conversation's members.
+pub trait MemberListing: Send + Sync {
+    /// A page of the members, in key order, starting after `after`.
+    fn member_page(
+        &self,
+        conversation: &ConversationId,
+        limit: u32,
+        after: Option<&UserKey>,
+    ) -> impl Future<Output = Result<MemberPage, StoreError>> + Send;
+
+    /// Every member, following every page (a room has at most [`crate::rooms::MAX_ROOM_MEMBERS`]).
+    fn all_members(
+        &self,
+        conversation: &ConversationId,
+    ) -> impl Future<Output = Result<Vec<Member>, StoreError>> + Send;
+}
+
+/// Lists a user's memberships: their inbox.
+pub trait MembershipIndex: Send + Sync {
+    /// `user`'s memberships, at most `cap`, in conversation id order.
+    fn memberships(
+        &self,
+        user: &UserKey,
+        cap: usize,
+    ) -> impl Future<Output = Result<Vec<Member>, StoreError>> + Send;
+}
+
+/// What every message changes in its conversation: a fixed number of writes whatever its size.
+pub trait ConversationActivity: Send + Sync {
+    /// Records `message` as its conversation's last (creating a direct conversation's record).
+    fn record_last_message(
+        &self,
+        message: &Message,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Makes `user` a member of the direct conversation `conversation` unless they are one.
+    fn join_direct(
+        &self,
+        conversation: &ConversationId,
+        user: &Username,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Moves `user`'s read point in `conversation` forward to `message_id`, never back.
+    fn advance_read_point(
+        &self,
+        conversation: &ConversationId,
+        user: &UserKey,
+        message_id: &str,
+    ) -> impl Future<Output = Result<ReadAdvance, StoreError>> + Send;
+}
+
+/// Creates rooms.
+pub trait RoomCreation: Send + Sync {
+    /// Stores the room and its first members (the owner among them) at once.
+    fn create_room(
+        &self,
+        room: &Room,
+        members: &[Member],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Changes a room: its name, its members and their roles.
+pub trait RoomAdministration: Send + Sync {
+    /// Renames the room; returns it as it is after (`None`: no such room).
+    fn rename_room(
+        &self,
+        conversation: &ConversationId,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<Room>, StoreError>> + Send;
+
+    /// Adds members who are not members yet, with the member count, unless the room would hold
+    /// more than `max_members`. Returns the room as it is after.
+    fn add_members(
+        &self,
+        conversation: &ConversationId,
+        members: &[Member],
+        max_members: u32,
+    ) -> impl Future<Output = Result<AddMembersOutcome, StoreError>> + Send;
+
+    /// Removes `user` from the room and returns the room as it is after (`None`: `user` was not
+    /// a member).
+    fn remove_member(
+        &self,
+        conversation: &ConversationId,
+        user: &UserKey,
+    ) -> impl Future<Output = Result<Option<Room>, StoreError>> + Send;
+
+    /// Sets each `(user, role)` at once, all of them members.
+    fn set_roles(
+        &self,
+        conversation: &ConversationId,
+        roles: &[(UserKey, Role)],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Outcome of [`RoomAdministration::add_members`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddMembersOutcome {
+    Added(Room),
+    /// Nothing was added: the room would hold more than its limit.
+    Full,
+    /// Nothing was added: one of them became a member meanwhile, or the room is gone.
+    Conflict,
+}
+
 /// Everything the use cases store: one adapter (DynamoDB) and the in-memory test store implement
 /// it all; the handlers ask only for what they use.
 pub trait ChatStore:
@@ -145,10 +337,19 @@ pub trait ChatStore:
     + ConnectionCleanup
     + UserSessions
     + UserLookup
-    + UserListing
+    + UserDirectory
+    + PresenceAudience
+    + PresenceWatches
     + ProfileStore
     + MessageWriter
     + MessageHistory
+    + ConversationLookup
+    + ConversationBatchLookup
+    + MemberListing
+    + MembershipIndex
+    + ConversationActivity
+    + RoomCreation
+    + RoomAdministration
 {
 }
 
@@ -157,10 +358,19 @@ impl<T> ChatStore for T where
         + ConnectionCleanup
         + UserSessions
         + UserLookup
-        + UserListing
+        + UserDirectory
+        + PresenceAudience
+        + PresenceWatches
         + ProfileStore
         + MessageWriter
         + MessageHistory
+        + ConversationLookup
+        + ConversationBatchLookup
+        + MemberListing
+        + MembershipIndex
+        + ConversationActivity
+        + RoomCreation
+        + RoomAdministration
 {
 }
 

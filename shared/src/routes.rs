@@ -171,7 +171,11 @@ mod tests {
     #[test]
     fn table_access_names_tables_and_indexes_that_exist() {
         let tables = Tables::load().unwrap();
-        let by_key = [("clients", &tables.clients), ("messages", &tables.messages)];
+        let by_key = [
+            ("clients", &tables.clients),
+            ("messages", &tables.messages),
+            ("conversations", &tables.conversations),
+        ];
         for function in &Registry::get().functions {
             for (resource, actions) in &function.dynamodb {
                 let (table, index) = match resource.split_once("/index/") {

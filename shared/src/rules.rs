@@ -68,6 +68,23 @@ pub enum RuleError {
     InvalidMediaKey(&'static str),
     #[error("conversationId is not one this server issued")]
     InvalidConversationId,
+    #[error(
+        "room name must be 1-{} characters without control characters",
+        crate::rooms::ROOM_NAME_MAX_CHARS
+    )]
+    InvalidRoomName,
+    #[error("role must be \"owner\", \"admin\" or \"member\"")]
+    InvalidRole,
+    #[error(
+        "a request names 1 to {} users (createRoom: 0 to {})",
+        crate::rooms::MAX_MEMBERS_PER_REQUEST,
+        crate::rooms::MAX_MEMBERS_PER_REQUEST
+    )]
+    TooManyMembers,
+    #[error("messageId is not a message id this server issued")]
+    InvalidMessageId,
+    #[error("prefix must be 1-{USERNAME_MAX_CHARS} characters a username may contain")]
+    InvalidPrefix,
 }
 
 impl RuleError {
@@ -89,6 +106,11 @@ impl RuleError {
             Self::InvalidFileName => "invalid_file_name",
             Self::InvalidMediaKey(_) => "invalid_media_key",
             Self::InvalidConversationId => "invalid_conversation",
+            Self::InvalidRoomName => "invalid_room_name",
+            Self::InvalidRole => "invalid_role",
+            Self::TooManyMembers => "too_many_members",
+            Self::InvalidMessageId => "invalid_message_id",
+            Self::InvalidPrefix => "invalid_prefix",
         }
     }
 }
@@ -261,6 +283,11 @@ pub fn new_message_id(now_millis: i64) -> String {
     let millis = u64::try_from(now_millis).unwrap_or(0);
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(millis);
     ulid::Ulid::from_datetime(at).to_string()
+}
+
+/// Whether `raw` has the shape of an id [`new_message_id`] issues (a canonical ULID).
+pub fn is_message_id(raw: &str) -> bool {
+    ulid::Ulid::from_string(raw).is_ok_and(|ulid| ulid.to_string() == raw)
 }
 
 /// Milliseconds since the Unix epoch: the server's time for messages, presence and connections.

@@ -19,6 +19,7 @@ pub const TABLES_JSON: &str = include_str!("../tables.json");
 pub struct Tables {
     pub clients: TableDefinition,
     pub messages: TableDefinition,
+    pub conversations: TableDefinition,
 }
 
 impl Tables {
@@ -129,7 +130,7 @@ fn key_schema(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dynamodb::{attr, clients_key, messages_key};
+    use crate::dynamodb::{attr, clients_key, conversations_key, messages_key};
 
     #[test]
     fn definitions_parse_and_match_the_adapters_attribute_names() {
@@ -157,5 +158,23 @@ mod tests {
             messages_key::MESSAGE_ID
         );
         assert_eq!(index.projection, "ALL");
+
+        assert_eq!(
+            tables.conversations.partition_key.name,
+            conversations_key::PK
+        );
+        assert_eq!(
+            tables.conversations.sort_key.unwrap().name,
+            conversations_key::SK
+        );
+        let [by_member] = tables.conversations.global_secondary_indexes.as_slice() else {
+            panic!("the Conversations table has exactly one GSI")
+        };
+        assert_eq!(by_member.partition_key.name, conversations_key::MEMBER);
+        assert_eq!(
+            by_member.sort_key.as_ref().unwrap().name,
+            conversations_key::CONVERSATION_ID
+        );
+        assert_eq!(by_member.projection, "ALL");
     }
 }

@@ -5,10 +5,11 @@
 use std::collections::BTreeSet;
 
 use chat_domain::ChatError;
-use chat_domain::events::{Echo, MessageView, ServerEvent, UserView};
+use chat_domain::events::{Echo, MessageView, RoomView, ServerEvent, UserView};
 use chat_domain::protocol::{
-    GET_CLIENTS, GET_DOWNLOAD_URL, GET_MESSAGES, GET_UPLOAD_URL, PING, ProtocolError, SEND_MESSAGE,
-    SET_AVATAR,
+    ADD_MEMBERS, CREATE_ROOM, GET_CONVERSATIONS, GET_DOWNLOAD_URL, GET_MEMBERS, GET_MESSAGES,
+    GET_UPLOAD_URL, MARK_READ, PING, ProtocolError, REMOVE_MEMBER, RENAME_ROOM, SEARCH_PEOPLE,
+    SEND_MESSAGE, SET_AVATAR, SET_ROLE, WATCH_PRESENCE,
 };
 use chat_domain::routes::Registry;
 use chat_domain::rules::{RuleError, Username};
@@ -39,6 +40,11 @@ fn rule_errors() -> Vec<RuleError> {
         RuleError::InvalidFileName,
         RuleError::InvalidMediaKey("x"),
         RuleError::InvalidConversationId,
+        RuleError::InvalidRoomName,
+        RuleError::InvalidRole,
+        RuleError::TooManyMembers,
+        RuleError::InvalidMessageId,
+        RuleError::InvalidPrefix,
     ];
     for error in &all {
         match error {
@@ -56,7 +62,12 @@ fn rule_errors() -> Vec<RuleError> {
             | RuleError::InvalidSize
             | RuleError::InvalidFileName
             | RuleError::InvalidMediaKey(_)
-            | RuleError::InvalidConversationId => {}
+            | RuleError::InvalidConversationId
+            | RuleError::InvalidRoomName
+            | RuleError::InvalidRole
+            | RuleError::TooManyMembers
+            | RuleError::InvalidMessageId
+            | RuleError::InvalidPrefix => {}
         }
     }
     all
@@ -102,6 +113,12 @@ fn chat_errors() -> Vec<ChatError> {
         ChatError::MessageToSelf,
         ChatError::NotAMember,
         ChatError::ForbiddenMedia("x"),
+        ChatError::ForbiddenRole("x"),
+        ChatError::RoomFull,
+        ChatError::OwnerMustTransfer,
+        ChatError::UnknownMessage,
+        ChatError::Conflict,
+        ChatError::NotInRoom(Username::parse("bob").unwrap().key()),
         ChatError::Store(store),
         ChatError::Signing(chat_domain::ports::SignError {
             operation: "PutObject",
@@ -116,6 +133,12 @@ fn chat_errors() -> Vec<ChatError> {
             | ChatError::MessageToSelf
             | ChatError::NotAMember
             | ChatError::ForbiddenMedia(_)
+            | ChatError::ForbiddenRole(_)
+            | ChatError::RoomFull
+            | ChatError::OwnerMustTransfer
+            | ChatError::UnknownMessage
+            | ChatError::Conflict
+            | ChatError::NotInRoom(_)
             | ChatError::Store(_)
             | ChatError::Signing(_) => {}
         }
@@ -127,6 +150,7 @@ fn event_types() -> BTreeSet<String> {
     let message: MessageView = serde_json::from_value(serde_json::json!({"id": "i", "conversationId": "c", "from": "a", "to": "b", "text": "t", "sentAt": 1, "clientMessageId": "m"})).unwrap();
     let user: UserView =
         serde_json::from_value(serde_json::json!({"username": "a", "online": true})).unwrap();
+    let room: RoomView = serde_json::from_value(serde_json::json!({"conversationId": "room#x", "name": "n", "memberCount": 1, "createdBy": "a", "createdAt": 1})).unwrap();
     let all = [
         ServerEvent::Message {
             message: message.clone(),
@@ -141,8 +165,47 @@ fn event_types() -> BTreeSet<String> {
             messages: vec![],
             next_cursor: None,
         },
-        ServerEvent::Clients { users: vec![] },
         ServerEvent::Presence { user: user.clone() },
+        ServerEvent::Room {
+            room: room.clone(),
+            request_id: None,
+        },
+        ServerEvent::Membership {
+            conversation_id: "room#x".into(),
+            room,
+            change: "added".into(),
+            users: vec![],
+            role: None,
+            by: "a".into(),
+            request_id: None,
+        },
+        ServerEvent::Members {
+            conversation_id: "room#x".into(),
+            members: vec![],
+            next_cursor: None,
+            request_id: None,
+        },
+        ServerEvent::Conversations {
+            conversations: vec![],
+            next_cursor: None,
+            request_id: None,
+        },
+        ServerEvent::ReadState {
+            conversation_id: "dm#a#b".into(),
+            username: "a".into(),
+            message_id: "m".into(),
+            request_id: None,
+        },
+        ServerEvent::People {
+            users: vec![],
+            next_cursor: None,
+            request_id: None,
+        },
+        ServerEvent::Watched {
+            conversation_id: "dm#a#b".into(),
+            users: vec![user.clone()],
+            request_id: None,
+        },
         ServerEvent::Profile {
             user,
             request_id: None,
@@ -172,8 +235,14 @@ fn event_types() -> BTreeSet<String> {
                 ServerEvent::Message { .. }
                 | ServerEvent::MessageAck { .. }
                 | ServerEvent::Messages { .. }
-                | ServerEvent::Clients { .. }
                 | ServerEvent::Presence { .. }
+                | ServerEvent::Room { .. }
+                | ServerEvent::Membership { .. }
+                | ServerEvent::Members { .. }
+                | ServerEvent::Conversations { .. }
+                | ServerEvent::ReadState { .. }
+                | ServerEvent::People { .. }
+                | ServerEvent::Watched { .. }
                 | ServerEvent::Profile { .. }
                 | ServerEvent::UploadUrl { .. }
                 | ServerEvent::DownloadUrls { .. }
@@ -224,7 +293,16 @@ fn every_action_and_event_has_its_section_with_an_example() {
     let actions = [
         SEND_MESSAGE,
         GET_MESSAGES,
-        GET_CLIENTS,
+        CREATE_ROOM,
+        RENAME_ROOM,
+        ADD_MEMBERS,
+        REMOVE_MEMBER,
+        SET_ROLE,
+        GET_MEMBERS,
+        GET_CONVERSATIONS,
+        MARK_READ,
+        SEARCH_PEOPLE,
+        WATCH_PRESENCE,
         GET_UPLOAD_URL,
         GET_DOWNLOAD_URL,
         SET_AVATAR,

@@ -18,12 +18,13 @@ import {
   messageTexts,
   newestMail,
   nextCode,
+  inboxItem,
   openConversation,
-  person,
   send,
   signIn,
   signInHeading,
   signOut,
+  startConversation,
   uniqueName,
 } from './lib.mjs';
 
@@ -63,8 +64,7 @@ e2e('two users sign up and verify their e-mail, chat, stay signed in across a re
   await expectSignedIn(a, alice);
 
   const b = await stage.user(bob);
-  await expectAttribute(person(a, bob), 'data-online', 'true');
-  await openConversation(a, bob);
+  await startConversation(a, bob);
   await send(a, 'Signed up and verified!');
   await openConversation(b, alice);
   await expectTexts(messageTexts(b), ['Signed up and verified!']);
@@ -78,14 +78,14 @@ e2e('two users sign up and verify their e-mail, chat, stay signed in across a re
   await expectSignedIn(b, bob);
   await expectCount(signInHeading(a), 0);
   await expectTexts(messageTexts(a), ['Signed up and verified!', 'Me too.']);
-  await expectAttribute(person(b, alice), 'data-online', 'true');
+  await expectAttribute(inboxItem(b, alice), 'data-online', 'true');
 
   // Alice signs out: her socket closes (Bob sees her go offline) and her refresh token is revoked.
   const refreshToken = await storedRefreshToken(a);
   assert.ok(refreshToken, 'Amplify keeps a refresh token while signed in');
   await signOut(a);
-  await expectAttribute(person(b, alice), 'data-online', 'false');
-  await expectText(person(b, alice).getByTestId('last-seen'), 'Last seen just now');
+  await expectAttribute(inboxItem(b, alice), 'data-online', 'false');
+  await expectAttribute(inboxItem(b, alice), 'aria-label', `${alice}, last seen just now`);
   assert.equal(await storedRefreshToken(a), null, 'no tokens left in the page');
   await assert.rejects(refresh(auth, refreshToken), /NotAuthorizedException/, 'the global sign-out revoked the refresh token');
   // Still signed out after a reload.
@@ -95,7 +95,7 @@ e2e('two users sign up and verify their e-mail, chat, stay signed in across a re
 
   // And back in with the password.
   await signIn(a, alice);
-  await expectAttribute(person(b, alice), 'data-online', 'true');
+  await expectAttribute(inboxItem(b, alice), 'data-online', 'true');
 });
 
 e2e('sign-in errors are clear, an unverified account goes to its code, and a forgotten password is reset', async (stage) => {

@@ -1,7 +1,8 @@
 // Browser end-to-end tests of the chat: Debian's Chromium against the real local stack
 // (local-gateway + DynamoDB Local + MiniStack for S3 and Cognito), started by e2e/run.sh. Each user
-// has a browser context of their own and signs up through the UI (stage.user); names are unique
-// per test because the stored data lasts for the whole run. Sign-up, sign-in and sign-out
+// has a browser context of their own (stage.user): signed up through the UI in the first test, made
+// from Node (createUsers) and signed in through the UI in the others, which is quicker. Names are
+// unique per test because the stored data lasts for the whole run. Sign-up, sign-in and sign-out
 // themselves are in auth.test.mjs.
 
 import assert from 'node:assert/strict';
@@ -23,31 +24,31 @@ import {
   messageLog,
   messages,
   messageTexts,
+  inboxItem,
   openConversation,
-  person,
   PNG_BASE64,
   send,
   SocketUser,
+  startConversation,
   tempFile,
   uniqueName,
 } from './lib.mjs';
 
 const e2e = browserTests();
 
-e2e('two users sign up, see each other online and exchange messages both ways', async (stage) => {
+e2e('two users sign up, find each other, see each other online and exchange messages both ways', async (stage) => {
   const alice = uniqueName('Alice');
   const bob = uniqueName('Bob');
-  const a = await stage.user(alice);
-  const b = await stage.user(bob);
+  const [a, b] = await stage.users(alice, bob);
 
-  // Alice was online first: Bob comes in as a live presence event; Bob finds Alice in getClients.
-  await expectAttribute(person(a, bob), 'data-online', 'true');
-  await expectAttribute(person(b, alice), 'data-online', 'true');
-  await expectText(person(a, bob).getByTestId('presence-online'), 'Online');
-  assert.equal(await attr(person(a, bob), 'aria-label'), `${bob}, online`);
-
-  await openConversation(a, bob);
+  // Alice finds Bob in people search; the conversation reaches both inboxes with its first message.
+  await startConversation(a, bob);
   await send(a, 'Hi Bob! Lunch at noon?');
+  await expectAttribute(inboxItem(a, bob), 'data-online', 'true');
+  await expectText(inboxItem(a, bob).getByTestId('inbox-preview'), 'You: Hi Bob! Lunch at noon?');
+  await expectAttribute(inboxItem(b, alice), 'data-online', 'true');
+  await expectText(inboxItem(b, alice).getByTestId('inbox-preview'), 'Hi Bob! Lunch at noon?');
+  assert.equal(await attr(inboxItem(b, alice), 'aria-label'), `${alice}, online, 1 unread message`);
 
   await openConversation(b, alice);
   await expectTexts(messageTexts(b), ['Hi Bob! Lunch at noon?']);
@@ -68,19 +69,18 @@ e2e('the receiver sees an unread count for a conversation that is not open', asy
   const alice = uniqueName('Alice');
   const bob = uniqueName('Bob');
   const carol = uniqueName('Carol');
-  await createUsers(carol);
-  const a = await stage.user(alice);
-  const b = await stage.user(bob);
+  await createUsers(alice, bob, carol);
+  const [a, b] = await stage.users(alice, bob);
 
   // Bob is reading another conversation.
-  await openConversation(b, carol);
-  await openConversation(a, bob);
+  await startConversation(b, carol);
+  await startConversation(a, bob);
   await send(a, 'Are you there?');
   await send(a, 'Call me when you can.');
 
-  const badge = person(b, alice).getByTestId('unread-badge');
+  const badge = inboxItem(b, alice).getByTestId('unread-badge');
   await expectText(badge, '2');
-  assert.equal(await attr(person(b, alice), 'aria-label'), `${alice}, online, 2 unread messages`);
+  await expectAttribute(inboxItem(b, alice), 'aria-label', `${alice}, online, 2 unread messages`);
   await eventually(async () => assert.equal(await b.title(), '(2) Chatastrophy'));
   // Nothing leaked into the conversation on screen.
   await expectCount(messages(b), 0);
@@ -89,17 +89,17 @@ e2e('the receiver sees an unread count for a conversation that is not open', asy
   await openConversation(b, alice);
   await expectTexts(messageTexts(b), ['Are you there?', 'Call me when you can.']);
   await expectCount(badge, 0);
-  assert.equal(await attr(person(b, alice), 'aria-label'), `${alice}, online`);
+  await expectAttribute(inboxItem(b, alice), 'aria-label', `${alice}, online`);
   await eventually(async () => assert.equal(await b.title(), 'Chatastrophy'));
 });
 
 e2e('reload keeps the history of the open conversation', async (stage) => {
   const alice = uniqueName('Alice');
   const bob = uniqueName('Bob');
-  const a = await stage.user(alice);
-  const b = await stage.user(bob);
+  await createUsers(alice, bob);
+  const [a, b] = await stage.users(alice, bob);
 
-  await openConversation(a, bob);
+  await startConversation(a, bob);
   await send(a, 'First message');
   await send(a, 'Second message\nwith a second line');
   await openConversation(b, alice);
@@ -122,24 +122,28 @@ e2e('reload keeps the history of the open conversation', async (stage) => {
 });
 
 e2e('scrolling up loads older pages until the first message', async (stage) => {
-  const TOTAL = 125;
+  // Pages of 50: the newest page, then two older ones.
+  const TOTAL = 110;
   const reader = uniqueName('Reader');
   const writer = uniqueName('Writer');
   const label = (i) => `Seeded message ${String(i).padStart(3, '0')} of ${TOTAL}`;
   await createUsers(reader);
   const ws = await SocketUser.connect(writer);
+  let sent;
   try {
-    for (let i = 1; i <= TOTAL; i++) await ws.sendMessage(reader, label(i));
+    sent = await ws.sendMany(reader, Array.from({ length: TOTAL }, (_, i) => label(i + 1)));
   } finally {
     await ws.close();
   }
+  // Sent several at a time: the server's order is their ids'.
+  const ordered = sent.sort((x, y) => (x.id < y.id ? -1 : 1));
 
   const r = await stage.user(reader);
   await openConversation(r, writer);
-  await expectText(messageTexts(r).last(), label(TOTAL));
+  await expectText(messageTexts(r).last(), ordered.at(-1).text);
   const initial = await messageTexts(r).count();
   assert.ok(initial > 0 && initial < TOTAL, `only a page is shown at first (saw ${initial} of ${TOTAL})`);
-  assert.equal(await message(r, label(1)).count(), 0, 'the oldest message is not loaded yet');
+  assert.equal(await message(r, ordered[0].text).count(), 0, 'the oldest message is not loaded yet');
   await expectCount(r.getByTestId('history-start'), 0);
 
   // Scroll the log to the top: the next (older) page comes in, and so on up to the first message.
@@ -157,9 +161,9 @@ e2e('scrolling up loads older pages until the first message', async (stage) => {
 
   // All of them, oldest first, each exactly once.
   const texts = await messageTexts(r).allTextContents();
-  assert.deepEqual(texts, Array.from({ length: TOTAL }, (_, i) => label(i + 1)));
+  assert.deepEqual(texts, ordered.map((m) => m.text));
   const ids = await messages(r).evaluateAll((els) => els.map((el) => el.dataset.messageId));
-  assert.equal(new Set(ids).size, TOTAL, 'no message is shown twice');
+  assert.deepEqual(ids, ordered.map((m) => m.id), 'each once, in order');
   // The reader's place is kept: the first message is at the top only after scrolling to it.
   assert.ok(await messageLog(r).evaluate((el) => el.scrollTop > 0), 'loading older pages keeps the scroll position');
 });
@@ -168,8 +172,8 @@ e2e('HTML in a message renders as text', async (stage) => {
   const alice = uniqueName('Alice');
   const bob = uniqueName('Bob');
   const payloads = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>'];
-  const a = await stage.user(alice);
-  const b = await stage.user(bob);
+  await createUsers(alice, bob);
+  const [a, b] = await stage.users(alice, bob);
   const dialogs = [];
   for (const page of [a, b]) {
     page.on('dialog', (dialog) => {
@@ -178,7 +182,7 @@ e2e('HTML in a message renders as text', async (stage) => {
     });
   }
 
-  await openConversation(a, bob);
+  await startConversation(a, bob);
   for (const text of payloads) {
     await composer(a).fill(text);
     await composer(a).press('Enter');
@@ -208,20 +212,20 @@ e2e('HTML in a message renders as text', async (stage) => {
 e2e('a user going offline shows as offline with last seen', async (stage) => {
   const alice = uniqueName('Alice');
   const bob = uniqueName('Bob');
-  const a = await stage.user(alice);
-  const b = await stage.user(bob);
+  await createUsers(alice, bob);
+  const [a, b] = await stage.users(alice, bob);
 
-  await expectAttribute(person(a, bob), 'data-online', 'true');
-  await openConversation(a, bob);
+  // Presence reaches the people one has a conversation with.
+  await startConversation(a, bob);
+  await send(a, 'Still at the office?');
+  await expectAttribute(inboxItem(a, bob), 'data-online', 'true');
   await expectText(a.getByTestId('conversation-presence'), 'Online');
 
   // Bob closes the browser.
   await b.context().close();
 
-  await expectAttribute(person(a, bob), 'data-online', 'false');
-  await expectText(person(a, bob).getByTestId('last-seen'), 'Last seen just now');
-  assert.equal(await attr(person(a, bob), 'aria-label'), `${bob}, last seen just now`);
-  await expectCount(person(a, bob).getByTestId('presence-online'), 0);
+  await expectAttribute(inboxItem(a, bob), 'data-online', 'false');
+  await expectAttribute(inboxItem(a, bob), 'aria-label', `${bob}, last seen just now`);
   await expectText(a.getByTestId('conversation-presence'), 'Last seen just now');
 
   // The profile panel tells the same.
@@ -230,14 +234,17 @@ e2e('a user going offline shows as offline with last seen', async (stage) => {
   await expectCount(a.getByTestId('profile-last-seen'), 1);
 });
 
-e2e('a profile picture: Alice sets one, Bob sees it in his people list, then she removes it', async (stage) => {
+e2e('a profile picture: Alice sets one, Bob sees it in his inbox, then she removes it', async (stage) => {
   const alice = uniqueName('Alice');
   const bob = uniqueName('Bob');
   const picture = tempFile('me.png', Buffer.from(PNG_BASE64, 'base64'));
-  const a = await stage.user(alice);
-  const b = await stage.user(bob);
-  await expectAttribute(person(b, alice), 'data-online', 'true');
-  await expectCount(avatarPicture(person(b, alice)), 0);
+  await createUsers(alice, bob);
+  const [a, b] = await stage.users(alice, bob);
+  // Profile changes reach the people one has a conversation with.
+  await startConversation(a, bob);
+  await send(a, 'New picture coming up');
+  await expectAttribute(inboxItem(b, alice), 'data-online', 'true');
+  await expectCount(avatarPicture(inboxItem(b, alice)), 0);
 
   // Alice: her profile, Change picture (validate → getUploadUrl → PUT to S3 → setAvatar).
   await a.getByRole('button', { name: `Your profile (signed in as ${alice})` }).click();
@@ -251,22 +258,22 @@ e2e('a profile picture: Alice sets one, Bob sees it in his people list, then she
   await expectLoadedImage(avatarPicture(panel));
   await expectLoadedImage(avatarPicture(a.getByTestId('me')));
 
-  // Bob: live, from the profile event, in his people list ...
-  await expectLoadedImage(avatarPicture(person(b, alice)));
-  assert.equal(await avatarPicture(person(b, alice)).getAttribute('alt'), `Avatar of ${alice}`);
-  // ... in the conversation, and after a reload (from getClients).
+  // Bob: live, from the profile event, in his inbox ...
+  await expectLoadedImage(avatarPicture(inboxItem(b, alice)));
+  assert.equal(await avatarPicture(inboxItem(b, alice)).getAttribute('alt'), `Avatar of ${alice}`);
+  // ... in the conversation, and after a reload (from getConversations).
   await openConversation(b, alice);
   await expectLoadedImage(avatarPicture(b.getByTestId('conversation').getByTestId('profile-toggle')));
   await b.reload();
   await expectSignedIn(b, bob);
-  await expectLoadedImage(avatarPicture(person(b, alice)));
+  await expectLoadedImage(avatarPicture(inboxItem(b, alice)));
 
   // Alice removes it: Bob is back to her initials.
   await panel.getByRole('button', { name: 'Remove picture' }).click();
   await expectText(panel.getByTestId('picture-status'), 'Profile picture removed.');
-  await expectCount(avatarPicture(person(b, alice)), 0);
+  await expectCount(avatarPicture(inboxItem(b, alice)), 0);
   const [first, second] = alice.split('_');
-  await expectText(person(b, alice).getByTestId('avatar'), `${first[0]}${second[0]}`.toUpperCase());
+  await expectText(inboxItem(b, alice).getByTestId('avatar'), `${first[0]}${second[0]}`.toUpperCase());
 
   // A file that is no picture is refused at once, without an upload.
   const chooser2 = a.waitForEvent('filechooser');
@@ -279,10 +286,10 @@ e2e('attachments: an image shows inline for the receiver, another file as a chip
   const alice = uniqueName('Alice');
   const bob = uniqueName('Bob');
   const picture = tempFile('tiny checks.png', Buffer.from(PNG_BASE64, 'base64'));
-  const a = await stage.user(alice);
-  const b = await stage.user(bob);
-  await openConversation(a, bob);
-  await openConversation(b, alice);
+  await createUsers(alice, bob);
+  const [a, b] = await stage.users(alice, bob);
+  await startConversation(a, bob);
+  await startConversation(b, alice);
 
   // (a) An image with a caption: attach, wait for the upload, send.
   await a.getByTestId('attach-input').setInputFiles(picture);

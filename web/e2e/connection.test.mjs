@@ -9,13 +9,13 @@ import {
   browserTests,
   composer,
   connectionStatus,
-  ensureAccount,
+  createUsers,
   eventually,
   expectAttribute,
   expectCount,
   message,
+  inboxItem,
   openConversation,
-  person,
   SocketUser,
   uniqueName,
 } from './lib.mjs';
@@ -25,20 +25,21 @@ const e2e = browserTests();
 /** The issue's bound: a dead socket shows within 5 s of a message waiting on it. */
 const NOTICED_WITHIN_MS = 5_000;
 
-/** Alice in the browser with Bob (a WebSocket from Node, so online) in her people list. */
+/** Alice in the browser with Bob (a WebSocket from Node, so online), who wrote to her, in her inbox. */
 async function aliceWithBobOnline(stage) {
   const alice = uniqueName('Alice');
   const bob = await SocketUser.connect(uniqueName('Bob'));
-  await ensureAccount(alice); // signing in is quicker than signing up through the UI
+  await createUsers(alice); // signing in is quicker than signing up through the UI
+  await bob.sendMessage(alice, 'Hi Alice');
   const page = await stage.user(alice);
-  await expectAttribute(person(page, bob.username), 'data-online', 'true');
+  await expectAttribute(inboxItem(page, bob.username), 'data-online', 'true');
   return { page, bob };
 }
 
-/** Neither the people list nor the conversation header says Bob is online. */
+/** Neither the inbox nor the conversation header says Bob is online. */
 async function expectNotShownOnline(page, name) {
-  assert.equal(await attr(person(page, name), 'data-online'), 'false', `${name} in the people list`);
-  assert.doesNotMatch((await attr(person(page, name), 'aria-label')) ?? '', /online/);
+  assert.equal(await attr(inboxItem(page, name), 'data-online'), 'false', `${name} in the inbox`);
+  assert.doesNotMatch((await attr(inboxItem(page, name), 'aria-label')) ?? '', /online/);
   const header = page.getByTestId('conversation-presence');
   if ((await header.count()) > 0) assert.notEqual(await header.textContent(), 'Online', 'the conversation header');
 }
@@ -73,7 +74,7 @@ e2e('a frozen server: reconnecting within 5 s while a message is pending, then o
     await expectCount(message(page, text), 1);
     await received;
     // Bob's presence comes back from the server's fresh answer.
-    await expectAttribute(person(page, bob.username), 'data-online', 'true');
+    await expectAttribute(inboxItem(page, bob.username), 'data-online', 'true');
   } finally {
     await bob.close();
   }
@@ -91,7 +92,7 @@ e2e('the browser offline: not online within a second, and contacts not online; b
       await page.context().setOffline(false);
     }
     await expectAttribute(connectionStatus(page), 'data-state', 'online');
-    await expectAttribute(person(page, bob.username), 'data-online', 'true');
+    await expectAttribute(inboxItem(page, bob.username), 'data-online', 'true');
   } finally {
     await bob.close();
   }

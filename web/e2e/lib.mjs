@@ -53,7 +53,12 @@ export function uniqueName(base) {
 // -------------------------------------------------------------------------------------------
 
 export const key = (name) => name.toLowerCase();
-export const person = (page, name) => page.getByTestId(`person-${key(name)}`);
+/** A direct conversation in the inbox (there once it has a message). */
+export const inboxItem = (page, name) => page.getByTestId(`inbox-dm-${key(name)}`);
+/** A room in the inbox, by its `room#<ULID>` id. */
+export const roomItem = (page, conversationId) => page.getByTestId(`inbox-room-${conversationId.replace(/^room#/, '')}`);
+/** The back control of a conversation on a phone. */
+export const backButton = (page) => page.getByRole('button', { name: /^Back to conversations/ });
 export const messageLog = (page) => page.getByTestId('message-log');
 export const messages = (page) => page.getByTestId('conversation').getByTestId('message');
 export const messageTexts = (page) => page.getByTestId('conversation').getByTestId('message-text');
@@ -163,11 +168,27 @@ export async function newestMail(name) {
   return newestMessageTo((await appConfig()).auth, emailOf(name));
 }
 
-/** Opens the conversation with `name` from the people list. */
+/** Opens the direct conversation with `name` from the inbox (where it is once it has a message). */
 export async function openConversation(page, name) {
-  await person(page, name).click();
+  await inboxItem(page, name).click();
   await expectAttribute(page.getByTestId('conversation'), 'data-with', key(name));
-  await expectAttribute(person(page, name), 'aria-current', 'true');
+  await expectAttribute(inboxItem(page, name), 'aria-current', 'true');
+}
+
+/**
+ * Starts (or opens) the direct conversation with `name` through people search: a prefix of the
+ * name typed in the inbox's search box, then their result. It reaches the inbox with its first message.
+ */
+export async function startConversation(page, name) {
+  await page.getByRole('searchbox', { name: 'Search people' }).fill(name.slice(0, -2));
+  await page.getByTestId(`person-result-${key(name)}`).click();
+  await expectAttribute(page.getByTestId('conversation'), 'data-with', key(name));
+}
+
+/** Opens a room from the inbox. */
+export async function openRoom(page, conversationId) {
+  await roomItem(page, conversationId).click();
+  await expectAttribute(page.getByTestId('conversation'), 'data-room', conversationId.replace(/^room#/, ''));
 }
 
 /** Types into the composer and sends with Enter; waits until the server acknowledged it. */
@@ -189,6 +210,9 @@ export function message(page, text) {
 
 /** The id of the direct conversation of two users, as the server names it (src/protocol/conversations.ts). */
 const directConversationId = (a, b) => `dm#${[key(a), key(b)].sort().join('#')}`;
+
+/** `to` as a conversation id: a `room#…` id as it is, a username as their direct conversation with `me`. */
+const conversationIdOf = (me, to) => (to.startsWith('room#') ? to : directConversationId(me, to));
 
 /** One user's WebSocket connection, with request/answer helpers. */
 export class SocketUser {
@@ -233,17 +257,52 @@ export class SocketUser {
     });
   }
 
-  /** Sends one message to `to` (their direct conversation) and waits for its `messageAck` (an `error` naming it rejects). */
+  /**
+   * Sends one message to `to` (a username: their direct conversation; or a `room#…` id) and waits
+   * for its `messageAck` (an `error` naming it rejects).
+   */
   async sendMessage(to, text) {
     const clientMessageId = `seed-${Date.now().toString(36)}-${this.seq++}`;
     const answer = this.next(
       (e) => (e.type === 'messageAck' || e.type === 'error') && (e.message?.clientMessageId ?? e.clientMessageId) === clientMessageId,
       `messageAck for ${clientMessageId}`,
     );
-    this.ws.send(JSON.stringify({ action: 'sendMessage', conversationId: directConversationId(this.username, to), text, clientMessageId }));
+    this.ws.send(JSON.stringify({ action: 'sendMessage', conversationId: conversationIdOf(this.username, to), text, clientMessageId }));
     const event = await answer;
     if (event.type === 'error') throw new Error(`${this.username} → ${to}: ${event.code}: ${event.message}`);
     return event.message;
+  }
+
+  /**
+   * Sends many messages to `to`, `concurrency` at a time (the seeding of long histories: much quicker
+   * than one by one, but their order is the server's: sort the answers by `id`). Resolves with them.
+   */
+  async sendMany(to, texts, { concurrency = 10 } = {}) {
+    const sent = [];
+    for (let i = 0; i < texts.length; i += concurrency) {
+      sent.push(...(await Promise.all(texts.slice(i, i + concurrency).map((text) => this.sendMessage(to, text)))));
+    }
+    return sent;
+  }
+
+  /** Sends an action with a fresh `requestId` and resolves with the answer echoing it (an `error` rejects). */
+  async request(action, fields) {
+    const requestId = `seed-${Date.now().toString(36)}-${this.seq++}`;
+    const answer = this.next((e) => e.requestId === requestId, `an answer to ${action} ${requestId}`);
+    this.ws.send(JSON.stringify({ action, ...fields, requestId }));
+    const event = await answer;
+    if (event.type === 'error') throw new Error(`${this.username} ${action}: ${event.code}: ${event.message}`);
+    return event;
+  }
+
+  /** Creates a room with these first members; resolves with its `room#<ULID>` id. */
+  async createRoom(name, members) {
+    return (await this.request('createRoom', { name, members })).room.conversationId;
+  }
+
+  /** Marks `to` (a username or a `room#…` id) read up to `messageId`. */
+  async markRead(to, messageId) {
+    return this.request('markRead', { conversationId: conversationIdOf(this.username, to), messageId });
   }
 
   async close() {
@@ -263,6 +322,33 @@ export async function createUsers(...names) {
 // One test's browser contexts: every user gets a context of their own (own storage, own socket).
 // -------------------------------------------------------------------------------------------
 
+/** The server events each page has received over its WebSockets, parsed (recorded by Stage). */
+const receivedByPage = new WeakMap();
+
+function recordEvents(page) {
+  const events = [];
+  receivedByPage.set(page, events);
+  page.on('websocket', (ws) =>
+    ws.on('framereceived', ({ payload }) => {
+      try {
+        events.push(JSON.parse(String(payload)));
+      } catch {
+        // not a JSON event
+      }
+    }),
+  );
+}
+
+/** The events `page` (a Stage page) has received so far. */
+export const receivedEvents = (page) => receivedByPage.get(page) ?? [];
+
+/** Waits until `page` has received the server's `readState` for `messageId`: its markRead was taken. */
+export async function expectReadState(page, messageId) {
+  await eventually(async () =>
+    assert.ok(receivedEvents(page).some((e) => e.type === 'readState' && e.messageId === messageId), `a readState for ${messageId}`),
+  );
+}
+
 export class Stage {
   constructor(browser, title) {
     this.browser = browser;
@@ -280,10 +366,22 @@ export class Stage {
       ...options,
     });
     context.setDefaultTimeout(TIMEOUT);
-    const page = await context.newPage();
+    return this.#track(label, await context.newPage(), context);
+  }
+
+  #track(label, page, context) {
+    recordEvents(page);
     page.on('pageerror', (error) => this.errors.push(`${label}: ${error.message}`));
     this.pages.push({ label, page, context });
     return page;
+  }
+
+  /** A second tab of `page`'s user: a page in the same context (same storage, so signed in), on its own socket. */
+  async tab(page, label) {
+    const { context } = this.pages.find((p) => p.page === page);
+    const tab = this.#track(label, await context.newPage(), context);
+    await tab.goto(CHAT_URL);
+    return tab;
   }
 
   /** A new context signed in as `name`: signed up through the UI, or signed in when the account exists. */
@@ -292,6 +390,11 @@ export class Stage {
     if (hasAccount(name)) await signIn(page, name);
     else await signUp(page, name);
     return page;
+  }
+
+  /** Several users at once (as `user`): their sign-ins overlap. */
+  users(...names) {
+    return Promise.all(names.map((name) => this.user(name)));
   }
 
   async screenshots() {

@@ -13,11 +13,11 @@ import {
   expectCount,
   expectText,
   message,
-  openConversation,
-  person,
+  backButton,
+  inboxItem,
   signIn,
-  signUp,
   SocketUser,
+  startConversation,
   uniqueName,
 } from './lib.mjs';
 
@@ -62,16 +62,17 @@ e2e('a message to a background conversation notifies once, the open one does not
   const alice = uniqueName('Alice');
   const bob = uniqueName('Bob');
   const carol = uniqueName('Carol');
+  await ensureAccount(alice);
   const seeds = await Promise.all([SocketUser.connect(bob), SocketUser.connect(carol)]);
   try {
     const [b, c] = seeds;
     const a = await pageWithNotifications(stage, alice, 'granted');
-    await signUp(a, alice);
-    await openConversation(a, bob);
+    await signIn(a, alice);
+    await startConversation(a, bob);
     assert.equal(await faviconHref(a), './favicon.svg');
 
     await c.sendMessage(alice, 'Lunch at noon? I found a place that does great ramen near the station.');
-    await expectText(person(a, carol).getByTestId('unread-badge'), '1');
+    await expectText(inboxItem(a, carol).getByTestId('unread-badge'), '1');
     await eventually(async () =>
       assert.deepEqual(await shownNotifications(a), [
         { title: carol, body: 'Lunch at noon? I found a place that does great ramen near the station.', tag: `chatastrophy:dm#${[alice, carol].map((n) => n.toLowerCase()).sort().join('#')}`, closed: false },
@@ -118,7 +119,7 @@ e2e('on a phone: notifications offered after the first message, the conversation
     const prompt = a.getByTestId('notification-prompt');
     assert.equal(await prompt.count(), 0, 'no notification prompt at load');
 
-    await openConversation(a, bob);
+    await startConversation(a, bob);
     await eventually(async () => assert.equal(await appHeader.isVisible(), false, 'the app header is hidden under an open conversation'));
     await expectAttribute(a.getByTestId('conversation-connection'), 'data-state', 'online');
     assert.equal(await a.getByTestId('conversation-connection').isVisible(), true);
@@ -138,14 +139,14 @@ e2e('on a phone: notifications offered after the first message, the conversation
     // Carol writes: the back control carries the unread count of the other conversations.
     await c.sendMessage(alice, 'Are you coming?');
     await expectText(a.getByTestId('back-unread-badge'), '1');
-    await expectCount(a.getByRole('button', { name: 'Back to people, 1 unread message', exact: true }), 1);
+    await expectCount(a.getByRole('button', { name: 'Back to conversations, 1 unread message', exact: true }), 1);
     await eventually(async () => assert.equal((await shownNotifications(a)).length, 1));
     assert.equal(await composer(a).isVisible(), true);
 
-    await a.getByRole('button', { name: /^Back to people/ }).click();
+    await backButton(a).click();
     await eventually(async () => assert.equal(await appHeader.isVisible(), true));
     assert.equal(await a.getByRole('button', { name: 'Sign out' }).isVisible(), true);
-    await expectText(person(a, carol).getByTestId('unread-badge'), '1');
+    await expectText(inboxItem(a, carol).getByTestId('unread-badge'), '1');
   } finally {
     await Promise.all(seeds.map((s) => s.close()));
   }

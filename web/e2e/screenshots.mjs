@@ -1,22 +1,21 @@
-// Screenshots of a conversation for the README: one desktop (1280x800) and one phone-width
-// (390x844), light mode. run.sh runs this on a fresh data store before the tests, so the people list
-// holds only the people made here. Writes to SCREENSHOT_DIR (default: e2e/artifacts/screenshots;
-// `npm run e2e:screenshots` writes docs/screenshots/ instead).
+// Screenshots for the README, light mode: a room open next to the inbox on a desktop (1280x800),
+// and at phone width (390x844, 2x) the inbox and the same room. run.sh runs this on a fresh data
+// store before the tests, so the inbox and the directory hold only the people made here. Writes to
+// SCREENSHOT_DIR (default: e2e/artifacts/screenshots; `npm run e2e:screenshots` writes docs/screenshots/).
 //
-//   conversation-desktop.png   conversation-phone.png
+//   conversation-desktop.png   inbox-phone.png   conversation-phone.png
 
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   ARTIFACTS,
-  createUsers,
   expectAttribute,
   expectText,
+  inboxItem,
   launchChromium,
   messageTexts,
-  openConversation,
-  person,
-  send,
+  openRoom,
+  roomItem,
   SocketUser,
   Stage,
 } from './lib.mjs';
@@ -24,65 +23,83 @@ import {
 const outDir = resolve(process.env.SCREENSHOT_DIR ?? join(ARTIFACTS, 'screenshots'));
 mkdirSync(outDir, { recursive: true });
 
-// Meant for a fresh data store (run.sh runs this first): the people list then holds only these.
+/**
+ * A time zone where it is now early evening: the times shown (the server's, in the browser's zone)
+ * then suit a chat about tonight, whenever the pictures are taken.
+ */
+function eveningTimeZone(hour = 18) {
+  const offset = ((hour - new Date().getUTCHours() + 36) % 24) - 12; // -12..+11 hours from UTC
+  return offset === 0 ? 'Etc/UTC' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+}
+
 const me = 'Maya';
-const friend = 'Jonas';
-const conversation = [
-  [friend, 'Hey Maya! Are we still on for the climbing gym tonight?'],
-  [me, 'Yes! 7 pm works for me.'],
-  [me, 'Should I bring the spare harness for Lena?'],
-  [friend, 'That would be great, she forgot hers last time 😅'],
-  [friend, 'Also, the new bouldering wall opened this week: https://example.com/climbing/new-wall'],
-  [me, 'Nice, let’s try the blue route first.\nI’ve heard it’s a tricky one.'],
-];
+const people = ['Jonas', 'Lena', 'Priya', 'Omar', 'Sam', 'Ines'];
 
 const browser = await launchChromium();
 const stage = new Stage(browser, 'docs screenshots');
-const sockets = [];
+const sockets = {};
 let failed = false;
 try {
-  // Other people in the list: three who came and left (offline, last seen), Sam who stays online.
-  await createUsers('Priya', 'Lena', 'Omar');
-  const sam = await SocketUser.connect('Sam');
-  sockets.push(sam);
-  await createUsers(me);
+  for (const name of [me, ...people]) sockets[name] = await SocketUser.connect(name);
+  const say = (from, to, text) => sockets[from].sendMessage(to, text);
 
-  // The conversation itself, sent over the WebSocket as each of them, in order.
-  const jonas = await SocketUser.connect(friend);
-  sockets.push(jonas);
-  const maya = await SocketUser.connect(me);
-  for (const [from, text] of conversation) await (from === me ? maya : jonas).sendMessage(from === me ? friend : me, text);
-  await maya.close();
+  // Older direct conversations (read), oldest first: they sit lower in the inbox.
+  const bike = await say('Omar', me, 'The bike is fixed, you can pick it up any time this week.');
+  await sockets[me].markRead('Omar', bike.id);
+  await say('Priya', me, 'Here is the draft of my talk, I would love your eyes on it.');
+  await say(me, 'Priya', 'Thanks! I’ll read it tonight.');
+  await say('Lena', me, 'Did you book the campsite for June?');
+  await say(me, 'Lena', 'Yes, two nights at Lakeside 🏕️');
+
+  // A room with three unread messages.
+  const bookClub = await sockets.Priya.createRoom('Book club', [me, 'Omar', 'Ines']);
+  await say('Priya', bookClub, 'Next month: “The Left Hand of Darkness”?');
+  await say('Ines', bookClub, 'Yes please, I’ve wanted to read it for ages.');
+  await say('Omar', bookClub, 'Chapter 12 of this one had me in tears though 😭');
+
+  // The room on screen: three people, the newest message Maya's, read by the two others.
+  const crew = await sockets.Jonas.createRoom('Climbing crew', [me, 'Lena']);
+  const climbing = [
+    ['Jonas', 'Bouldering tonight? The new wall at the gym just opened 🧗'],
+    ['Lena', 'I’m in! Can someone bring chalk? I ran out.'],
+    [me, 'I have a spare bag, I’ll bring it.'],
+    ['Jonas', 'Perfect. Meet at the entrance at 7?'],
+    ['Lena', 'Works for me. I’ll book the wall for 7:15: https://example.com/gym/booking'],
+    [me, 'See you at 7! 🙌'],
+  ];
+  let last;
+  for (const [from, text] of climbing) last = await say(from, crew, text);
+  await sockets.Jonas.markRead(crew, last.id);
+  await sockets.Lena.markRead(crew, last.id);
+
+  // The newest: Sam, unread. Sam and Lena stay online; the others come and go.
+  await say('Sam', me, 'Coffee tomorrow before work?');
+  for (const name of [me, 'Jonas', 'Priya', 'Omar', 'Ines']) await sockets[name].close();
 
   const shots = [
-    { file: 'conversation-desktop.png', viewport: { width: 1280, height: 800 }, scale: 1, unread: 'Did anyone see my keys?' },
-    { file: 'conversation-phone.png', viewport: { width: 390, height: 844 }, scale: 2, unread: 'Coffee tomorrow?' },
+    { viewport: { width: 1280, height: 800 }, scale: 1, inbox: null, room: 'conversation-desktop.png' },
+    { viewport: { width: 390, height: 844 }, scale: 2, inbox: 'inbox-phone.png', room: 'conversation-phone.png' },
   ];
-  const lastLine = 'See you at 7!';
-  let sentFromBrowser = false;
-  for (const { file, viewport, scale, unread } of shots) {
+  for (const { viewport, scale, inbox, room } of shots) {
     const phone = viewport.width < 768;
-    const page = await stage.user(me, { viewport, deviceScaleFactor: scale, isMobile: phone, hasTouch: phone });
-    await expectAttribute(person(page, friend), 'data-online', 'true');
-    await openConversation(page, friend);
-    await expectText(messageTexts(page).last(), sentFromBrowser ? lastLine : conversation.at(-1)[1]);
-    // Maya writes one more from the browser (a real send and ack) ...
-    if (!sentFromBrowser) {
-      await send(page, lastLine);
-      // Sending is when the app offers notifications; the pictures show the conversation without that bar.
-      await page.getByTestId('dismiss-notifications').click();
-    }
-    sentFromBrowser = true;
-    // ... Sam's message lands as unread, and a draft waits in the composer.
-    await sam.sendMessage(me, unread);
-    await expectText(person(page, 'Sam').getByTestId('unread-badge'), '1');
-    const box = page.getByRole('textbox', { name: 'Message', exact: true });
-    await box.fill('Can’t wait');
-    await box.blur();
-    await page.evaluate(() => document.fonts.ready);
+    const page = await stage.user(me, { viewport, deviceScaleFactor: scale, isMobile: phone, hasTouch: phone, timezoneId: eveningTimeZone() });
+    await expectAttribute(inboxItem(page, 'Sam'), 'data-online', 'true');
+    await expectAttribute(inboxItem(page, 'Lena'), 'data-online', 'true');
+    await expectText(inboxItem(page, 'Sam').getByTestId('unread-badge'), '1');
+    await expectText(roomItem(page, bookClub).getByTestId('unread-badge'), '3');
+    const shoot = async (file) => {
+      await page.evaluate(() => document.fonts.ready);
+      await page.screenshot({ path: join(outDir, file), animations: 'disabled' });
+      console.log(`  wrote ${join(outDir, file)}`);
+    };
+    if (inbox) await shoot(inbox);
+
+    await openRoom(page, crew);
+    await expectText(messageTexts(page).last(), climbing.at(-1)[1]);
+    await expectText(page.getByTestId('read-by-receipt'), 'Read by 2');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).blur();
     await page.getByTestId('message-log').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
-    await page.screenshot({ path: join(outDir, file), animations: 'disabled' });
-    console.log(`  wrote ${join(outDir, file)}`);
+    await shoot(room);
     await page.context().close();
   }
 } catch (error) {
@@ -90,7 +107,7 @@ try {
   console.error(`screenshots failed: ${error.stack ?? error}`);
   await stage.screenshots();
 } finally {
-  for (const ws of sockets) await ws.close().catch(() => {});
+  for (const ws of Object.values(sockets)) await ws.close().catch(() => {});
   await stage.close();
   await browser.close();
 }

@@ -1,8 +1,10 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ConnectionIndicator } from './components/ConnectionIndicator';
 import { ConversationView } from './components/ConversationView';
 import type { PendingFile } from './components/Composer';
-import { PeopleList } from './components/PeopleList';
+import { Inbox } from './components/Inbox';
+import { MembersPanel } from './components/MembersPanel';
+import { NewRoomDialog } from './components/NewRoomDialog';
 import { ProfilePanel } from './components/ProfilePanel';
 import { Avatar } from './components/Avatar';
 import { AuthScreen } from './components/auth/AuthScreen';
@@ -16,9 +18,10 @@ import { MediaContext } from './media/mediaContext';
 import { NotificationPrompt } from './notifications/NotificationPrompt';
 import { NotificationSettings } from './notifications/NotificationSettings';
 import { useNotifications, useUnreadBadge } from './notifications/useNotifications';
-import { isValidUsername, userKey } from './protocol/chatRules';
-import { directConversation } from './protocol/conversations';
-import { selectPeople, selectTotalUnread } from './state/appState';
+import { hashOf, parseHash } from './lib/hashRoute';
+import { userKey } from './protocol/chatRules';
+import { conversationOfRef, type ConversationRef } from './protocol/conversations';
+import { selectInbox, selectTotalUnread } from './state/appState';
 import { ChatSession, type TransportFactory } from './state/session';
 import { browserStorage, clearDrafts, loadDrafts, saveDraft } from './state/drafts';
 
@@ -69,17 +72,6 @@ export function App({ loadConfig = () => fetchConfig(), createAuth = amplifyAuth
   return <ChatApp config={config} createAuth={createAuth} createTransport={createTransport} />;
 }
 
-/** `#/with/<username>`: the open conversation, so reload and the browser's back button work. */
-export function conversationFromHash(hash: string): string | null {
-  const m = /^#\/with\/([^/]+)$/.exec(hash);
-  if (!m?.[1]) return null;
-  try {
-    const name = decodeURIComponent(m[1]);
-    return isValidUsername(name) ? name : null;
-  } catch {
-    return null;
-  }
-}
 
 function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; createAuth: AuthFactory; createTransport?: TransportFactory }) {
   const auth = useMemo(() => createAuth(config.auth), [config.auth, createAuth]);
@@ -90,9 +82,9 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
   const identity = useIdentity(auth, session);
   const state = useAppState(session);
   const now = useNow();
-  const [filter, setFilter] = useState('');
-  // The profile panel: of the person in the open conversation, or my own.
+  // The side panel: the open conversation's (the other user's profile, or the room's members), or my own profile.
   const [panel, setPanel] = useState<'contact' | 'me' | null>(null);
+  const [newRoom, setNewRoom] = useState(false);
   // What is being written in each conversation (by conversationId): text, and a picked file (uploading meanwhile).
   const [drafts, setDrafts] = useState<Record<string, string>>({});
   // The texts are also in localStorage for the signed-in user, so a reload keeps them.
@@ -103,7 +95,12 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
   useEffect(() => {
     const online = () => session.setNetworkAvailable(true);
     const offline = () => session.setNetworkAvailable(false);
-    const visible = () => document.visibilityState === 'visible' && session.wake();
+    const visible = () => {
+      const shown = document.visibilityState === 'visible';
+      session.setVisible(shown);
+      if (shown) session.wake();
+    };
+    session.setVisible(document.visibilityState === 'visible');
     if (typeof navigator !== 'undefined' && navigator.onLine === false) offline();
     window.addEventListener('online', online);
     window.addEventListener('offline', offline);
@@ -116,11 +113,13 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
     };
   }, [session]);
 
-  // The hash names the other user; the state addresses the conversation by its id.
-  const openWith = useCallback(
-    (name: string | null) => {
-      const me = session.store.getState().me;
-      session.openConversation(name !== null && me !== null ? directConversation(me, name) : null);
+  // The hash names the other user or the room; the state addresses the conversation by its id.
+  const openRef = useCallback(
+    (ref: ConversationRef | null) => {
+      const current = session.store.getState();
+      const me = current.me;
+      if (ref === null || me === null) return session.openConversation(null);
+      session.openConversation(conversationOfRef(ref, me, ref.kind === 'room' ? (current.inbox.items[ref.id]?.name ?? '') : ''));
     },
     [session],
   );
@@ -129,7 +128,7 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
   const signedIn = state.me !== null;
   useEffect(() => {
     if (!signedIn) return;
-    const apply = () => openWith(conversationFromHash(window.location.hash));
+    const apply = () => openRef(parseHash(window.location.hash));
     apply();
     window.addEventListener('hashchange', apply);
     window.addEventListener('popstate', apply);
@@ -137,19 +136,31 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
       window.removeEventListener('hashchange', apply);
       window.removeEventListener('popstate', apply);
     };
-  }, [openWith, signedIn]);
+  }, [openRef, signedIn]);
 
   const open = useCallback(
-    (name: string | null) => {
-      const hash = name ? `#/with/${encodeURIComponent(name)}` : '#/';
-      const alreadyOpen = name !== null && window.location.hash === hash;
+    (ref: ConversationRef | null) => {
+      const hash = hashOf(ref);
+      const alreadyOpen = ref !== null && window.location.hash === hash;
       if (window.location.hash !== hash) window.history.pushState(null, '', hash);
-      openWith(name);
+      openRef(ref);
       // A newly opened conversation's composer takes the focus as it mounts; an open one is not remounted.
       if (alreadyOpen) document.getElementById('composer-input')?.focus();
     },
-    [openWith],
+    [openRef],
   );
+
+  // A room closed under us (I was removed, or left): the URL no longer names it.
+  const openId = state.openConversationId;
+  const previousOpen = useRef<string | null>(null);
+  useEffect(() => {
+    const was = previousOpen.current;
+    previousOpen.current = openId;
+    if (was !== null && openId === null && parseHash(window.location.hash) !== null) {
+      window.history.replaceState(null, '', '#/');
+      setPanel((p) => (p === 'contact' ? null : p));
+    }
+  }, [openId]);
 
   const notifications = useNotifications(session, open);
   useUnreadBadge(selectTotalUnread(state));
@@ -163,10 +174,9 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
 
   const me = state.me!;
   const meUser = state.users[userKey(me)];
-  const people = selectPeople(state, filter);
-  const openId = state.openConversationId;
+  const entries = selectInbox(state);
   const openConversation = openId ? state.conversations[openId] : undefined;
-  const openUser = openConversation ? state.users[userKey(openConversation.with)] : undefined;
+  const openUser = openConversation?.kind === 'direct' ? state.users[userKey(openConversation.with)] : undefined;
 
   return (
     <MediaContext.Provider value={session.media}>
@@ -217,7 +227,18 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
       )}
       <div className="relative flex min-h-0 flex-1">
         <div className={`${openConversation ? 'hidden md:flex' : 'flex'} w-full flex-col border-slate-200 md:w-80 md:border-r dark:border-slate-800`}>
-          <PeopleList people={people} openConversationId={openId} now={now} filter={filter} onFilter={setFilter} onOpen={(name) => open(name)} />
+          <Inbox
+            session={session}
+            entries={entries}
+            me={me}
+            now={now}
+            loaded={state.inbox.nextCursor !== undefined}
+            loading={state.inbox.loading}
+            hasMore={typeof state.inbox.nextCursor === 'string'}
+            onLoadMore={() => session.loadMoreConversations()}
+            onOpen={(ref) => open(ref)}
+            onNewRoom={() => setNewRoom(true)}
+          />
         </div>
         <main className={`${openConversation ? 'flex' : 'hidden md:flex'} min-w-0 flex-1 flex-col`}>
           {openConversation ? (
@@ -242,17 +263,20 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
             />
           ) : (
             <div className="flex flex-1 items-center justify-center p-6 text-center text-slate-500 dark:text-slate-400">
-              <p>Pick someone on the left to start a conversation.</p>
+              <p>Pick a conversation on the left, search for someone, or start a room.</p>
             </div>
           )}
         </main>
-        {openConversation && panel === 'contact' && (
+        {openConversation?.kind === 'direct' && panel === 'contact' && (
           <ProfilePanel
             user={openUser ?? { username: openConversation.with, online: false }}
-            presenceKnown={state.presenceKnown}
+            presenceKnown={state.presenceKnown && state.presenceSeen[userKey(openConversation.with)] === true}
             now={now}
             onClose={() => setPanel(null)}
           />
+        )}
+        {openConversation?.kind === 'room' && panel === 'contact' && state.inbox.items[openConversation.id] && (
+          <MembersPanel key={openConversation.id} session={session} state={state} conversationId={openConversation.id} now={now} onClose={() => setPanel(null)} />
         )}
         {panel === 'me' && (
           <ProfilePanel
@@ -268,6 +292,17 @@ function ChatApp({ config, createAuth, createTransport }: { config: AppConfig; c
           </ProfilePanel>
         )}
       </div>
+      {newRoom && (
+        <NewRoomDialog
+          session={session}
+          me={me}
+          onClose={() => setNewRoom(false)}
+          onCreated={(room) => {
+            setNewRoom(false);
+            open({ kind: 'room', id: room.conversationId });
+          }}
+        />
+      )}
     </div>
     </MediaContext.Provider>
   );

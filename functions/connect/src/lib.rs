@@ -1,12 +1,13 @@
-//! `$connect` route: registers the connection of the user the authorizer verified and announces
-//! them to everyone online when this is their first live connection. A non-2xx answer makes API
+//! `$connect` route: registers the connection of the user the authorizer verified and, when this is
+//! their first live connection, announces them to their direct partners and watchers. A non-2xx answer makes API
 //! Gateway refuse the WebSocket upgrade with that status.
 
 use chat_domain::events::{Echo, ServerEvent};
 use chat_domain::identity::{SUBPROTOCOL, SUBPROTOCOL_HEADER, offers_subprotocol};
 use chat_domain::lambda::{self, HandlerError, Request, Response};
 use chat_domain::ports::{
-    ConnectionCleanup, ConnectionNotifier, ConnectionStore, UserListing, UserSessions,
+    ConnectionCleanup, ConnectionNotifier, ConnectionStore, PresenceAudience, UserLookup,
+    UserSessions,
 };
 use chat_domain::rules::Clock;
 use chat_domain::{Chat, ChatError};
@@ -17,7 +18,7 @@ pub async fn handle<S, N, C>(
     request: Request,
 ) -> Result<Response, HandlerError>
 where
-    S: UserSessions + ConnectionStore + ConnectionCleanup + UserListing,
+    S: UserSessions + ConnectionStore + ConnectionCleanup + PresenceAudience + UserLookup,
     N: ConnectionNotifier,
     C: Clock,
 {

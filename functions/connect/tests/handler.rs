@@ -1,6 +1,7 @@
 //! The `$connect` handler over mocked DynamoDB and API Gateway clients.
 
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::query::QueryError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::error::InternalServerError;
 use chat_domain::lambda::Request;
@@ -30,35 +31,172 @@ fn presence_post(connection_id: &'static str, username: &'static str, online: bo
     })
 }
 
+/// The DynamoDB calls of a connect that announces the user: register, then read the audience
+/// (direct partners and watchers, both keyed by the user), then the partners' records.
+const ANNOUNCING_CONNECT: [&str; 5] = ["UpdateItem", "PutItem", "Query", "Query", "BatchGetItem"];
+
+/// The calls but the posts, which go out concurrently.
+fn store_calls(log: &CallLog) -> Vec<String> {
+    log.calls()
+        .into_iter()
+        .filter(|call| !call.starts_with("PostToConnection"))
+        .collect()
+}
+
+/// The posts, sorted by connection id.
+fn posts(log: &CallLog) -> Vec<String> {
+    let mut posts: Vec<_> = log
+        .calls()
+        .into_iter()
+        .filter(|call| call.starts_with("PostToConnection"))
+        .collect();
+    posts.sort();
+    posts
+}
+
 #[tokio::test]
-async fn a_first_connection_registers_the_user_and_tells_everyone_online() {
-    let attach = attach_connection("alice", "c1", None);
+async fn a_first_connection_registers_the_user_and_tells_their_direct_partners_and_watchers() {
+    let attach = attach_connection(
+        "alice",
+        "c1",
+        Some(user_item("Alice", &[], Some(NOW - 60_000))),
+    );
     let save = put_connection("c1", "Alice");
-    let users = query_users(vec![
-        user_item("Alice", &["c1"], None),
-        user_item("bob", &["c2", "c3"], None),
-        user_item("carol", &[], Some(NOW - 5000)),
-    ]);
-    let (c2, c3) = (
+    // Bob talks with Alice; carol has Alice's profile on screen (a room they share); dave is a
+    // stranger to her, online too, but in no answer.
+    let partners = query_direct_partners("alice", vec![direct_member_item("alice", "bob")]);
+    let watchers = query_watchers("alice", vec![watch_item("alice", "c5", "carol")]);
+    let bob = batch_get_these_users(&["bob"], vec![user_item("bob", &["c2", "c3"], None)]);
+    let (c2, c3, c5, dave) = (
         presence_post("c2", "Alice", true),
         presence_post("c3", "Alice", true),
+        presence_post("c5", "Alice", true),
+        post_ok("c9"),
     );
-    let (chat, log) = mock_chat(&[&attach, &save, &users], &[&c2, &c3]);
+    let (chat, log) = mock_chat(
+        &[&attach, &save, &partners, &watchers, &bob],
+        &[&c2, &c3, &c5, &dave],
+    );
 
     let response = handle(&chat, connect("c1", "Alice")).await.unwrap();
 
     assert_eq!(response.status_code, 200);
-    let calls = log.calls();
-    assert_eq!(calls[..3], ["UpdateItem", "PutItem", "Query"]);
+    assert_eq!(store_calls(&log), ANNOUNCING_CONNECT);
     assert_eq!(
-        calls.len(),
-        5,
-        "one small event per other online connection, none to offline users: {calls:?}"
+        posts(&log),
+        [
+            "PostToConnection c2",
+            "PostToConnection c3",
+            "PostToConnection c5"
+        ],
+        "one small event per partner or watcher connection, none to strangers"
     );
-    assert_eq!((c2.num_calls(), c3.num_calls()), (1, 1));
+    assert_eq!(
+        (
+            c2.num_calls(),
+            c3.num_calls(),
+            c5.num_calls(),
+            dave.num_calls()
+        ),
+        (1, 1, 1, 0)
+    );
     log.export(
         "connect",
-        "first connection of a new user, 1 other user online with 2 tabs",
+        "first live connection of a user, 1 direct partner online with 2 tabs, 1 watching connection",
+    );
+}
+
+#[tokio::test]
+async fn a_new_user_without_conversations_reads_their_audience_and_tells_nobody() {
+    let attach = attach_connection("alice", "c1", None);
+    let save = put_connection("c1", "Alice");
+    let partners = query_direct_partners("alice", vec![]);
+    let watchers = query_watchers("alice", vec![]);
+    let (chat, log) = mock_chat(&[&attach, &save, &partners, &watchers], &[]);
+
+    let response = handle(&chat, connect("c1", "Alice")).await.unwrap();
+
+    assert_eq!(response.status_code, 200);
+    assert_eq!(
+        log.calls(),
+        ["UpdateItem", "PutItem", "Query", "Query"],
+        "no partners: no user read, no post"
+    );
+}
+
+#[tokio::test]
+async fn the_calls_of_a_connect_do_not_depend_on_the_number_of_registered_users() {
+    let mut runs = Vec::new();
+    for registered in [3, 3000] {
+        let attach = attach_connection("alice", "c1", Some(user_item("alice", &[], Some(NOW))));
+        let save = put_connection("c1", "alice");
+        let partners = query_direct_partners("alice", vec![direct_member_item("alice", "bob")]);
+        let watchers = query_watchers("alice", vec![watch_item("alice", "c5", "carol")]);
+        let bob = batch_get_these_users(&["bob"], vec![user_item("bob", &["c2"], None)]);
+        // The directory of every registered user, last in the sequence: a connect that read it
+        // (or any other table-wide read) would reach this rule or fail the sequence.
+        let everyone: Vec<Item> = (0..registered)
+            .map(|i| user_item(&format!("user{i}"), &[], None))
+            .collect();
+        let directory = query_users(everyone);
+        let (c2, c5) = (post_ok("c2"), post_ok("c5"));
+        let (chat, log) = mock_chat(
+            &[&attach, &save, &partners, &watchers, &bob, &directory],
+            &[&c2, &c5],
+        );
+
+        let response = handle(&chat, connect("c1", "alice")).await.unwrap();
+
+        assert_eq!(response.status_code, 200);
+        assert_eq!(directory.num_calls(), 0, "the user directory is never read");
+        let calls = log.calls();
+        assert!(!calls.iter().any(|call| call == "Scan"), "{calls:?}");
+        runs.push((store_calls(&log), posts(&log)));
+    }
+    assert_eq!(runs[0], runs[1]);
+    assert_eq!(runs[0].0, ANNOUNCING_CONNECT);
+    assert_eq!(runs[0].1, ["PostToConnection c2", "PostToConnection c5"]);
+}
+
+#[tokio::test]
+async fn a_partner_who_also_watches_gets_the_event_once_per_connection() {
+    let attach = attach_connection("alice", "c1", None);
+    let save = put_connection("c1", "alice");
+    let partners = query_direct_partners("alice", vec![direct_member_item("alice", "bob")]);
+    let watchers = query_watchers("alice", vec![watch_item("alice", "c2", "bob")]);
+    let bob = batch_get_these_users(&["bob"], vec![user_item("bob", &["c2"], None)]);
+    let c2 = presence_post("c2", "alice", true);
+    let (chat, log) = mock_chat(&[&attach, &save, &partners, &watchers, &bob], &[&c2]);
+
+    handle(&chat, connect("c1", "alice")).await.unwrap();
+
+    assert_eq!(c2.num_calls(), 1);
+    assert_eq!(posts(&log), ["PostToConnection c2"]);
+}
+
+#[tokio::test]
+async fn an_audience_that_cannot_be_read_does_not_refuse_the_connection() {
+    let attach = attach_connection("alice", "c1", None);
+    let save = put_connection("c1", "alice");
+    let partners = mock!(aws_sdk_dynamodb::Client::query)
+        .then_error(|| QueryError::InternalServerError(InternalServerError::builder().build()));
+    let watchers = query_watchers("alice", vec![watch_item("alice", "c5", "carol")]);
+    let c5 = presence_post("c5", "alice", true);
+    let (chat, log) = mock_chat(&[&attach, &save, &partners, &watchers], &[&c5]);
+
+    let response = handle(&chat, connect("c1", "alice")).await.unwrap();
+
+    assert_eq!(response.status_code, 200, "presence is best effort");
+    assert_eq!(
+        log.calls(),
+        [
+            "UpdateItem",
+            "PutItem",
+            "Query",
+            "Query",
+            "PostToConnection c5"
+        ],
+        "the watchers are still told"
     );
 }
 
@@ -82,12 +220,11 @@ async fn another_tab_of_an_online_user_is_registered_quietly_under_the_first_spe
 async fn a_returning_user_is_announced_again() {
     let attach = attach_connection("bob", "c2", Some(user_item("bob", &[], Some(NOW - 60_000))));
     let save = put_connection("c2", "bob");
-    let users = query_users(vec![
-        user_item("Alice", &["c1"], None),
-        user_item("bob", &["c2"], None),
-    ]);
+    let partners = query_direct_partners("bob", vec![direct_member_item("bob", "Alice")]);
+    let watchers = query_watchers("bob", vec![]);
+    let alice = batch_get_these_users(&["alice"], vec![user_item("Alice", &["c1"], None)]);
     let c1 = presence_post("c1", "bob", true);
-    let (chat, log) = mock_chat(&[&attach, &save, &users], &[&c1]);
+    let (chat, log) = mock_chat(&[&attach, &save, &partners, &watchers, &alice], &[&c1]);
 
     assert_eq!(
         handle(&chat, connect("c2", "bob"))
@@ -98,7 +235,14 @@ async fn a_returning_user_is_announced_again() {
     );
     assert_eq!(
         log.calls(),
-        ["UpdateItem", "PutItem", "Query", "PostToConnection c1"]
+        [
+            "UpdateItem",
+            "PutItem",
+            "Query",
+            "Query",
+            "BatchGetItem",
+            "PostToConnection c1"
+        ]
     );
 }
 
@@ -193,11 +337,16 @@ async fn a_connection_record_that_cannot_be_saved_is_detached_again() {
 async fn a_presence_post_to_a_gone_connection_cleans_it_up() {
     let attach = attach_connection("alice", "c1", None);
     let save = put_connection("c1", "alice");
-    let users = query_users(vec![user_item("bob", &["c2"], None)]);
+    let partners = query_direct_partners("alice", vec![direct_member_item("alice", "bob")]);
+    let watchers = query_watchers("alice", vec![]);
+    let bob = batch_get_these_users(&["bob"], vec![user_item("bob", &["c2"], None)]);
     let delete = delete_connection("c2", Some(connection_item("c2", "bob")));
     let detach = detach_connection("bob", "c2", Some(user_item("bob", &[], Some(NOW))));
     let gone = post_gone("c2");
-    let (chat, log) = mock_chat(&[&attach, &save, &users, &delete, &detach], &[&gone]);
+    let (chat, log) = mock_chat(
+        &[&attach, &save, &partners, &watchers, &bob, &delete, &detach],
+        &[&gone],
+    );
 
     let response = handle(&chat, connect("c1", "alice")).await.unwrap();
 
@@ -208,7 +357,40 @@ async fn a_presence_post_to_a_gone_connection_cleans_it_up() {
             "UpdateItem",
             "PutItem",
             "Query",
+            "Query",
+            "BatchGetItem",
             "PostToConnection c2",
+            "DeleteItem",
+            "UpdateItem"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_watching_connection_that_is_gone_is_detached_from_its_watcher() {
+    let attach = attach_connection("alice", "c1", None);
+    let save = put_connection("c1", "alice");
+    let partners = query_direct_partners("alice", vec![]);
+    let watchers = query_watchers("alice", vec![watch_item("alice", "c5", "carol")]);
+    let delete = delete_connection("c5", Some(connection_item("c5", "carol")));
+    let detach = detach_connection("carol", "c5", Some(user_item("carol", &[], Some(NOW))));
+    let gone = post_gone("c5");
+    let (chat, log) = mock_chat(
+        &[&attach, &save, &partners, &watchers, &delete, &detach],
+        &[&gone],
+    );
+
+    let response = handle(&chat, connect("c1", "alice")).await.unwrap();
+
+    assert_eq!(response.status_code, 200);
+    assert_eq!(
+        log.calls(),
+        [
+            "UpdateItem",
+            "PutItem",
+            "Query",
+            "Query",
+            "PostToConnection c5",
             "DeleteItem",
             "UpdateItem"
         ]

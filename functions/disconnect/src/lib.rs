@@ -1,16 +1,21 @@
 //! `$disconnect` route: forgets the connection; when it was the user's last, marks them offline
-//! with `lastSeen` and announces it. API Gateway ignores the answer, so failures are only logged.
+//! with `lastSeen` and announces it to their direct partners and watchers. API Gateway ignores the answer, so failures are only logged.
 
 use chat_domain::Chat;
 use chat_domain::lambda::{self, HandlerError, Request, Response};
-use chat_domain::ports::{ConnectionCleanup, ConnectionNotifier, UserListing};
+use chat_domain::ports::{ConnectionCleanup, ConnectionNotifier, PresenceAudience, UserLookup};
 use chat_domain::rules::Clock;
 use tracing::error;
 
-pub async fn handle<S: ConnectionCleanup + UserListing, N: ConnectionNotifier, C: Clock>(
+pub async fn handle<S, N, C>(
     chat: &Chat<S, N, C>,
     request: Request,
-) -> Result<Response, HandlerError> {
+) -> Result<Response, HandlerError>
+where
+    S: ConnectionCleanup + PresenceAudience + UserLookup,
+    N: ConnectionNotifier,
+    C: Clock,
+{
     lambda::route(&request, |connection_id| async move {
         match chat.disconnect(connection_id).await {
             Ok(()) => lambda::status(200),

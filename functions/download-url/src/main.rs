@@ -1,5 +1,6 @@
 //! Composition root of the `getDownloadUrl` Lambda: configuration, clients and ports, once per cold
-//! start. It presigns downloads (IAM: s3:GetObject on the media prefixes) and never posts.
+//! start. It presigns downloads (IAM: s3:GetObject on the media prefixes), reads room memberships
+//! (IAM: dynamodb:GetItem on the Conversations table) and never posts.
 
 use chat_domain::{config, lambda};
 

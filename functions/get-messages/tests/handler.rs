@@ -236,3 +236,73 @@ async fn a_conversation_of_others_is_refused_without_reading_it() {
     );
     assert!(log.calls().is_empty(), "{:?}", log.calls());
 }
+
+// Rooms: membership is read (strongly consistent) before the history; knowing a room's id grants
+// nothing.
+
+const ROOM: &str = "room#01JDQ9A0B1C2D3E4F5G6H7J8K9";
+
+/// `count` messages of the room by Alice and bob, newest first.
+fn room_messages(count: usize, newest: usize) -> Vec<Item> {
+    (0..count)
+        .map(|i| {
+            let n = newest - i;
+            let from = if n.is_multiple_of(2) { "Alice" } else { "bob" };
+            room_message_item(
+                &format!("01JDQ8Z7W4K3M2N1P0Q9R{n:05}"),
+                ROOM,
+                from,
+                &format!("r-{n}"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_member_reads_a_rooms_history_which_names_no_other_user() {
+    let member = get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", "member")));
+    let query = query_messages(ROOM, 11, room_messages(3, 3), None);
+    let (chat, log) = mock_chat(&[&member, &query], &[]);
+    let body = json!({"action": "getMessages", "conversationId": ROOM, "limit": 10});
+
+    let page = reply_json(&handle(&chat, get_messages(body)).await.unwrap());
+
+    assert_eq!(
+        log.calls(),
+        ["GetItem", "Query"],
+        "membership, then the page"
+    );
+    assert_eq!(page["type"], "messages", "{page}");
+    assert_eq!(page["conversationId"], ROOM);
+    assert!(page.get("with").is_none(), "a room has no `with`: {page}");
+    let listed = page["messages"].as_array().unwrap();
+    assert_eq!(listed.len(), 3);
+    assert_eq!(
+        listed[0]["id"], "01JDQ8Z7W4K3M2N1P0Q9R00003",
+        "newest first"
+    );
+    assert_eq!(
+        (listed[0]["from"].as_str(), listed[1]["from"].as_str()),
+        (Some("bob"), Some("Alice"))
+    );
+    assert!(
+        listed.iter().all(|message| message.get("to").is_none()),
+        "room messages have no `to`: {page}"
+    );
+    assert_eq!(page["nextCursor"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_non_member_gets_not_a_member_and_the_room_is_not_read() {
+    let member = get_member(ROOM, "alice", None);
+    let (chat, log) = mock_chat(&[&member], &[]);
+    let body = json!({"action": "getMessages", "conversationId": ROOM});
+
+    let event = reply_json(&handle(&chat, get_messages(body)).await.unwrap());
+
+    assert_eq!(
+        (event["code"].as_str(), event["action"].as_str()),
+        (Some("not_a_member"), Some("getMessages"))
+    );
+    assert_eq!(log.calls(), ["GetItem"], "no Query of its messages");
+}

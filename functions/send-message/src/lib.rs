@@ -1,12 +1,16 @@
-//! `sendMessage` route: stores a message in one of the caller's conversations, delivers it to
-//! every live connection of the other member and to the sender's other connections, and
-//! acknowledges it to the sending connection in the route response.
+//! `sendMessage` route: stores a message in one of the caller's conversations (a direct one or a
+//! room), records it as the conversation's latest, delivers it to every live connection of the
+//! other members and to the sender's other connections, and acknowledges it to the sending
+//! connection in the route response.
 
 use chat_domain::Chat;
 use chat_domain::chat::SendMessage;
 use chat_domain::events::ServerEvent;
 use chat_domain::lambda::{self, HandlerError, Request, Response};
-use chat_domain::ports::{ConnectionCleanup, ConnectionNotifier, MessageWriter, UserLookup};
+use chat_domain::ports::{
+    ConnectionCleanup, ConnectionNotifier, ConversationActivity, ConversationLookup, MemberListing,
+    MessageWriter, UserLookup,
+};
 use chat_domain::rules::Clock;
 use tracing::info;
 
@@ -15,7 +19,12 @@ pub async fn handle<S, N, C>(
     request: Request,
 ) -> Result<Response, HandlerError>
 where
-    S: UserLookup + MessageWriter + ConnectionCleanup,
+    S: UserLookup
+        + MessageWriter
+        + ConnectionCleanup
+        + ConversationLookup
+        + ConversationActivity
+        + MemberListing,
     N: ConnectionNotifier,
     C: Clock,
 {

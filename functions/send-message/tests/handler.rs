@@ -7,8 +7,10 @@ use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
 use chat_domain::testing::*;
 use route_send_message::handle;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 const SENDER: &str = "c1";
+const DIRECT: &str = "dm#alice#bob";
 
 fn send(body: Value) -> chat_domain::lambda::Request {
     route_request("sendMessage", SENDER, "Alice", Some(&body.to_string()))
@@ -37,20 +39,47 @@ fn posts(log: &CallLog) -> Vec<String> {
     posts
 }
 
+/// The bookkeeping of a message of Alice to bob, a fixed number of idempotent writes: the
+/// conversation's last message, both member items upserted, Alice's read point moved to it
+/// (`read`: the message id, when the test knows it).
+fn alice_to_bob_bookkeeping(read: Option<&'static str>) -> [Rule; 4] {
+    [
+        record_last_message(DIRECT, "Alice"),
+        join_direct(DIRECT, "Alice"),
+        join_direct(DIRECT, "bob"),
+        advance_read_point(DIRECT, "alice", read),
+    ]
+}
+
+/// The DynamoDB calls of a new direct message: recipient and sender read, message stored, then
+/// its bookkeeping.
+const DIRECT_SEND: [&str; 6] = [
+    "BatchGetItem",
+    "PutItem",
+    "UpdateItem",
+    "UpdateItem",
+    "UpdateItem",
+    "UpdateItem",
+];
+
 #[tokio::test]
 async fn persists_then_delivers_to_every_recipient_connection_and_the_senders_other_tabs() {
     let users = sender_and_users(&["c2", "c3"], &[SENDER, "c4"]);
     let put = put_message_stored();
+    let [meta, join_alice, join_bob, read] = alice_to_bob_bookkeeping(None);
     let (c2, c3, c4) = (post_ok("c2"), post_ok("c3"), post_ok("c4"));
-    let (chat, log) = mock_chat(&[&users, &put], &[&c2, &c3, &c4]);
+    let (chat, log) = mock_chat(
+        &[&users, &put, &meta, &join_alice, &join_bob, &read],
+        &[&c2, &c3, &c4],
+    );
 
     let response = handle(&chat, send(hello_bob())).await.unwrap();
 
     let calls = log.calls();
     assert_eq!(
-        calls[..2],
-        ["BatchGetItem", "PutItem"],
-        "persist before any post"
+        calls[..6],
+        DIRECT_SEND,
+        "persist and record before any post"
     );
     assert_eq!(
         posts(&log),
@@ -62,7 +91,7 @@ async fn persists_then_delivers_to_every_recipient_connection_and_the_senders_ot
     );
     assert_eq!(
         calls.len(),
-        5,
+        9,
         "no post to the sending connection: {calls:?}"
     );
     let ack = reply_json(&response);
@@ -89,16 +118,29 @@ async fn persists_then_delivers_to_every_recipient_connection_and_the_senders_ot
 async fn a_gone_connection_is_removed_and_the_others_still_get_the_message() {
     let users = sender_and_users(&["c2", "c3"], &[SENDER]);
     let put = put_message_stored();
+    let [meta, join_alice, join_bob, read] = alice_to_bob_bookkeeping(None);
     let delete = delete_connection("c2", Some(connection_item("c2", "bob")));
     let detach = detach_connection("bob", "c2", Some(user_item("bob", &["c3"], Some(NOW))));
     let (gone, c3) = (post_gone("c2"), post_ok("c3"));
-    let (chat, log) = mock_chat(&[&users, &put, &delete, &detach], &[&gone, &c3]);
+    let (chat, log) = mock_chat(
+        &[
+            &users,
+            &put,
+            &meta,
+            &join_alice,
+            &join_bob,
+            &read,
+            &delete,
+            &detach,
+        ],
+        &[&gone, &c3],
+    );
 
     let response = handle(&chat, send(hello_bob())).await.unwrap();
 
     assert_eq!(posts(&log), ["PostToConnection c2", "PostToConnection c3"]);
     assert_eq!(
-        log.calls()[4..],
+        log.calls()[8..],
         ["DeleteItem", "UpdateItem"],
         "cleanup after the fan-out"
     );
@@ -118,16 +160,24 @@ async fn a_retry_with_the_same_client_message_id_stores_nothing_and_returns_the_
     let users = sender_and_users(&["c2"], &[SENDER]);
     let original = message_item("01JDQ8Z7W4K3M2N1P0Q9R8S7T6", "Alice", "bob", "m-1");
     let put = put_message_duplicate(original);
+    // The bookkeeping is done again for the original (idempotent): a first attempt that failed
+    // after storing the message is repaired by its retry.
+    let [meta, join_alice, join_bob, read] =
+        alice_to_bob_bookkeeping(Some("01JDQ8Z7W4K3M2N1P0Q9R8S7T6"));
     let c2 = post_ok("c2");
-    let (chat, log) = mock_chat(&[&users, &put], &[&c2]);
+    let (chat, log) = mock_chat(
+        &[&users, &put, &meta, &join_alice, &join_bob, &read],
+        &[&c2],
+    );
 
     let response = handle(&chat, send(hello_bob())).await.unwrap();
 
     assert_eq!(
         log.calls(),
-        ["BatchGetItem", "PutItem"],
-        "no second write, no re-delivery"
+        DIRECT_SEND,
+        "no second message, no re-delivery"
     );
+    assert_eq!(c2.num_calls(), 0);
     let ack = reply_json(&response);
     assert_eq!(ack["type"], "messageAck");
     assert_eq!(ack["duplicate"], true);
@@ -209,14 +259,20 @@ async fn the_sender_is_who_the_token_says_whatever_the_body_claims() {
                 && item.get("conversationId") == Some(&s("dm#bob#mallory"))
         })
         .then_output(|| PutItemOutput::builder().build());
-    let (chat, log) = mock_chat(&[&users, &put], &[]);
+    let meta = record_last_message("dm#bob#mallory", "Mallory");
+    let (join_mallory, join_bob) = (
+        join_direct("dm#bob#mallory", "Mallory"),
+        join_direct("dm#bob#mallory", "bob"),
+    );
+    let read = advance_read_point("dm#bob#mallory", "mallory", None);
+    let (chat, log) = mock_chat(&[&users, &put, &meta, &join_mallory, &join_bob, &read], &[]);
     let body = json!({"action": "sendMessage", "to": "bob", "from": "Alice", "text": "hi", "clientMessageId": "m-1"});
 
     let request = route_request("sendMessage", SENDER, "Mallory", Some(&body.to_string()));
     let ack = reply_json(&handle(&chat, request).await.unwrap());
 
     assert_eq!(ack["message"]["from"], "Mallory", "{ack}");
-    assert_eq!(log.calls(), ["BatchGetItem", "PutItem"]);
+    assert_eq!(log.calls(), DIRECT_SEND);
 }
 
 #[tokio::test]
@@ -254,11 +310,15 @@ async fn a_storage_failure_is_a_retryable_error_event_and_nothing_is_delivered()
 async fn a_failed_post_other_than_gone_keeps_the_connection_and_still_acks() {
     let users = sender_and_users(&["c2"], &[SENDER]);
     let put = put_message_stored();
+    let [meta, join_alice, join_bob, read] = alice_to_bob_bookkeeping(None);
     let forbidden =
         mock!(aws_sdk_apigatewaymanagement::Client::post_to_connection).then_error(|| {
             PostToConnectionError::ForbiddenException(ForbiddenException::builder().build())
         });
-    let (chat, log) = mock_chat(&[&users, &put], &[&forbidden]);
+    let (chat, log) = mock_chat(
+        &[&users, &put, &meta, &join_alice, &join_bob, &read],
+        &[&forbidden],
+    );
 
     let event = reply_json(&handle(&chat, send(hello_bob())).await.unwrap());
 
@@ -282,7 +342,9 @@ async fn throttled_writes_are_retried_by_the_sdk_and_stored_once() {
         )
         .output(|| PutItemOutput::builder().build())
         .build();
-    let (chat, _log) = mock_chat_with_retries(&[&users, &put], &[]);
+    let [meta, join_alice, join_bob, read] = alice_to_bob_bookkeeping(None);
+    let (chat, _log) =
+        mock_chat_with_retries(&[&users, &put, &meta, &join_alice, &join_bob, &read], &[]);
 
     let event = reply_json(&handle(&chat, send(hello_bob())).await.unwrap());
 
@@ -319,15 +381,17 @@ async fn a_file_of_the_senders_for_this_conversation_is_stored_with_the_message_
                 && item.get("text") == Some(&s(""))
         })
         .then_output(|| PutItemOutput::builder().build());
+    let [meta, join_alice, join_bob, read] = alice_to_bob_bookkeeping(None);
     let c2 = post_ok("c2");
-    let (chat, log) = mock_chat(&[&users, &put], &[&c2]);
+    let (chat, log) = mock_chat(
+        &[&users, &put, &meta, &join_alice, &join_bob, &read],
+        &[&c2],
+    );
 
     let response = handle(&chat, send(with_photo(PHOTO_KEY))).await.unwrap();
 
-    assert_eq!(
-        log.calls(),
-        ["BatchGetItem", "PutItem", "PostToConnection c2"]
-    );
+    assert_eq!(log.calls()[..6], DIRECT_SEND);
+    assert_eq!(log.calls()[6..], ["PostToConnection c2"]);
     let ack = reply_json(&response);
     assert_eq!(ack["type"], "messageAck", "{ack}");
     assert_eq!(ack["message"]["text"], "");
@@ -366,18 +430,20 @@ async fn a_message_by_conversation_id_is_stored_in_that_conversation() {
                 && item.get("to") == Some(&s("bob"))
         })
         .then_output(|| PutItemOutput::builder().build());
+    let [meta, join_alice, join_bob, read] = alice_to_bob_bookkeeping(None);
     let c2 = post_ok("c2");
-    let (chat, log) = mock_chat(&[&users, &put], &[&c2]);
+    let (chat, log) = mock_chat(
+        &[&users, &put, &meta, &join_alice, &join_bob, &read],
+        &[&c2],
+    );
     let body = json!({"action": "sendMessage", "conversationId": "dm#alice#bob", "text": "by id", "clientMessageId": "m-1"});
 
     let ack = reply_json(&handle(&chat, send(body)).await.unwrap());
 
     assert_eq!(ack["type"], "messageAck", "{ack}");
     assert_eq!(ack["message"]["conversationId"], "dm#alice#bob");
-    assert_eq!(
-        log.calls(),
-        ["BatchGetItem", "PutItem", "PostToConnection c2"]
-    );
+    assert_eq!(log.calls()[..6], DIRECT_SEND);
+    assert_eq!(log.calls()[6..], ["PostToConnection c2"]);
 }
 
 #[tokio::test]
@@ -390,4 +456,321 @@ async fn a_conversation_of_others_is_refused_without_an_aws_call() {
     assert_eq!(event["code"], "not_a_member");
     assert_eq!(event["clientMessageId"], "m-9");
     assert_eq!(log.calls(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_retry_after_a_later_message_leaves_the_last_message_as_it_is() {
+    let users = sender_and_users(&["c2"], &[SENDER]);
+    let original = message_item("01JDQ8Z7W4K3M2N1P0Q9R8S7T6", "Alice", "bob", "m-1");
+    let put = put_message_duplicate(original);
+    // A later message is already the conversation's last: the condition refuses, which is fine.
+    let meta = record_last_message_superseded(DIRECT, "Alice");
+    let [_, join_alice, join_bob, read] =
+        alice_to_bob_bookkeeping(Some("01JDQ8Z7W4K3M2N1P0Q9R8S7T6"));
+    let (chat, log) = mock_chat(&[&users, &put, &meta, &join_alice, &join_bob, &read], &[]);
+
+    let ack = reply_json(&handle(&chat, send(hello_bob())).await.unwrap());
+
+    assert_eq!(ack["type"], "messageAck", "{ack}");
+    assert_eq!(ack["duplicate"], true);
+    assert_eq!(log.calls(), DIRECT_SEND);
+}
+
+// Rooms: membership is read (strongly consistent) before anything is written; the message has no
+// `to`; it reaches every live connection of every member but the sending one.
+
+const ROOM: &str = "room#01JDQ9A0B1C2D3E4F5G6H7J8K9";
+
+fn hello_room() -> Value {
+    json!({"action": "sendMessage", "conversationId": ROOM, "text": "hello all", "clientMessageId": "r-1"})
+}
+
+fn alice_in_the_room() -> Rule {
+    get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", "owner")))
+}
+
+/// PutItem of Alice's message into the room: no `to`, whatever the room's size.
+fn put_room_message() -> Rule {
+    mock!(aws_sdk_dynamodb::Client::put_item)
+        .match_requests(|r| {
+            let item = r.item().cloned().unwrap_or_default();
+            r.table_name() == Some(MESSAGES_TABLE)
+                && r.condition_expression() == Some("attribute_not_exists(#key)")
+                && item.get("conversationId") == Some(&s(ROOM))
+                && item.get("from") == Some(&s("Alice"))
+                && item.get("dedupKey") == Some(&s("alice#r-1"))
+                && !item.contains_key("to")
+        })
+        .then_output(|| PutItemOutput::builder().build())
+}
+
+/// A post to `connection_id` of Alice's room message, which names no recipient.
+fn room_message_post(connection_id: &'static str) -> Rule {
+    post_event(connection_id, |event| {
+        event["type"] == "message"
+            && event["message"]["conversationId"] == ROOM
+            && event["message"]["from"] == "Alice"
+            && event["message"]["text"] == "hello all"
+            && event["message"].get("to").is_none()
+    })
+}
+
+/// The room's four members: Alice (c1 sending, c4 another tab), bob (c2), carol (c3), dave
+/// (offline).
+fn room_members() -> (Rule, Rule) {
+    (
+        query_members(
+            ROOM,
+            vec![
+                member_item(ROOM, "Alice", "owner"),
+                member_item(ROOM, "bob", "admin"),
+                member_item(ROOM, "carol", "member"),
+                member_item(ROOM, "dave", "member"),
+            ],
+            None,
+        ),
+        batch_get_these_users(
+            &["alice", "bob", "carol", "dave"],
+            vec![
+                user_item("Alice", &[SENDER, "c4"], None),
+                user_item("bob", &["c2"], None),
+                user_item("carol", &["c3"], None),
+                user_item("dave", &[], Some(NOW - 5000)),
+            ],
+        ),
+    )
+}
+
+/// The DynamoDB calls of a new room message: membership, message, last message, read point,
+/// then the members and their connections.
+const ROOM_SEND: [&str; 6] = [
+    "GetItem",
+    "PutItem",
+    "UpdateItem",
+    "UpdateItem",
+    "Query",
+    "BatchGetItem",
+];
+
+#[tokio::test]
+async fn a_member_sends_into_a_room_and_every_other_member_connection_gets_it() {
+    let (member, put) = (alice_in_the_room(), put_room_message());
+    let meta = record_last_message(ROOM, "Alice");
+    let read = advance_read_point(ROOM, "alice", None);
+    let (members, users) = room_members();
+    let (c2, c3, c4, sender) = (
+        room_message_post("c2"),
+        room_message_post("c3"),
+        room_message_post("c4"),
+        post_ok(SENDER),
+    );
+    let (chat, log) = mock_chat(
+        &[&member, &put, &meta, &read, &members, &users],
+        &[&c2, &c3, &c4, &sender],
+    );
+
+    let response = handle(&chat, send(hello_room())).await.unwrap();
+
+    let calls = log.calls();
+    assert_eq!(calls[..6], ROOM_SEND, "stored and recorded before any post");
+    assert_eq!(
+        posts(&log),
+        [
+            "PostToConnection c2",
+            "PostToConnection c3",
+            "PostToConnection c4"
+        ],
+        "every member's live connections but the sending one"
+    );
+    assert_eq!(
+        (
+            c2.num_calls(),
+            c3.num_calls(),
+            c4.num_calls(),
+            sender.num_calls()
+        ),
+        (1, 1, 1, 0)
+    );
+    let ack = reply_json(&response);
+    assert_eq!(ack["type"], "messageAck", "{ack}");
+    assert_eq!(ack["duplicate"], false);
+    assert_eq!(ack["message"]["conversationId"], ROOM);
+    assert_eq!(ack["message"]["from"], "Alice");
+    assert!(ack["message"].get("to").is_none(), "{ack}");
+}
+
+#[tokio::test]
+async fn a_room_message_reaches_the_members_of_every_page_of_the_member_list() {
+    let (member, put) = (alice_in_the_room(), put_room_message());
+    let meta = record_last_message(ROOM, "Alice");
+    let read = advance_read_point(ROOM, "alice", None);
+    let bob = member_item(ROOM, "bob", "member");
+    let cut = HashMap::from([
+        ("pk".to_owned(), s(&format!("CONV#{ROOM}"))),
+        ("sk".to_owned(), s("MEMBER#bob")),
+    ]);
+    let first = query_members(
+        ROOM,
+        vec![member_item(ROOM, "Alice", "owner"), bob],
+        Some(cut.clone()),
+    );
+    let second = query_members_after(ROOM, cut, vec![member_item(ROOM, "carol", "member")], None);
+    let users = batch_get_these_users(
+        &["alice", "bob", "carol"],
+        vec![
+            user_item("Alice", &[SENDER], None),
+            user_item("bob", &["c2"], None),
+            user_item("carol", &["c3"], None),
+        ],
+    );
+    let (c2, c3) = (room_message_post("c2"), room_message_post("c3"));
+    let (chat, log) = mock_chat(
+        &[&member, &put, &meta, &read, &first, &second, &users],
+        &[&c2, &c3],
+    );
+
+    let ack = reply_json(&handle(&chat, send(hello_room())).await.unwrap());
+
+    assert_eq!(ack["type"], "messageAck", "{ack}");
+    assert_eq!(
+        log.calls()[4..7],
+        ["Query", "Query", "BatchGetItem"],
+        "a 1 MB page of members is followed to the end"
+    );
+    assert_eq!(posts(&log), ["PostToConnection c2", "PostToConnection c3"]);
+}
+
+#[tokio::test]
+async fn a_non_member_cannot_send_into_a_room_and_nothing_is_stored() {
+    let member = get_member(ROOM, "alice", None);
+    let (chat, log) = mock_chat(&[&member], &[]);
+
+    let event = reply_json(&handle(&chat, send(hello_room())).await.unwrap());
+
+    assert_eq!(event["type"], "error");
+    assert_eq!(event["code"], "not_a_member");
+    assert_eq!(event["action"], "sendMessage");
+    assert_eq!(event["clientMessageId"], "r-1");
+    assert_eq!(
+        log.calls(),
+        ["GetItem"],
+        "no PutItem, no bookkeeping, no post"
+    );
+}
+
+#[tokio::test]
+async fn a_gone_connection_during_a_room_delivery_is_cleaned_up_and_the_send_succeeds() {
+    let (member, put) = (alice_in_the_room(), put_room_message());
+    let meta = record_last_message(ROOM, "Alice");
+    let read = advance_read_point(ROOM, "alice", None);
+    let (members, users) = room_members();
+    let delete = delete_connection("c2", Some(connection_item("c2", "bob")));
+    let detach = detach_connection("bob", "c2", Some(user_item("bob", &[], Some(NOW))));
+    let (gone, c3, c4) = (
+        post_gone("c2"),
+        room_message_post("c3"),
+        room_message_post("c4"),
+    );
+    let (chat, log) = mock_chat(
+        &[
+            &member, &put, &meta, &read, &members, &users, &delete, &detach,
+        ],
+        &[&gone, &c3, &c4],
+    );
+
+    let ack = reply_json(&handle(&chat, send(hello_room())).await.unwrap());
+
+    assert_eq!(ack["type"], "messageAck", "the sender is not failed: {ack}");
+    let calls = log.calls();
+    assert_eq!(calls[..6], ROOM_SEND);
+    assert_eq!(
+        calls[9..],
+        ["DeleteItem", "UpdateItem"],
+        "cleanup after the fan-out: {calls:?}"
+    );
+    assert_eq!(
+        (
+            c3.num_calls(),
+            c4.num_calls(),
+            delete.num_calls(),
+            detach.num_calls()
+        ),
+        (1, 1, 1, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_retried_room_message_redoes_the_bookkeeping_and_posts_nothing() {
+    let member = alice_in_the_room();
+    let original = room_message_item("01JDQ9B0C1D2E3F4G5H6J7K8M9", ROOM, "Alice", "r-1");
+    let put = put_message_duplicate(original);
+    let meta = record_last_message(ROOM, "Alice");
+    let read = advance_read_point(ROOM, "alice", Some("01JDQ9B0C1D2E3F4G5H6J7K8M9"));
+    let c2 = post_ok("c2");
+    let (chat, log) = mock_chat(&[&member, &put, &meta, &read], &[&c2]);
+
+    let ack = reply_json(&handle(&chat, send(hello_room())).await.unwrap());
+
+    assert_eq!(ack["duplicate"], true, "{ack}");
+    assert_eq!(ack["message"]["id"], "01JDQ9B0C1D2E3F4G5H6J7K8M9");
+    assert!(ack["message"].get("to").is_none());
+    assert_eq!(
+        log.calls(),
+        ["GetItem", "PutItem", "UpdateItem", "UpdateItem"],
+        "no member read, no re-delivery"
+    );
+    assert_eq!(c2.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_room_file_must_be_the_senders_upload_for_that_room() {
+    let ulid = ROOM.trim_start_matches("room#");
+    for (key, accepted) in [
+        (
+            format!("attachments/room/{ulid}/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.jpg"),
+            true,
+        ),
+        // Bob's upload to the same room.
+        (
+            format!("attachments/room/{ulid}/bob/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.jpg"),
+            false,
+        ),
+        // Alice's upload to another room.
+        (
+            "attachments/room/01JDQ8Z7W4K3M2N1P0Q9R8S7T6/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.jpg"
+                .to_owned(),
+            false,
+        ),
+    ] {
+        let member = alice_in_the_room();
+        let put = mock!(aws_sdk_dynamodb::Client::put_item)
+            .match_requests(|r| {
+                r.item().is_some_and(|item| {
+                    item.contains_key("attachmentKey") && !item.contains_key("to")
+                })
+            })
+            .then_output(|| PutItemOutput::builder().build());
+        let meta = record_last_message(ROOM, "Alice");
+        let read = advance_read_point(ROOM, "alice", None);
+        let members = query_members(ROOM, vec![member_item(ROOM, "Alice", "owner")], None);
+        let users = batch_get_these_users(&["alice"], vec![user_item("Alice", &[SENDER], None)]);
+        let (chat, log) = if accepted {
+            mock_chat(&[&member, &put, &meta, &read, &members, &users], &[])
+        } else {
+            mock_chat(&[&member], &[])
+        };
+        let body = json!({"action": "sendMessage", "conversationId": ROOM, "text": "", "clientMessageId": "r-5",
+            "attachment": {"key": key, "name": "beach.jpg", "contentType": "image/jpeg", "size": 1234}});
+
+        let answer = reply_json(&handle(&chat, send(body)).await.unwrap());
+
+        if accepted {
+            assert_eq!(answer["type"], "messageAck", "{key}: {answer}");
+            assert_eq!(answer["message"]["attachment"]["key"], key.as_str());
+            assert_eq!(log.calls(), ROOM_SEND, "{key}");
+        } else {
+            assert_eq!(answer["code"], "forbidden_media", "{key}: {answer}");
+            assert_eq!(log.calls(), ["GetItem"], "{key}: no PutItem");
+        }
+    }
 }

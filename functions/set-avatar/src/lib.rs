@@ -6,7 +6,9 @@ use chat_domain::Chat;
 use chat_domain::chat::SetAvatar;
 use chat_domain::events::ServerEvent;
 use chat_domain::lambda::{self, HandlerError, Request, Response};
-use chat_domain::ports::{ConnectionCleanup, ConnectionNotifier, ProfileStore, UserListing};
+use chat_domain::ports::{
+    ConnectionCleanup, ConnectionNotifier, PresenceAudience, ProfileStore, UserLookup,
+};
 use chat_domain::rules::Clock;
 use tracing::info;
 
@@ -15,7 +17,7 @@ pub async fn handle<S, N, C>(
     request: Request,
 ) -> Result<Response, HandlerError>
 where
-    S: ProfileStore + ConnectionCleanup + UserListing,
+    S: ProfileStore + ConnectionCleanup + PresenceAudience + UserLookup,
     N: ConnectionNotifier,
     C: Clock,
 {

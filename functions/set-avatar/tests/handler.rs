@@ -27,16 +27,25 @@ fn profile_post(connection_id: &'static str, avatar_key: Option<&'static str>) -
     })
 }
 
-fn everyone() -> Rule {
-    query_users(vec![
-        with_avatar(user_item("Alice", &[CALLER, "c3"], None), ALICE_AVATAR),
-        user_item("bob", &["c2"], None),
-        user_item("carol", &[], Some(NOW - 5000)),
-    ])
+/// The calls but the posts, which go out concurrently.
+fn store_calls(log: &CallLog) -> Vec<String> {
+    log.calls()
+        .into_iter()
+        .filter(|call| !call.starts_with("PostToConnection"))
+        .collect()
+}
+
+/// Alice's audience: her direct partner bob (online on c2) and carol's connection c5 watching her.
+fn alices_audience() -> (Rule, Rule, Rule) {
+    (
+        query_direct_partners("alice", vec![direct_member_item("Alice", "bob")]),
+        query_watchers("alice", vec![watch_item("alice", "c5", "carol")]),
+        batch_get_these_users(&["bob"], vec![user_item("bob", &["c2"], None)]),
+    )
 }
 
 #[tokio::test]
-async fn sets_the_picture_then_tells_every_online_connection_but_the_callers() {
+async fn sets_the_picture_then_tells_the_callers_other_tabs_partners_and_watchers() {
     let update = set_avatar(
         "alice",
         Some(ALICE_AVATAR),
@@ -45,12 +54,17 @@ async fn sets_the_picture_then_tells_every_online_connection_but_the_callers() {
             ALICE_AVATAR,
         )),
     );
-    let users = everyone();
-    let (bob, alice_other_tab) = (
+    let (partners, watchers, bob_record) = alices_audience();
+    let (bob, alice_other_tab, carol, stranger) = (
         profile_post("c2", Some(ALICE_AVATAR)),
         profile_post("c3", Some(ALICE_AVATAR)),
+        profile_post("c5", Some(ALICE_AVATAR)),
+        post_ok("c9"),
     );
-    let (chat, log) = mock_chat(&[&update, &users], &[&bob, &alice_other_tab]);
+    let (chat, log) = mock_chat(
+        &[&update, &partners, &watchers, &bob_record],
+        &[&bob, &alice_other_tab, &carol, &stranger],
+    );
 
     let response = handle(
         &chat,
@@ -59,14 +73,30 @@ async fn sets_the_picture_then_tells_every_online_connection_but_the_callers() {
     .await
     .unwrap();
 
+    assert_eq!(
+        store_calls(&log),
+        ["UpdateItem", "Query", "Query", "BatchGetItem"],
+        "store, then read the audience by Alice's own keys"
+    );
     let calls = log.calls();
-    assert_eq!(calls[..2], ["UpdateItem", "Query"], "store, then tell");
+    assert_eq!(
+        calls[1], "PostToConnection c3",
+        "her own other tab first, before the audience is read: {calls:?}"
+    );
     assert_eq!(
         calls.len(),
-        4,
-        "no post to the calling connection: {calls:?}"
+        7,
+        "no post to the calling connection nor to strangers: {calls:?}"
     );
-    assert_eq!((bob.num_calls(), alice_other_tab.num_calls()), (1, 1));
+    assert_eq!(
+        (
+            bob.num_calls(),
+            alice_other_tab.num_calls(),
+            carol.num_calls(),
+            stranger.num_calls()
+        ),
+        (1, 1, 1, 0)
+    );
     let answer = reply_json(&response);
     assert_eq!(
         answer,
@@ -74,19 +104,52 @@ async fn sets_the_picture_then_tells_every_online_connection_but_the_callers() {
     );
     log.export(
         "set-avatar",
-        "1 other user online, the caller with 1 other tab",
+        "1 direct partner online, 1 watching connection, the caller with 1 other tab",
+    );
+}
+
+#[tokio::test]
+async fn the_callers_own_connections_are_told_once_even_when_they_watch_her() {
+    let update = set_avatar(
+        "alice",
+        Some(ALICE_AVATAR),
+        Some(with_avatar(
+            user_item("Alice", &[CALLER, "c3"], None),
+            ALICE_AVATAR,
+        )),
+    );
+    let partners = query_direct_partners("alice", vec![]);
+    // Her other tab has a room on screen whose member list includes her.
+    let watchers = query_watchers(
+        "alice",
+        vec![
+            watch_item("alice", "c3", "alice"),
+            watch_item("alice", CALLER, "alice"),
+        ],
+    );
+    let other_tab = profile_post("c3", Some(ALICE_AVATAR));
+    let (chat, log) = mock_chat(&[&update, &partners, &watchers], &[&other_tab]);
+
+    let answer = answer(&chat, json!({"action": "setAvatar", "key": ALICE_AVATAR})).await;
+
+    assert_eq!(answer["type"], "profile");
+    assert_eq!(other_tab.num_calls(), 1);
+    assert_eq!(
+        log.calls(),
+        ["UpdateItem", "PostToConnection c3", "Query", "Query"],
+        "no partners: no user read; the calling connection gets the answer only"
     );
 }
 
 #[tokio::test]
 async fn null_removes_the_picture() {
     let update = set_avatar("alice", None, Some(user_item("Alice", &[CALLER], None)));
-    let users = query_users(vec![
-        user_item("Alice", &[CALLER], None),
-        user_item("bob", &["c2"], None),
-    ]);
-    let bob = profile_post("c2", None);
-    let (chat, _) = mock_chat(&[&update, &users], &[&bob]);
+    let (partners, watchers, bob_record) = alices_audience();
+    let (bob, carol) = (profile_post("c2", None), profile_post("c5", None));
+    let (chat, _) = mock_chat(
+        &[&update, &partners, &watchers, &bob_record],
+        &[&bob, &carol],
+    );
 
     let response = handle(
         &chat,
@@ -98,7 +161,7 @@ async fn null_removes_the_picture() {
     let answer = reply_json(&response);
     assert_eq!(answer["type"], "profile");
     assert!(answer["user"].get("avatarKey").is_none());
-    assert_eq!(bob.num_calls(), 1);
+    assert_eq!((bob.num_calls(), carol.num_calls()), (1, 1));
 }
 
 #[tokio::test]
@@ -136,19 +199,32 @@ async fn a_gone_connection_is_cleaned_up_without_failing_the_caller() {
             ALICE_AVATAR,
         )),
     );
-    let users = query_users(vec![
-        with_avatar(user_item("Alice", &[CALLER], None), ALICE_AVATAR),
-        user_item("bob", &["c2"], None),
-    ]);
+    let partners = query_direct_partners("alice", vec![direct_member_item("Alice", "bob")]);
+    let watchers = query_watchers("alice", vec![]);
+    let bob = batch_get_these_users(&["bob"], vec![user_item("bob", &["c2"], None)]);
     let delete = delete_connection("c2", Some(connection_item("c2", "bob")));
     let detach = detach_connection("bob", "c2", Some(user_item("bob", &[], Some(NOW))));
     let gone = post_gone("c2");
-    let (chat, log) = mock_chat(&[&update, &users, &delete, &detach], &[&gone]);
+    let (chat, log) = mock_chat(
+        &[&update, &partners, &watchers, &bob, &delete, &detach],
+        &[&gone],
+    );
 
     let answer = answer(&chat, json!({"action": "setAvatar", "key": ALICE_AVATAR})).await;
 
     assert_eq!(answer["type"], "profile");
-    assert_eq!(log.calls()[3..], ["DeleteItem", "UpdateItem"]);
+    assert_eq!(
+        log.calls(),
+        [
+            "UpdateItem",
+            "Query",
+            "Query",
+            "BatchGetItem",
+            "PostToConnection c2",
+            "DeleteItem",
+            "UpdateItem"
+        ]
+    );
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! Composition root of the `getUploadUrl` Lambda: configuration, clients and ports, once per cold start.
-//! It presigns uploads (IAM: s3:PutObject on the media prefixes) and never posts to connections.
+//! It presigns uploads (IAM: s3:PutObject on the media prefixes), reads room memberships (IAM:
+//! dynamodb:GetItem on the Conversations table) and never posts to connections.
 
 use chat_domain::{config, lambda};
 

@@ -1,6 +1,7 @@
 //! The `getUploadUrl` handler over a real S3 presigner (presigning is computed locally; the S3
-//! client has no mock rule, so any S3 call would fail, and there is no DynamoDB client at all: the
-//! caller comes from the authorizer's context): which uploads it signs, and what it refuses.
+//! client has no mock rule, so any S3 call would fail) and a mocked DynamoDB client, read only for
+//! a room's membership (the caller comes from the authorizer's context): which uploads it signs,
+//! and what it refuses.
 
 use std::collections::HashMap;
 
@@ -226,4 +227,123 @@ async fn an_attachment_by_conversation_id_is_keyed_like_one_by_name() {
     let answer = answer(&media, json!({"action": "getUploadUrl", "purpose": "attachment", "conversationId": "dm#alice#bob", "contentType": "image/png", "size": 1})).await;
     let key = answer["key"].as_str().unwrap();
     assert!(key.starts_with("attachments/dm/alice/bob/alice/"), "{key}");
+}
+
+/// A room Alice may or may not be a member of.
+const ROOM: &str = "room#01JDQ8Z7W4K3M2N1P0Q9R8S7T6";
+const ROOM_ULID: &str = "01JDQ8Z7W4K3M2N1P0Q9R8S7T6";
+
+/// The strongly consistent GetItem of `user`'s member item of [`ROOM`], answered with `found`.
+fn get_room_member(user: &'static str, found: Option<Item>) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::get_item)
+        .match_requests(move |get| {
+            let key = get.key().unwrap();
+            get.table_name() == Some(CONVERSATIONS_TABLE)
+                && get.consistent_read() == Some(true)
+                && key["pk"] == s(&format!("CONV#{ROOM}"))
+                && key["sk"] == s(&format!("MEMBER#{user}"))
+        })
+        .then_output(move || {
+            aws_sdk_dynamodb::operation::get_item::GetItemOutput::builder()
+                .set_item(found.clone())
+                .build()
+        })
+}
+
+/// A member item of [`ROOM`], as the adapter stores it.
+fn room_member_item(user: &str) -> Item {
+    Item::from([
+        ("pk".to_owned(), s(&format!("CONV#{ROOM}"))),
+        ("sk".to_owned(), s(&format!("MEMBER#{user}"))),
+        ("member".to_owned(), s(user)),
+        ("conversationId".to_owned(), s(ROOM)),
+        ("username".to_owned(), s(user)),
+        ("role".to_owned(), s("member")),
+        ("joinedAt".to_owned(), n(NOW - 1)),
+    ])
+}
+
+fn room_upload(request_id: &str) -> Value {
+    json!({"action": "getUploadUrl", "purpose": "attachment", "conversationId": ROOM, "contentType": "image/png", "size": 1234, "requestId": request_id})
+}
+
+#[tokio::test]
+async fn a_room_member_gets_a_key_scoped_to_the_room_and_themself_after_one_membership_read() {
+    let (media, log) =
+        mock_media_with(&[&get_room_member("alice", Some(room_member_item("alice")))]);
+
+    let answer = answer(&media, room_upload("u-4")).await;
+
+    assert_eq!(
+        log.calls(),
+        ["GetItem", "presign PutObject"],
+        "the membership is read first, then signed"
+    );
+    assert_eq!(answer["type"], "uploadUrl", "{answer}");
+    assert_eq!(answer["requestId"], "u-4");
+    let key = answer["key"].as_str().unwrap();
+    assert!(
+        key.starts_with(&format!("attachments/room/{ROOM_ULID}/alice/")) && key.ends_with(".png"),
+        "{key}"
+    );
+    let url = answer["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!(
+            "https://{MEDIA_BUCKET}.s3.us-east-1.amazonaws.com/{key}?"
+        )),
+        "{url}"
+    );
+}
+
+#[tokio::test]
+async fn someone_who_is_not_a_member_of_the_room_gets_no_url() {
+    let (media, log) = mock_media_with(&[&get_room_member("alice", None)]);
+
+    let answer = answer(&media, room_upload("u-5")).await;
+
+    assert_eq!(answer["type"], "error", "{answer}");
+    assert_eq!(answer["code"], "not_a_member");
+    assert_eq!(answer["action"], "getUploadUrl");
+    assert_eq!(answer["requestId"], "u-5");
+    assert_eq!(log.calls(), ["GetItem"], "nothing is signed");
+}
+
+#[tokio::test]
+async fn a_failed_membership_read_signs_nothing() {
+    let unavailable = mock!(aws_sdk_dynamodb::Client::get_item).then_error(|| {
+        aws_sdk_dynamodb::operation::get_item::GetItemError::ProvisionedThroughputExceededException(
+            aws_sdk_dynamodb::types::error::ProvisionedThroughputExceededException::builder()
+                .message("slow down")
+                .build(),
+        )
+    });
+    let (media, log) = mock_media_with(&[&unavailable]);
+
+    let answer = answer(&media, room_upload("u-6")).await;
+
+    assert_eq!(answer["code"], "service_unavailable", "{answer}");
+    assert_eq!(log.calls(), ["GetItem"]);
+}
+
+#[tokio::test]
+async fn direct_attachments_and_avatars_read_nothing_from_the_store() {
+    for body in [
+        json!({"action": "getUploadUrl", "purpose": "attachment", "to": "bob", "contentType": "image/png", "size": 1}),
+        json!({"action": "getUploadUrl", "purpose": "attachment", "conversationId": "dm#alice#bob", "contentType": "image/png", "size": 1}),
+        json!({"action": "getUploadUrl", "purpose": "avatar", "contentType": "image/png", "size": 1}),
+    ] {
+        // No DynamoDB rule: any call would panic, and show in the log.
+        let (media, log) = mock_media_with(&[]);
+        let answer = answer(&media, body.clone()).await;
+        assert_eq!(answer["type"], "uploadUrl", "{body}: {answer}");
+        assert_eq!(log.calls(), ["presign PutObject"], "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_room_id_is_refused_before_any_call() {
+    let (media, log) = mock_media_with(&[]);
+    let answer = answer(&media, json!({"action": "getUploadUrl", "purpose": "attachment", "conversationId": "room#01jdq8z7w4k3m2n1p0q9r8s7t6", "contentType": "image/png", "size": 1})).await;
+    assert_eq!(answer["code"], "invalid_conversation", "{answer}");
+    assert!(log.calls().is_empty());
 }

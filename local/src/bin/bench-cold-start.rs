@@ -551,6 +551,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "MESSAGES_BY_CONVERSATION_INDEX".into(),
         tables.messages_by_conversation.clone(),
     ));
+    env.push(("CONVERSATIONS_TABLE".into(), tables.conversations.clone()));
+    env.push((
+        "CONVERSATIONS_BY_MEMBER_INDEX".into(),
+        tables.conversations_by_member.clone(),
+    ));
     // The authorizer's pool, and its keys from this emulator rather than Cognito's endpoint.
     let mut authorizer_env = env.clone();
     authorizer_env.extend([
@@ -627,17 +632,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "alice",
                     "bench-alice",
                     Some(json!({"action": "getMessages", "with": "bob"})),
-                )
-            }),
-        ),
-        (
-            "get-clients",
-            Box::new(|_| {
-                websocket_event(
-                    "getClients",
-                    "alice",
-                    "bench-alice",
-                    Some(json!({"action": "getClients"})),
                 )
             }),
         ),

@@ -17,24 +17,20 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chat_domain::TableNames;
 use futures_util::{SinkExt, StreamExt};
-use local_stack::child_process::{ChildService, free_port};
-use local_stack::cognito::{self, UserPool};
+use local_stack::bench::gateway_process::{self, GatewayProcess, SERVE_GATEWAY_FLAG};
+use local_stack::bench::latency::{Percentiles, percentiles};
+use local_stack::bench::users::sign_up_users;
+use local_stack::cognito;
 use local_stack::dynamodb_local::{DynamoDbLocal, Storage};
-use local_stack::gateway::Limits;
 use local_stack::measure::peak_rss_mb;
 use local_stack::ministack::{MiniStack, Persistence};
-use local_stack::stack::{self, StackConfig};
+use local_stack::stack;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const DELIVERY_GRACE: Duration = Duration::from_secs(30);
 const BARE_ROUND_TRIPS: usize = 500;
-const STAGE: &str = "bench";
-const TABLE_PREFIX: &str = "bench-";
-const GATEWAY_START_TIMEOUT: Duration = Duration::from_secs(60);
-const USER_POOL: &str = "bench";
-const PASSWORD: &str = "Bench-passw0rd";
 
 struct Options {
     clients: usize,
@@ -42,13 +38,6 @@ struct Options {
     json: Option<String>,
     /// Set in the gateway's own process: serve on this port over these endpoints, and nothing else.
     serve_gateway: Option<GatewayProcess>,
-}
-
-/// What the gateway process is started with.
-struct GatewayProcess {
-    port: u16,
-    dynamodb_endpoint: String,
-    ministack_endpoint: String,
 }
 
 fn options() -> Result<Options, String> {
@@ -69,14 +58,9 @@ fn options() -> Result<Options, String> {
                 options.messages = value()?.parse().map_err(|_| "--messages takes a number")?
             }
             "--json" => options.json = Some(value()?),
-            "--serve-gateway" => {
-                options.serve_gateway = Some(GatewayProcess {
-                    port: value()?
-                        .parse()
-                        .map_err(|_| "--serve-gateway takes a port")?,
-                    dynamodb_endpoint: value()?,
-                    ministack_endpoint: value()?,
-                })
+            SERVE_GATEWAY_FLAG => {
+                options.serve_gateway =
+                    Some(GatewayProcess::from_args(&mut args).map_err(|e| e.to_string())?)
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -85,92 +69,6 @@ fn options() -> Result<Options, String> {
         return Err("--clients must be at least 2".into());
     }
     Ok(options)
-}
-
-/// The gateway's process: serves until the benchmark kills it.
-async fn serve_gateway(process: GatewayProcess) -> Result<(), Box<dyn std::error::Error>> {
-    let _gateway = stack::start_gateway(StackConfig {
-        gateway_port: process.port,
-        stage: STAGE.into(),
-        limits: Limits::default(),
-        web_dir: std::env::temp_dir(),
-        dynamodb_endpoint: process.dynamodb_endpoint,
-        tables: stack::table_names(TABLE_PREFIX)?,
-        ministack_endpoint: process.ministack_endpoint,
-        media_bucket: stack::MEDIA_BUCKET.to_owned(),
-        user_pool_name: USER_POOL.to_owned(),
-    })
-    .await?;
-    std::future::pending::<()>().await;
-    Ok(())
-}
-
-/// Signs up `user0`…`user<n-1>` (confirmed as an operator would) and signs each in: their access
-/// tokens, in order.
-async fn sign_up_users(
-    cognito: &aws_sdk_cognitoidentityprovider::Client,
-    pool: &UserPool,
-    count: usize,
-) -> Result<Vec<String>, cognito::CognitoError> {
-    let mut tokens = Vec::with_capacity(count);
-    for i in 0..count {
-        let username = format!("user{i}");
-        let email = format!("{username}@example.com");
-        cognito::sign_up(cognito, pool, &username, &email, PASSWORD).await?;
-        cognito::admin_confirm(cognito, pool, &username).await?;
-        tokens.push(
-            cognito::sign_in(cognito, pool, &username, PASSWORD)
-                .await?
-                .access_token,
-        );
-    }
-    Ok(tokens)
-}
-
-/// Starts this program again as the gateway, and waits until it accepts connections.
-fn spawn_gateway(
-    dynamodb_endpoint: &str,
-    ministack_endpoint: &str,
-) -> Result<ChildService, Box<dyn std::error::Error>> {
-    let port = free_port()?;
-    let mut command = std::process::Command::new(std::env::current_exe()?);
-    command
-        .arg("--serve-gateway")
-        .arg(port.to_string())
-        .arg(dynamodb_endpoint)
-        .arg(ministack_endpoint);
-    Ok(ChildService::start(
-        "the gateway",
-        command,
-        port,
-        GATEWAY_START_TIMEOUT,
-    )?)
-}
-
-/// Latency percentiles in milliseconds.
-#[derive(Debug, Clone, Copy)]
-struct Percentiles {
-    p50: f64,
-    p95: f64,
-    p99: f64,
-    max: f64,
-}
-
-fn percentiles(mut samples: Vec<Duration>) -> Percentiles {
-    samples.sort();
-    let at = |q: f64| {
-        if samples.is_empty() {
-            return 0.0;
-        }
-        let index = ((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1;
-        samples[index].as_secs_f64() * 1000.0
-    };
-    Percentiles {
-        p50: at(0.50),
-        p95: at(0.95),
-        p99: at(0.99),
-        max: at(1.0),
-    }
 }
 
 /// When each message was sent, by client id, and when (and how often) it arrived.
@@ -184,12 +82,12 @@ struct Ledger {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = options()?;
     if let Some(process) = options.serve_gateway {
-        return serve_gateway(process).await;
+        return Ok(process.serve().await?);
     }
     let dynamodb = DynamoDbLocal::launch(0, Storage::InMemory).await?;
     // The gateway sets up the media bucket at start; this load sends no files.
     let ministack = MiniStack::launch(0, Persistence::InMemory).await?;
-    let tables = stack::table_names(TABLE_PREFIX)?;
+    let tables = stack::table_names(gateway_process::TABLE_PREFIX)?;
     let sdk = stack::local_sdk_config()?;
     let client = stack::dynamodb_client(&sdk, &dynamodb.endpoint());
     // Created here too (the gateway only creates missing ones), so they exist before the bare
@@ -197,10 +95,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     stack::ensure_tables(&client, &tables).await?;
     // Created here (the gateway finds it), so the users can sign up before the measure.
     let cognito = cognito::client(&sdk, &ministack.endpoint());
-    let pool = cognito::ensure_user_pool(&cognito, &ministack.endpoint(), USER_POOL).await?;
-    let tokens = sign_up_users(&cognito, &pool, options.clients).await?;
-    let gateway = spawn_gateway(&dynamodb.endpoint(), &ministack.endpoint())?;
-    let websocket_url = format!("ws://127.0.0.1:{}/{STAGE}", gateway.port());
+    let pool =
+        cognito::ensure_user_pool(&cognito, &ministack.endpoint(), gateway_process::USER_POOL)
+            .await?;
+    let usernames: Vec<String> = (0..options.clients).map(|i| format!("user{i}")).collect();
+    let tokens = sign_up_users(&cognito, &pool, &usernames).await?;
+    let gateway = gateway_process::spawn(&dynamodb.endpoint(), &ministack.endpoint())?;
+    let websocket_url = gateway_process::websocket_url(&gateway);
 
     println!(
         "bench-local: {} clients x {} messages through {websocket_url}",

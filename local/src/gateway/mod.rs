@@ -38,8 +38,9 @@ use state::{Gateway, Outbound, Shared};
 
 /// The chat as the local gateway runs it: the same adapters as in Lambda.
 pub type LocalChat = Chat<DynamoStore, ApiGatewayNotifier, SystemClock>;
-/// The media use cases as the local gateway runs them: presigning for the local S3.
-pub type LocalMedia = MediaAccess<S3MediaSigner, SystemClock>;
+/// The media use cases as the local gateway runs them: presigning for the local S3, room
+/// memberships from DynamoDB Local.
+pub type LocalMedia = MediaAccess<DynamoStore, S3MediaSigner, SystemClock>;
 
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {

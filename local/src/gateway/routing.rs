@@ -55,10 +55,19 @@ impl Gateway {
         "$disconnect",
         "sendMessage",
         "getMessages",
-        "getClients",
         "getUploadUrl",
         "getDownloadUrl",
         "setAvatar",
+        "getMembers",
+        "getConversations",
+        "markRead",
+        "searchPeople",
+        "watchPresence",
+        "createRoom",
+        "renameRoom",
+        "addMembers",
+        "removeMember",
+        "setRole",
         DEFAULT_ROUTE,
     ];
 
@@ -71,10 +80,19 @@ impl Gateway {
             "$disconnect" => Box::pin(route_disconnect::handle(chat, request)).await,
             "sendMessage" => Box::pin(route_send_message::handle(chat, request)).await,
             "getMessages" => Box::pin(route_get_messages::handle(chat, request)).await,
-            "getClients" => Box::pin(route_get_clients::handle(chat, request)).await,
             "getUploadUrl" => Box::pin(route_upload_url::handle(media, request)).await,
             "getDownloadUrl" => Box::pin(route_download_url::handle(media, request)).await,
             "setAvatar" => Box::pin(route_set_avatar::handle(chat, request)).await,
+            "getMembers" => Box::pin(route_get_members::handle(chat, request)).await,
+            "getConversations" => Box::pin(route_get_conversations::handle(chat, request)).await,
+            "markRead" => Box::pin(route_mark_read::handle(chat, request)).await,
+            "searchPeople" => Box::pin(route_search_people::handle(chat, request)).await,
+            "watchPresence" => Box::pin(route_watch_presence::handle(chat, request)).await,
+            "createRoom" => Box::pin(route_create_room::handle(chat, request)).await,
+            "renameRoom" => Box::pin(route_rename_room::handle(chat, request)).await,
+            "addMembers" => Box::pin(route_add_members::handle(chat, request)).await,
+            "removeMember" => Box::pin(route_remove_member::handle(chat, request)).await,
+            "setRole" => Box::pin(route_set_role::handle(chat, request)).await,
             _ => Box::pin(route_default::handle(request)).await,
         }
     }
@@ -170,7 +188,12 @@ mod tests {
             select_route(r#"{"action":"getMessages","with":"a"}"#),
             "getMessages"
         );
-        assert_eq!(select_route(r#"{"action":"getClients"}"#), "getClients");
+        assert_eq!(
+            select_route(r#"{"action":"getConversations","limit":5}"#),
+            "getConversations"
+        );
+        // Retired with #14: now an unknown action, answered by `$default`.
+        assert_eq!(select_route(r#"{"action":"getClients"}"#), "$default");
         for media in ["getUploadUrl", "getDownloadUrl", "setAvatar"] {
             assert_eq!(select_route(&format!(r#"{{"action":"{media}"}}"#)), media);
         }

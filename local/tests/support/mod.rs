@@ -322,6 +322,39 @@ impl Client {
         ack
     }
 
+    /// Sends a message into a conversation, named by its id, and returns its ack.
+    pub async fn send_to(
+        &mut self,
+        conversation_id: &str,
+        text: &str,
+        client_message_id: &str,
+    ) -> Value {
+        let ack = self
+            .request(
+                serde_json::json!({"action": "sendMessage", "conversationId": conversation_id, "text": text, "clientMessageId": client_message_id}),
+                "messageAck",
+            )
+            .await;
+        assert_eq!(ack["type"], "messageAck", "{ack}");
+        ack
+    }
+
+    /// Every event that arrives within `window`.
+    pub async fn events_within(&mut self, window: Duration) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + window;
+        let mut events = Vec::new();
+        while let Ok(frame) = tokio::time::timeout_at(deadline, self.socket.next()).await {
+            match frame {
+                Some(Ok(Message::Text(text))) => {
+                    events.push(serde_json::from_str(&text).expect("events are JSON"));
+                }
+                Some(Ok(_)) => {}
+                other => panic!("{} expected events, got {other:?}", self.username),
+            }
+        }
+        events
+    }
+
     /// Asserts nothing but presence arrives for `quiet`.
     pub async fn expect_no_message(&mut self, quiet: Duration) {
         let deadline = tokio::time::Instant::now() + quiet;

@@ -1,11 +1,16 @@
 //! Posting events to live connections, and cleaning up the connections that are gone.
 
+use std::collections::BTreeSet;
+
 use futures_util::future::join_all;
 use tracing::{debug, warn};
 
+use crate::conversation::ConversationId;
 use crate::events::ServerEvent;
 use crate::model::User;
-use crate::ports::{ConnectionCleanup, ConnectionNotifier, NotifyError, UserListing};
+use crate::ports::{
+    ConnectionCleanup, ConnectionNotifier, MemberListing, NotifyError, StoreError, UserLookup,
+};
 use crate::rules::{Clock, UserKey};
 
 use super::Chat;
@@ -70,37 +75,54 @@ where
 
 impl<S, N, C> Chat<S, N, C>
 where
-    S: ConnectionCleanup + UserListing,
+    S: ConnectionCleanup + UserLookup,
     N: ConnectionNotifier,
     C: Clock,
 {
-    /// Posts `event` to every online connection except those `skip` names (owner, connection).
-    /// Best effort: users are also read with `getClients`, so a failure here is only logged.
-    pub(super) async fn broadcast(
+    /// Posts `event` to every live connection of `users` but `skip` (the calling connection,
+    /// which gets the answer instead).
+    pub(super) async fn post_to_users(
         &self,
+        users: &[UserKey],
         event: &ServerEvent,
-        skip: impl Fn(&UserKey, &str) -> bool,
-    ) {
-        let everyone = match self.store.all_users().await {
-            Ok(users) => users,
-            Err(error) => {
-                warn!(%error, "could not list users to announce a change");
-                return;
-            }
-        };
-        let targets = everyone
+        skip: Option<&str>,
+    ) -> Result<Delivery, StoreError> {
+        if users.is_empty() {
+            return Ok(Delivery::default());
+        }
+        let found = self.store.users(users).await?;
+        let targets = found
             .iter()
             .flat_map(owned_connections)
-            .filter(|(owner, id)| !skip(owner, id))
+            .filter(|(_, id)| Some(id.as_str()) != skip)
             .collect();
-        self.deliver(targets, &event.to_json()).await;
+        Ok(self.deliver(targets, &event.to_json()).await)
     }
+}
 
-    /// Tells every other online user's connections that `user` came online or went offline.
-    pub(super) async fn announce_presence(&self, user: &User) {
-        let key = user.username.key();
-        self.broadcast(&ServerEvent::presence(user), |owner, _| *owner == key)
-            .await;
+impl<S, N, C> Chat<S, N, C>
+where
+    S: ConnectionCleanup + UserLookup + MemberListing,
+    N: ConnectionNotifier,
+    C: Clock,
+{
+    /// Posts `event` to the live connections of every member of `conversation` and of `also`
+    /// (someone who just left), but `skip`.
+    pub(super) async fn post_to_members(
+        &self,
+        conversation: &ConversationId,
+        also: &[UserKey],
+        event: &ServerEvent,
+        skip: Option<&str>,
+    ) -> Result<Delivery, StoreError> {
+        let members = self.store.all_members(conversation).await?;
+        let users: BTreeSet<UserKey> = members
+            .iter()
+            .map(|member| member.username.key())
+            .chain(also.iter().cloned())
+            .collect();
+        let users: Vec<UserKey> = users.into_iter().collect();
+        self.post_to_users(&users, event, skip).await
     }
 }
 

@@ -1,16 +1,20 @@
 //! Sending a message into a conversation and reading its history.
 
-use crate::conversation::{ConversationRef, DirectConversation};
+use tracing::warn;
+
+use crate::conversation::ConversationRef;
 use crate::events::ServerEvent;
 use crate::media::Attachment;
 use crate::model::{HistoryCursor, Message, MessagePage, PutOutcome};
 use crate::ports::{
-    ConnectionCleanup, ConnectionNotifier, MessageHistory, MessageWriter, UserLookup,
+    ConnectionCleanup, ConnectionNotifier, ConversationActivity, ConversationLookup, MemberListing,
+    MessageHistory, MessageWriter, UserLookup,
 };
 use crate::rules::{
     ClientMessageId, Clock, MessageText, PageLimit, UserKey, Username, new_message_id,
 };
 
+use super::access::Access;
 use super::delivery::owned_connections;
 use super::{Chat, ChatError, Delivery};
 
@@ -45,15 +49,16 @@ pub struct SentMessage {
 /// Result of `getMessages`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct History {
-    pub conversation: DirectConversation,
-    /// The other user, as the request named them (or by key when it named the conversation).
-    pub with: String,
+    pub conversation: Access,
+    /// The other user of a direct conversation, as the request named them (or by key when it
+    /// named the conversation); `None` for a room.
+    pub with: Option<String>,
     pub page: MessagePage,
 }
 
 impl<S, N, C> Chat<S, N, C>
 where
-    S: MessageHistory,
+    S: MessageHistory + ConversationLookup,
 {
     /// A page of one of the caller's conversations, newest first.
     pub async fn history(
@@ -61,14 +66,17 @@ where
         me: &Username,
         request: &GetMessages,
     ) -> Result<History, ChatError> {
-        let conversation = request.conversation.resolve(&me.key())?;
-        let with = match &request.conversation {
-            ConversationRef::DirectWith(name) => name.as_str().to_owned(),
-            ConversationRef::Id(_) => conversation.other.as_str().to_owned(),
+        let conversation = self.access(&me.key(), &request.conversation).await?;
+        let with = match (&request.conversation, &conversation) {
+            (ConversationRef::DirectWith(name), _) => Some(name.as_str().to_owned()),
+            (ConversationRef::Id(_), Access::Direct(direct)) => {
+                Some(direct.other.as_str().to_owned())
+            }
+            (ConversationRef::Id(_), Access::Room(_)) => None,
         };
         let page = self
             .store
-            .message_page(&conversation.id, request.limit, request.cursor.as_ref())
+            .message_page(conversation.id(), request.limit, request.cursor.as_ref())
             .await?;
         Ok(History {
             conversation,
@@ -80,13 +88,19 @@ where
 
 impl<S, N, C> Chat<S, N, C>
 where
-    S: UserLookup + MessageWriter + ConnectionCleanup,
+    S: UserLookup
+        + MessageWriter
+        + ConnectionCleanup
+        + ConversationLookup
+        + ConversationActivity
+        + MemberListing,
     N: ConnectionNotifier,
     C: Clock,
 {
-    /// Persists the message (once, whatever the retries), then delivers it to every live
-    /// connection of the recipient and to the sender's other connections (`connection_id` is the
-    /// sending one, which gets the answer instead).
+    /// Persists the message (once, whatever the retries) and records it as its conversation's
+    /// latest (a fixed number of writes, whatever the room's size), then delivers it to every
+    /// live connection of the other members and to the sender's other connections
+    /// (`connection_id` is the sending one, which gets the answer instead).
     pub async fn send_message(
         &self,
         me: &Username,
@@ -94,19 +108,27 @@ where
         request: SendMessage,
     ) -> Result<SentMessage, ChatError> {
         let sender_key = me.key();
-        let conversation = request.conversation.resolve(&sender_key)?;
-        let recipient_key = conversation.other;
-        let users = self
-            .store
-            .users(&[recipient_key.clone(), sender_key.clone()])
-            .await?;
-        let find = |key: &UserKey| users.iter().find(|user| user.username.key() == *key);
-        let recipient =
-            find(&recipient_key).ok_or(ChatError::UnknownRecipient(recipient_key.clone()))?;
+        let access = self.access(&sender_key, &request.conversation).await?;
+        let (recipient, sender) = match &access {
+            Access::Direct(direct) => {
+                let users = self
+                    .store
+                    .users(&[direct.other.clone(), sender_key.clone()])
+                    .await?;
+                let find = |key: &UserKey| {
+                    users
+                        .iter()
+                        .find(|user| user.username.key() == *key)
+                        .cloned()
+                };
+                let recipient = find(&direct.other)
+                    .ok_or_else(|| ChatError::UnknownRecipient(direct.other.clone()))?;
+                (Some(recipient), find(&sender_key))
+            }
+            Access::Room(_) => (None, None),
+        };
         if let Some(attachment) = &request.attachment
-            && !attachment
-                .key
-                .is_attachment_of(&sender_key, &conversation.id)
+            && !attachment.key.is_attachment_of(&sender_key, access.id())
         {
             return Err(ChatError::ForbiddenMedia(
                 "the attachment is not your upload for this conversation",
@@ -114,13 +136,17 @@ where
         }
 
         // The name as the user's record spells it (their first sign-in's spelling).
-        let from = find(&sender_key).map_or_else(|| me.clone(), |user| user.username.clone());
+        let from = match (&sender, &access) {
+            (Some(user), _) => user.username.clone(),
+            (None, Access::Room(member)) => member.username.clone(),
+            (None, Access::Direct(_)) => me.clone(),
+        };
         let now = self.clock.now_millis();
         let message = Message {
             id: new_message_id(now),
-            conversation_id: conversation.id,
+            conversation_id: access.id().clone(),
             from,
-            to: recipient.username.clone(),
+            to: recipient.as_ref().map(|user| user.username.clone()),
             text: request
                 .text
                 .map(|text| text.into_string())
@@ -129,9 +155,16 @@ where
             sent_at: now,
             client_message_id: request.client_message_id,
         };
-        if let PutOutcome::Duplicate(original) = self.store.put_message(&message).await? {
-            // The first attempt stored and delivered it; recipients that missed the live event
-            // find it in history, so a retry only re-acknowledges.
+        let outcome = self.store.put_message(&message).await?;
+        let stored = match &outcome {
+            PutOutcome::Stored => &message,
+            PutOutcome::Duplicate(original) => original,
+        };
+        // Idempotent, so a retry repairs what a failed first attempt left undone.
+        self.record_in_conversation(stored, &access, now).await?;
+        if let PutOutcome::Duplicate(original) = outcome {
+            // The first attempt delivered it; recipients that missed the live event find it in
+            // history and their inbox, so a retry only re-acknowledges.
             return Ok(SentMessage {
                 message: *original,
                 duplicate: true,
@@ -139,18 +172,56 @@ where
             });
         }
 
-        let sender_others = find(&sender_key)
-            .into_iter()
-            .flat_map(owned_connections)
-            .filter(|(_, id)| id != connection_id);
-        let targets = owned_connections(recipient).chain(sender_others).collect();
-        let delivery = self
-            .deliver(targets, &ServerEvent::message(&message).to_json())
-            .await;
+        let event = ServerEvent::message(&message);
+        let delivery = match &access {
+            Access::Direct(_) => {
+                let sender_others = sender
+                    .iter()
+                    .flat_map(owned_connections)
+                    .filter(|(_, id)| id != connection_id);
+                let targets = recipient
+                    .iter()
+                    .flat_map(owned_connections)
+                    .chain(sender_others)
+                    .collect();
+                self.deliver(targets, &event.to_json()).await
+            }
+            // The message is stored: a failed read of the members costs only the live delivery
+            // (they find it in history and their inbox), never an error the client would retry.
+            Access::Room(member) => self
+                .post_to_members(&member.conversation_id, &[], &event, Some(connection_id))
+                .await
+                .unwrap_or_else(|error| {
+                    warn!(%error, "could not read the room's members to deliver a message");
+                    Delivery::default()
+                }),
+        };
         Ok(SentMessage {
             message,
             duplicate: false,
             delivery,
         })
+    }
+
+    /// The conversation's last message and the sender's read point (a direct conversation's
+    /// two memberships are created by its messages).
+    async fn record_in_conversation(
+        &self,
+        message: &Message,
+        access: &Access,
+        now: i64,
+    ) -> Result<(), ChatError> {
+        self.store.record_last_message(message).await?;
+        if let (Access::Direct(_), Some(to)) = (access, &message.to) {
+            let conversation = &message.conversation_id;
+            self.store
+                .join_direct(conversation, &message.from, now)
+                .await?;
+            self.store.join_direct(conversation, to, now).await?;
+        }
+        self.store
+            .advance_read_point(&message.conversation_id, &message.from.key(), &message.id)
+            .await?;
+        Ok(())
     }
 }

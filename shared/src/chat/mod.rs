@@ -3,9 +3,13 @@
 //! and delivery: a message is persisted before it is delivered, a retry never stores it twice, and
 //! a dead connection is cleaned up without failing the sender.
 
+mod access;
 mod delivery;
+mod inbox;
 mod messages;
 mod people;
+mod presence;
+mod rooms;
 #[cfg(all(test, feature = "test-support"))]
 mod tests;
 
@@ -15,9 +19,16 @@ use crate::conversation::ConversationError;
 use crate::ports::{SignError, StoreError};
 use crate::rules::{UserKey, Username};
 
+pub use access::Access;
 pub use delivery::Delivery;
+pub use inbox::{GetConversations, InboxCursor, InboxEntry, InboxPage, MarkRead, ReadPoint};
 pub use messages::{GetMessages, History, SendMessage, SentMessage};
-pub use people::{GetClients, SetAvatar};
+pub use people::{SearchPeople, SetAvatar};
+pub use presence::{WatchPresence, Watched};
+pub use rooms::{
+    AddMembers, CreateRoom, GetMembers, MembershipChange, MembershipChangeKind, RemoveMember,
+    RenameRoom, RoomMembers, SetRole,
+};
 
 /// Why a use case could not do what was asked.
 #[derive(Debug, Error)]
@@ -32,6 +43,21 @@ pub enum ChatError {
     MessageToSelf,
     #[error("you are not a member of this conversation")]
     NotAMember,
+    #[error("{0}")]
+    ForbiddenRole(&'static str),
+    #[error(
+        "the room would have more than {} members",
+        crate::rooms::MAX_ROOM_MEMBERS
+    )]
+    RoomFull,
+    #[error("the owner cannot leave a room with other members: make someone else the owner first")]
+    OwnerMustTransfer,
+    #[error("that message is not in this conversation")]
+    UnknownMessage,
+    #[error("the room changed meanwhile; try again")]
+    Conflict,
+    #[error("\"{0}\" is not a member of this room")]
+    NotInRoom(UserKey),
     #[error("{0}")]
     ForbiddenMedia(&'static str),
     #[error("the chat could not complete this request; try again")]
@@ -49,6 +75,12 @@ impl ChatError {
             Self::UnknownRecipient(_) => "unknown_recipient",
             Self::MessageToSelf => "invalid_recipient",
             Self::NotAMember => "not_a_member",
+            Self::ForbiddenRole(_) => "forbidden_role",
+            Self::RoomFull => "room_full",
+            Self::OwnerMustTransfer => "owner_must_transfer",
+            Self::UnknownMessage => "invalid_message_id",
+            Self::Conflict => "conflict",
+            Self::NotInRoom(_) => "not_in_room",
             Self::ForbiddenMedia(_) => "forbidden_media",
             Self::Store(_) | Self::Signing(_) => "service_unavailable",
         }

@@ -1,22 +1,65 @@
-//! The people of the chat: connecting and disconnecting (presence), the list of users, profiles.
+//! The people of the chat: connecting and disconnecting (presence), the directory, profiles.
 
 use tracing::{debug, warn};
 
 use crate::events::ServerEvent;
 use crate::identity::Identity;
 use crate::media::MediaKey;
+use crate::model::UserPage;
 use crate::model::{Connection, User};
 use crate::ports::{
-    AttachOutcome, ConnectionCleanup, ConnectionNotifier, ConnectionStore, ProfileStore,
-    UserListing, UserSessions,
+    AttachOutcome, ConnectionCleanup, ConnectionNotifier, ConnectionStore, PresenceAudience,
+    ProfileStore, UserDirectory, UserLookup, UserSessions,
 };
-use crate::rules::{Clock, RequestId, Username};
+use crate::rooms::{DEFAULT_PEOPLE_LIMIT, MAX_PEOPLE_LIMIT};
+use crate::rules::{Clock, RequestId, RuleError, USERNAME_MAX_CHARS, UserKey, Username};
 
 use super::{Chat, ChatError};
 
-/// `getClients`: every known user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GetClients;
+/// `searchPeople`: the people whose name starts with a prefix, a page at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchPeople {
+    /// A key prefix: lower case, characters a username may hold.
+    pub prefix: String,
+    pub limit: u32,
+    /// The last key of the previous page.
+    pub after: Option<UserKey>,
+    pub request_id: Option<RequestId>,
+}
+
+impl SearchPeople {
+    pub fn new(
+        prefix: &str,
+        limit: Option<u64>,
+        after: Option<UserKey>,
+        request_id: Option<RequestId>,
+    ) -> Result<Self, RuleError> {
+        let valid_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+        if prefix.is_empty() || prefix.len() > USERNAME_MAX_CHARS || !prefix.chars().all(valid_char)
+        {
+            return Err(RuleError::InvalidPrefix);
+        }
+        let limit = match limit {
+            None => DEFAULT_PEOPLE_LIMIT,
+            Some(limit) if (1..=u64::from(MAX_PEOPLE_LIMIT)).contains(&limit) => {
+                u32::try_from(limit).unwrap_or(MAX_PEOPLE_LIMIT)
+            }
+            Some(_) => return Err(RuleError::InvalidLimit),
+        };
+        if after
+            .as_ref()
+            .is_some_and(|after| !after.as_str().starts_with(&prefix.to_ascii_lowercase()))
+        {
+            return Err(RuleError::InvalidCursor);
+        }
+        Ok(Self {
+            prefix: prefix.to_ascii_lowercase(),
+            limit,
+            after,
+            request_id,
+        })
+    }
+}
 
 /// `setAvatar`: sets (or with `None` removes) the caller's profile picture.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,24 +70,25 @@ pub struct SetAvatar {
 
 impl<S, N, C> Chat<S, N, C>
 where
-    S: UserListing,
+    S: UserDirectory,
 {
-    /// Every known user, online or not.
-    pub async fn users(&self, _: GetClients) -> Result<Vec<User>, ChatError> {
-        let mut users = self.store.all_users().await?;
-        users.sort_by_key(|user| user.username.key());
-        Ok(users)
+    /// A page of the people whose name starts with the prefix, in name order.
+    pub async fn search_people(&self, request: &SearchPeople) -> Result<UserPage, ChatError> {
+        Ok(self
+            .store
+            .search_users(&request.prefix, request.limit, request.after.as_ref())
+            .await?)
     }
 }
 
 impl<S, N, C> Chat<S, N, C>
 where
-    S: UserSessions + ConnectionStore + ConnectionCleanup + UserListing,
+    S: UserSessions + ConnectionStore + ConnectionCleanup + PresenceAudience + UserLookup,
     N: ConnectionNotifier,
     C: Clock,
 {
-    /// `$connect`: registers the connection; announces the user to everyone online when this is
-    /// their first live connection (one small presence event per recipient connection).
+    /// `$connect`: registers the connection; when it is the user's first live connection,
+    /// announces them to their audience (direct partners and watchers).
     pub async fn connect(&self, connection_id: &str, identity: &Identity) -> Result<(), ChatError> {
         let username = &identity.username;
         let before = match self
@@ -92,12 +136,12 @@ where
 
 impl<S, N, C> Chat<S, N, C>
 where
-    S: ConnectionCleanup + UserListing,
+    S: ConnectionCleanup + PresenceAudience + UserLookup,
     N: ConnectionNotifier,
     C: Clock,
 {
     /// `$disconnect`: forgets the connection; when it was the user's last, marks them offline
-    /// with `lastSeen` and announces it.
+    /// with `lastSeen` and announces it to their audience.
     pub async fn disconnect(&self, connection_id: &str) -> Result<(), ChatError> {
         let Some(connection) = self.store.delete_connection(connection_id).await? else {
             debug!("connection was already removed");
@@ -117,12 +161,12 @@ where
 
 impl<S, N, C> Chat<S, N, C>
 where
-    S: ProfileStore + ConnectionCleanup + UserListing,
+    S: ProfileStore + ConnectionCleanup + PresenceAudience + UserLookup,
     N: ConnectionNotifier,
     C: Clock,
 {
-    /// Sets or removes the caller's own profile picture and tells every online connection but
-    /// the calling one (which gets the answer). Returns the user as updated.
+    /// Sets or removes the caller's own profile picture and tells their audience and their own
+    /// other connections (the calling one gets the answer). Returns the user as updated.
     pub async fn set_avatar(
         &self,
         me: &Username,
@@ -143,10 +187,14 @@ where
             .await?
             // The connection outlived its user record: it has to sign in again.
             .ok_or(ChatError::UnknownConnection)?;
-        self.broadcast(&ServerEvent::profile(&user, None), |_, id| {
-            id == connection_id
-        })
-        .await;
+        let event = ServerEvent::profile(&user, None);
+        let own_others = user
+            .connection_ids
+            .iter()
+            .filter(|id| *id != connection_id)
+            .map(|id| (key.clone(), id.clone()));
+        self.deliver(own_others.collect(), &event.to_json()).await;
+        self.announce(&key, &event, |owner, _| *owner == key).await;
         Ok(user)
     }
 }

@@ -3,9 +3,13 @@
 use serde_json::{Map, Value};
 
 use crate::conversation::{ConversationId, ConversationRef};
-use crate::rules::{RequestId, Username};
+use crate::rules::{RequestId, RuleError, Username};
 
 use super::ProtocolError;
+
+/// Most usernames a list field may hold before its entries are even read (each request's own
+/// limit is lower; this only bounds the work of decoding).
+const MAX_LISTED_USERNAMES: usize = 1000;
 
 /// A request's fields; `null` counts as absent.
 pub(super) struct Fields<'a>(pub(super) &'a Map<String, Value>);
@@ -69,6 +73,59 @@ impl Fields<'_> {
                 field,
                 expected: "a whole number",
             }),
+        }
+    }
+
+    /// A list of usernames (`members`, `usernames`).
+    pub(super) fn usernames(
+        &self,
+        field: &'static str,
+    ) -> Result<Option<Vec<Username>>, ProtocolError> {
+        let wrong = ProtocolError::WrongType {
+            field,
+            expected: "an array of usernames",
+        };
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => {
+                if items.len() > MAX_LISTED_USERNAMES {
+                    return Err(RuleError::TooManyMembers.into());
+                }
+                items
+                    .iter()
+                    .map(|item| match item {
+                        Value::String(name) => Ok(Username::parse(name)?),
+                        _ => Err(wrong.clone()),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Some)
+            }
+            Some(_) => Err(wrong),
+        }
+    }
+
+    /// The `conversationId` of a request that names its conversation by id only.
+    pub(super) fn conversation_id(&self) -> Result<ConversationId, ProtocolError> {
+        Ok(ConversationId::parse(self.required_str("conversationId")?)?)
+    }
+
+    /// A room's id: `conversationId` naming a room (a direct conversation has no room actions).
+    pub(super) fn room_id(&self) -> Result<ConversationId, ProtocolError> {
+        let id = self.conversation_id()?;
+        if !id.is_room() {
+            return Err(RuleError::InvalidConversationId.into());
+        }
+        Ok(id)
+    }
+
+    /// `limit`, 1 to `max`, `default` when absent.
+    pub(super) fn limit(&self, default: u32, max: u32) -> Result<u32, ProtocolError> {
+        match self.optional_u64("limit")? {
+            None => Ok(default),
+            Some(limit) if (1..=u64::from(max)).contains(&limit) => {
+                Ok(u32::try_from(limit).unwrap_or(max))
+            }
+            Some(_) => Err(RuleError::InvalidLimit.into()),
         }
     }
 

@@ -8,21 +8,28 @@
 
 mod errors;
 mod fields;
+mod inbox;
 mod media;
 mod messages;
 mod people;
+mod rooms;
 
 use serde_json::Value;
 
-use crate::chat::{GetClients, GetMessages, SendMessage, SetAvatar};
+use crate::chat::{
+    AddMembers, CreateRoom, GetConversations, GetMembers, GetMessages, MarkRead, RemoveMember,
+    RenameRoom, SearchPeople, SendMessage, SetAvatar, SetRole, WatchPresence,
+};
 use crate::events::Echo;
 use crate::media_access::{GetDownloadUrl, GetUploadUrl};
 use crate::rules::{ClientMessageId, RequestId};
 
 pub use errors::{ProtocolError, Rejection};
+pub use inbox::{GET_CONVERSATIONS, MARK_READ};
 pub use media::{GET_DOWNLOAD_URL, GET_UPLOAD_URL};
 pub use messages::{GET_MESSAGES, SEND_MESSAGE};
-pub use people::{GET_CLIENTS, SET_AVATAR};
+pub use people::{SEARCH_PEOPLE, SET_AVATAR, WATCH_PRESENCE};
+pub use rooms::{ADD_MEMBERS, CREATE_ROOM, GET_MEMBERS, REMOVE_MEMBER, RENAME_ROOM, SET_ROLE};
 
 use fields::Fields;
 
@@ -39,7 +46,16 @@ pub const PING: &str = "ping";
 pub enum ClientAction {
     SendMessage(SendMessage),
     GetMessages(GetMessages),
-    GetClients(GetClients),
+    CreateRoom(CreateRoom),
+    RenameRoom(RenameRoom),
+    AddMembers(AddMembers),
+    RemoveMember(RemoveMember),
+    SetRole(SetRole),
+    GetMembers(GetMembers),
+    GetConversations(GetConversations),
+    MarkRead(MarkRead),
+    SearchPeople(SearchPeople),
+    WatchPresence(WatchPresence),
     GetUploadUrl(GetUploadUrl),
     GetDownloadUrl(GetDownloadUrl),
     SetAvatar(SetAvatar),
@@ -52,7 +68,16 @@ impl ClientAction {
         match self {
             Self::SendMessage(_) => SEND_MESSAGE,
             Self::GetMessages(_) => GET_MESSAGES,
-            Self::GetClients(_) => GET_CLIENTS,
+            Self::CreateRoom(_) => CREATE_ROOM,
+            Self::RenameRoom(_) => RENAME_ROOM,
+            Self::AddMembers(_) => ADD_MEMBERS,
+            Self::RemoveMember(_) => REMOVE_MEMBER,
+            Self::SetRole(_) => SET_ROLE,
+            Self::GetMembers(_) => GET_MEMBERS,
+            Self::GetConversations(_) => GET_CONVERSATIONS,
+            Self::MarkRead(_) => MARK_READ,
+            Self::SearchPeople(_) => SEARCH_PEOPLE,
+            Self::WatchPresence(_) => WATCH_PRESENCE,
             Self::GetUploadUrl(_) => GET_UPLOAD_URL,
             Self::GetDownloadUrl(_) => GET_DOWNLOAD_URL,
             Self::SetAvatar(_) => SET_AVATAR,
@@ -124,7 +149,16 @@ pub fn decode_action(body: &[u8]) -> Result<ClientAction, Rejection> {
     let decoded = match action {
         SEND_MESSAGE => messages::send_message(&fields).map(ClientAction::SendMessage),
         GET_MESSAGES => messages::get_messages(&fields).map(ClientAction::GetMessages),
-        GET_CLIENTS => Ok(ClientAction::GetClients(GetClients)),
+        CREATE_ROOM => rooms::create_room(&fields).map(ClientAction::CreateRoom),
+        RENAME_ROOM => rooms::rename_room(&fields).map(ClientAction::RenameRoom),
+        ADD_MEMBERS => rooms::add_members(&fields).map(ClientAction::AddMembers),
+        REMOVE_MEMBER => rooms::remove_member(&fields).map(ClientAction::RemoveMember),
+        SET_ROLE => rooms::set_role(&fields).map(ClientAction::SetRole),
+        GET_MEMBERS => rooms::get_members(&fields).map(ClientAction::GetMembers),
+        GET_CONVERSATIONS => inbox::get_conversations(&fields).map(ClientAction::GetConversations),
+        MARK_READ => inbox::mark_read(&fields).map(ClientAction::MarkRead),
+        SEARCH_PEOPLE => people::search_people(&fields).map(ClientAction::SearchPeople),
+        WATCH_PRESENCE => people::watch_presence(&fields).map(ClientAction::WatchPresence),
         SET_AVATAR => people::set_avatar(&fields).map(ClientAction::SetAvatar),
         GET_UPLOAD_URL => media::get_upload_url(&fields).map(ClientAction::GetUploadUrl),
         GET_DOWNLOAD_URL => media::get_download_url(&fields).map(ClientAction::GetDownloadUrl),
@@ -180,8 +214,17 @@ mod tests {
     #[test]
     fn actions_without_fields_decode() {
         assert_eq!(
-            decode_json(json!({"action": "getClients"})),
-            Ok(ClientAction::GetClients(GetClients))
+            decode_json(json!({"action": "getConversations"})),
+            Ok(ClientAction::GetConversations(GetConversations {
+                limit: crate::rooms::DEFAULT_INBOX_LIMIT,
+                cursor: None,
+                request_id: None,
+            }))
+        );
+        assert_eq!(
+            code_of(json!({"action": "getClients"})),
+            "unknown_action",
+            "getClients is retired"
         );
         assert_eq!(
             decode_json(json!({"action": "ping"})),
@@ -196,7 +239,16 @@ mod tests {
         for action in [
             SEND_MESSAGE,
             GET_MESSAGES,
-            GET_CLIENTS,
+            CREATE_ROOM,
+            RENAME_ROOM,
+            ADD_MEMBERS,
+            REMOVE_MEMBER,
+            SET_ROLE,
+            GET_MEMBERS,
+            GET_CONVERSATIONS,
+            MARK_READ,
+            SEARCH_PEOPLE,
+            WATCH_PRESENCE,
             SET_AVATAR,
             GET_UPLOAD_URL,
             GET_DOWNLOAD_URL,
@@ -244,7 +296,14 @@ mod tests {
             prop_oneof![
                 Just("sendMessage".to_owned()),
                 Just("getMessages".to_owned()),
-                Just("getClients".to_owned()),
+                Just("createRoom".to_owned()),
+                Just("addMembers".to_owned()),
+                Just("markRead".to_owned()),
+                Just("getConversations".to_owned()),
+                Just("searchPeople".to_owned()),
+                Just("watchPresence".to_owned()),
+                Just("room#01JDQ8Z7W4K3M2N1P0Q9R8S7T6".to_owned()),
+                Just("01JDQ8Z7W4K3M2N1P0Q9R8S7T6".to_owned()),
                 Just("getUploadUrl".to_owned()),
                 Just("getDownloadUrl".to_owned()),
                 Just("setAvatar".to_owned()),
@@ -269,6 +328,13 @@ mod tests {
                 Just("cursor".to_owned()),
                 Just("clientMessageId".to_owned()),
                 Just("requestId".to_owned()),
+                Just("name".to_owned()),
+                Just("members".to_owned()),
+                Just("usernames".to_owned()),
+                Just("username".to_owned()),
+                Just("role".to_owned()),
+                Just("messageId".to_owned()),
+                Just("prefix".to_owned()),
                 Just("purpose".to_owned()),
                 Just("contentType".to_owned()),
                 Just("size".to_owned()),

@@ -1,16 +1,42 @@
-//! `getClients` and `setAvatar`: the people of the chat, their presence and their pictures.
+//! `searchPeople`, `watchPresence` and `setAvatar`: the people directory, presence on screen, and
+//! profile pictures.
 
 use serde_json::Value;
 
-use crate::chat::{GetClients, SetAvatar};
+use crate::chat::{SearchPeople, SetAvatar, WatchPresence};
 use crate::events::Echo;
 use crate::media::MediaKey;
+use crate::model::decode_key_cursor;
 use crate::rules::RuleError;
 
 use super::{Fields, ProtocolError, routed_action};
 
-pub const GET_CLIENTS: &str = "getClients";
+pub const SEARCH_PEOPLE: &str = "searchPeople";
+pub const WATCH_PRESENCE: &str = "watchPresence";
 pub const SET_AVATAR: &str = "setAvatar";
+
+pub(super) fn search_people(fields: &Fields<'_>) -> Result<SearchPeople, ProtocolError> {
+    Ok(SearchPeople::new(
+        fields.required_str("prefix")?,
+        fields.optional_u64("limit")?,
+        fields
+            .optional_str("cursor")?
+            .map(decode_key_cursor)
+            .transpose()?,
+        fields.optional_request_id()?,
+    )?)
+}
+
+pub(super) fn watch_presence(fields: &Fields<'_>) -> Result<WatchPresence, ProtocolError> {
+    let usernames = fields
+        .usernames("usernames")?
+        .ok_or(ProtocolError::MissingField("usernames"))?;
+    Ok(WatchPresence::new(
+        fields.conversation_id()?,
+        usernames,
+        fields.optional_request_id()?,
+    )?)
+}
 
 pub(super) fn set_avatar(fields: &Fields<'_>) -> Result<SetAvatar, ProtocolError> {
     // `null` removes the picture, so here (unlike elsewhere) null and absent differ.
@@ -39,7 +65,12 @@ pub(super) fn set_avatar(fields: &Fields<'_>) -> Result<SetAvatar, ProtocolError
     })
 }
 
-routed_action!(GetClients, GET_CLIENTS, GetClients);
+routed_action!(SearchPeople, SEARCH_PEOPLE, SearchPeople, |r| {
+    Echo::request_id(r.request_id.as_ref())
+});
+routed_action!(WatchPresence, WATCH_PRESENCE, WatchPresence, |r| {
+    Echo::request_id(r.request_id.as_ref())
+});
 
 routed_action!(SetAvatar, SET_AVATAR, SetAvatar, |set| Echo::request_id(
     set.request_id.as_ref()

@@ -19,10 +19,13 @@ use crate::rules::FixedClock;
 use crate::s3::S3MediaSigner;
 
 use super::call_log::{CallLog, Recorder, S3Recorder};
-use super::{CLIENTS_TABLE, MEDIA_BUCKET, MESSAGES_INDEX, MESSAGES_TABLE, NOW};
+use super::{
+    CLIENTS_TABLE, CONVERSATIONS_INDEX, CONVERSATIONS_TABLE, MEDIA_BUCKET, MESSAGES_INDEX,
+    MESSAGES_TABLE, NOW,
+};
 
 pub type MockChat = Chat<DynamoStore, ApiGatewayNotifier, FixedClock>;
-pub type MockMedia = MediaAccess<S3MediaSigner, FixedClock>;
+pub type MockMedia = MediaAccess<DynamoStore, S3MediaSigner, FixedClock>;
 
 /// A chat whose DynamoDB calls must be exactly `dynamodb` in order, and whose posts are answered
 /// by `posts`. SDK retries are off so each rule answers exactly one call (see
@@ -48,6 +51,16 @@ pub fn permissive_chat() -> MockChat {
         mock!(aws_sdk_dynamodb::Client::delete_item)
             .then_output(|| DeleteItemOutput::builder().build()),
         mock!(aws_sdk_dynamodb::Client::query).then_output(|| QueryOutput::builder().build()),
+        mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| {
+            aws_sdk_dynamodb::operation::get_item::GetItemOutput::builder().build()
+        }),
+        mock!(aws_sdk_dynamodb::Client::transact_write_items).then_output(|| {
+            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput::builder()
+                .build()
+        }),
+        mock!(aws_sdk_dynamodb::Client::batch_write_item).then_output(|| {
+            aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemOutput::builder().build()
+        }),
     ];
     let post = mock!(aws_sdk_apigatewaymanagement::Client::post_to_connection)
         .then_output(|| PostToConnectionOutput::builder().build());
@@ -71,11 +84,34 @@ pub fn mock_chat_with_retries(dynamodb: &[&Rule], posts: &[&Rule]) -> (MockChat,
     )
 }
 
-/// The media use cases over an S3 client that answers no request: presigning is computed
-/// locally, so any S3 call would fail. The log shows each presign as `presign <Operation>`; the
-/// use cases call nothing else.
+/// The media use cases over a store that answers every read with "nothing there" (no room has
+/// the caller as a member), for the fuzzer and the requests that read nothing; see
+/// [`mock_media_with`].
 pub fn mock_media() -> (MockMedia, CallLog) {
+    let nothing_there = mock!(aws_sdk_dynamodb::Client::get_item)
+        .then_output(|| aws_sdk_dynamodb::operation::get_item::GetItemOutput::builder().build());
+    build_media(&[&nothing_there], RuleMode::MatchAny)
+}
+
+/// The media use cases over an S3 client that answers no request (presigning is computed
+/// locally, so any S3 call would fail) and a store whose DynamoDB calls must be exactly
+/// `dynamodb` in order (room memberships). The log shows each presign as `presign <Operation>`,
+/// each DynamoDB call as its operation.
+pub fn mock_media_with(dynamodb: &[&Rule]) -> (MockMedia, CallLog) {
+    build_media(dynamodb, RuleMode::Sequential)
+}
+
+fn build_media(dynamodb: &[&Rule], dynamodb_mode: RuleMode) -> (MockMedia, CallLog) {
     let log = CallLog::default();
+    let ddb_log = log.clone();
+    let dynamodb_client = mock_client!(
+        aws_sdk_dynamodb,
+        dynamodb_mode,
+        dynamodb.iter().copied(),
+        move |config| config
+            .interceptor(Recorder(ddb_log.clone()))
+            .retry_config(RetryConfig::disabled())
+    );
     // No rule, and passthrough to the mock HTTP client (which answers nothing): presigning runs
     // the client's request pipeline up to signing, which a rule-less mock would refuse, while any
     // request really sent is recorded and fails.
@@ -86,7 +122,11 @@ pub fn mock_media() -> (MockMedia, CallLog) {
             .interceptor(S3Recorder(log.clone()))
             .build(),
     );
-    let media = MediaAccess::new(S3MediaSigner::new(s3_client, MEDIA_BUCKET), FixedClock(NOW));
+    let media = MediaAccess::new(
+        DynamoStore::new(dynamodb_client, tables()),
+        S3MediaSigner::new(s3_client, MEDIA_BUCKET),
+        FixedClock(NOW),
+    );
     (media, log)
 }
 
@@ -95,6 +135,8 @@ fn tables() -> TableNames {
         clients: CLIENTS_TABLE.into(),
         messages: MESSAGES_TABLE.into(),
         messages_by_conversation: MESSAGES_INDEX.into(),
+        conversations: CONVERSATIONS_TABLE.into(),
+        conversations_by_member: CONVERSATIONS_INDEX.into(),
     }
 }
 

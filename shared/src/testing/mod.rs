@@ -12,6 +12,8 @@
 
 mod apigateway_rules;
 mod call_log;
+mod conversation_items;
+mod conversation_rules;
 mod dynamodb_items;
 mod dynamodb_rules;
 mod memory_store;
@@ -23,6 +25,15 @@ pub use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 
 pub use apigateway_rules::{post_event, post_gone, post_ok};
 pub use call_log::CallLog;
+pub use conversation_items::{
+    direct_conversation, direct_member_item, member_item, room_message_item, watch_item,
+    with_read_point,
+};
+pub use conversation_rules::{
+    advance_read_point, batch_get_these_users, get_member, join_direct, query_direct_partners,
+    query_members, query_members_after, query_watchers, record_last_message,
+    record_last_message_superseded,
+};
 pub use dynamodb_items::{
     Item, connection_item, message_item, n, s, ss, user_item, with_attachment, with_avatar,
 };
@@ -33,7 +44,8 @@ pub use dynamodb_rules::{
 };
 pub use memory_store::MemoryStore;
 pub use mocked_chat::{
-    MockChat, MockMedia, mock_chat, mock_chat_with_retries, mock_media, permissive_chat,
+    MockChat, MockMedia, mock_chat, mock_chat_with_retries, mock_media, mock_media_with,
+    permissive_chat,
 };
 pub use recording_notifier::{Post, RecordingNotifier};
 pub use requests::{anonymous_request, identity, reply_json, route_request};
@@ -43,4 +55,6 @@ pub const NOW: i64 = 1_764_000_000_000;
 pub const CLIENTS_TABLE: &str = "Clients";
 pub const MESSAGES_TABLE: &str = "Messages";
 pub const MESSAGES_INDEX: &str = "byConversation";
+pub const CONVERSATIONS_TABLE: &str = "Conversations";
+pub const CONVERSATIONS_INDEX: &str = "byMember";
 pub const MEDIA_BUCKET: &str = "chat-media";

@@ -2,6 +2,7 @@ import { useRef, useState } from 'react';
 import { useMediaCache, useMediaUrl } from '../media/mediaContext';
 import { userKey } from '../protocol/chatRules';
 import type { Presence } from '../state/appState';
+import { HashIcon } from './icons';
 
 const PALETTE = [
   'bg-rose-500',
@@ -96,6 +97,20 @@ export function Avatar({ name, size = 'md', online, avatarKey }: AvatarProps) {
           }`}
         />
       )}
+    </span>
+  );
+}
+
+/** A room's avatar: a rounded square with a hash sign, coloured by the room's name. */
+export function RoomAvatar({ name, size = 'md' }: { name: string; size?: keyof typeof SIZES }) {
+  return (
+    <span
+      role="img"
+      aria-label={`Room ${name}`}
+      data-testid="room-avatar"
+      className={`${SIZES[size]} ${colorFor(name || '#')} inline-flex shrink-0 select-none items-center justify-center rounded-xl text-white`}
+    >
+      <HashIcon className={size === 'lg' ? 'h-9 w-9' : size === 'sm' ? 'h-4 w-4' : 'h-5 w-5'} />
     </span>
   );
 }

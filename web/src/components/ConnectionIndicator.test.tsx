@@ -20,7 +20,18 @@ const config: AppConfig = {
 };
 
 const indicator = () => screen.getByTestId('connection-status');
-const bob = () => screen.getByTestId('person-bob');
+const bob = () => screen.getByTestId('inbox-dm-bob');
+
+/** Answers the socket's last inbox request: Bob, online. */
+function answerInbox(socket: FakeSocket) {
+  const request = socket.actions().filter((a) => a.action === 'getConversations').at(-1) as { requestId: string };
+  socket.receive({
+    type: 'conversations',
+    requestId: request.requestId,
+    conversations: [{ conversationId: 'dm#alice#bob', kind: 'direct', with: { username: 'Bob', online: true }, lastActivityAt: 1, unread: 0, unreadMore: false }],
+    nextCursor: null,
+  });
+}
 const pings = (socket: FakeSocket) => socket.actions().filter((a) => a.action === 'ping').length;
 
 /** Signs in as alice with Bob online, opens the conversation with Bob; then timers are fake. */
@@ -33,11 +44,9 @@ async function chatWithBob() {
   fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
   await waitFor(() => expect(FakeSocket.instances.length).toBeGreaterThan(0));
   const socket = FakeSocket.last();
-  act(() => {
-    socket.open();
-    socket.receive({ type: 'clients', users: [{ username: 'alice', online: true }, { username: 'Bob', online: true }] });
-  });
-  fireEvent.click(await screen.findByTestId('person-bob'));
+  act(() => socket.open());
+  await act(async () => answerInbox(socket));
+  fireEvent.click(await screen.findByTestId('inbox-dm-bob'));
   act(() => socket.receive({ type: 'messages', conversationId: 'dm#alice#bob', with: 'Bob', messages: [], nextCursor: null }));
   // From here on the probes' and reconnects' timers are the test's.
   vi.useFakeTimers();
@@ -101,7 +110,7 @@ describe('the indicator tells the truth', () => {
     expect(second).not.toBe(first);
     act(() => second.open());
     expect(indicator().dataset.state).toBe('online');
-    act(() => second.receive({ type: 'clients', users: [{ username: 'alice', online: true }, { username: 'Bob', online: true }] }));
+    await act(async () => answerInbox(second));
     expect(bob().getAttribute('aria-label')).toBe('Bob, online');
     expect(screen.getByTestId('conversation-presence').textContent).toBe('Online');
     const sent = second.actions().filter((a) => a.action === 'sendMessage');

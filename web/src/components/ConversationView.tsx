@@ -2,13 +2,25 @@ import { useCallback, useMemo } from 'react';
 import { timeline } from '../lib/grouping';
 import { relativeTime } from '../lib/time';
 import { userKey } from '../protocol/chatRules';
+import { roomUlid } from '../protocol/conversations';
 import type { UserPresence } from '../protocol/frames';
 import { badgeText } from '../notifications/unreadBadge';
-import { presenceOf, selectOutgoing, selectTotalUnread, type AppState, type ConversationState } from '../state/appState';
+import {
+  selectOutgoing,
+  selectPresence,
+  selectTitle,
+  selectTotalUnread,
+  selectUnread,
+  selectUnreadFrom,
+  type AppState,
+  type ConversationState,
+} from '../state/appState';
+import { directReceipt, roomReceipt } from '../state/readReceipts';
 import type { ChatSession } from '../state/session';
-import { Avatar, presenceDot } from './Avatar';
+import { Avatar, presenceDot, RoomAvatar } from './Avatar';
 import { Composer, type PendingFile } from './Composer';
 import { ConnectionIndicator } from './ConnectionIndicator';
+import { UsersIcon } from './icons';
 import { MessageList } from './MessageList';
 
 export interface ConversationViewProps {
@@ -16,6 +28,7 @@ export interface ConversationViewProps {
   state: AppState;
   conversation: ConversationState;
   now: number;
+  /** The side panel of this conversation is open: the other user's profile, or the room's members. */
   profileOpen: boolean;
   onToggleProfile(): void;
   onBack(): void;
@@ -48,9 +61,8 @@ export function ConversationView({
   onPendingFileChange,
 }: ConversationViewProps) {
   const conversationId = conversation.id;
-  const withKey = userKey(conversation.with);
-  const user = state.users[withKey];
-  const name = user?.username ?? conversation.with;
+  const room = conversation.kind === 'room';
+  const name = selectTitle(state, conversation);
   const me = state.me ?? '';
   const outbox = state.outbox;
   const outgoing = useMemo(() => selectOutgoing(outbox, conversationId), [outbox, conversationId]);
@@ -62,35 +74,38 @@ export function ConversationView({
   const users = state.users;
   const avatarKeyOf = useCallback((n: string) => users[userKey(n)]?.avatarKey, [users]);
   const onUpload = useCallback((file: File, signal: AbortSignal) => session.uploadAttachment(conversationId, file, signal), [session, conversationId]);
+  const item = state.inbox.items[conversationId];
+  const members = state.members[conversationId]?.list;
+  const otherRead = item?.otherReadMessageId;
+  const receipt = useMemo(
+    () => (room ? roomReceipt(messages, me, members) : directReceipt(messages, me, otherRead)),
+    [room, messages, me, members, otherRead],
+  );
+  const unreadFrom = selectUnreadFrom(conversation, me);
+  const backUnread = selectTotalUnread(state) - selectUnread(state, conversationId);
 
   return (
-    <section aria-label={`Conversation with ${name}`} data-testid="conversation" data-with={withKey} className="flex min-h-0 flex-1 flex-col">
+    <section
+      aria-label={room ? `Room ${name}` : `Conversation with ${name}`}
+      data-testid="conversation"
+      data-kind={conversation.kind}
+      {...(room ? { 'data-room': roomUlid(conversationId) ?? '' } : { 'data-with': userKey(name) })}
+      className="flex min-h-0 flex-1 flex-col"
+    >
       <header className="flex items-center gap-2 border-b border-slate-200 px-2 py-2 sm:px-4 dark:border-slate-800">
-        <BackToPeople unread={selectTotalUnread(state) - conversation.unread} onBack={onBack} />
-        <button
-          type="button"
-          aria-label={`Profile of ${name}`}
-          aria-expanded={profileOpen}
-          data-testid="profile-toggle"
-          onClick={onToggleProfile}
-          className="flex min-w-0 flex-1 items-center gap-3 rounded-xl px-1 py-1 text-left hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:hover:bg-slate-800/60"
-        >
-          <Avatar name={name} size="md" online={presenceDot(presenceOf(user, state.presenceKnown))} avatarKey={user?.avatarKey} />
-          <span className="min-w-0">
-            <h2 className="truncate font-semibold" data-testid="conversation-title">
-              {name}
-            </h2>
-            <span data-testid="conversation-presence" className="block truncate text-xs text-slate-500 dark:text-slate-400">
-              {presenceLine(user, now, state.presenceKnown)}
-            </span>
-          </span>
-        </button>
+        <BackToPeople unread={backUnread} onBack={onBack} />
+        {room ? (
+          <RoomHeader name={name} memberCount={item?.memberCount} open={profileOpen} onToggle={onToggleProfile} />
+        ) : (
+          <DirectHeader state={state} name={name} now={now} open={profileOpen} onToggle={onToggleProfile} />
+        )}
         {/* Phones: the app header (and its indicator) is hidden while a conversation is open. */}
         <ConnectionIndicator compact state={state.connection} className="px-1 md:hidden" />
       </header>
       <MessageList
         conversationId={conversationId}
         withName={name}
+        kind={conversation.kind}
         me={me}
         items={items}
         nextCursor={conversation.nextCursor}
@@ -101,7 +116,8 @@ export function ConversationView({
         onRetry={onRetry}
         onDiscard={onDiscard}
         avatarKeyOf={avatarKeyOf}
-        unreadFrom={conversation.unreadFrom}
+        unreadFrom={unreadFrom}
+        receipt={receipt}
       />
       <Composer
         to={name}
@@ -116,13 +132,69 @@ export function ConversationView({
   );
 }
 
-/** Phones only: back to the people list, with the unread count of the other conversations. */
+function DirectHeader({ state, name, now, open, onToggle }: { state: AppState; name: string; now: number; open: boolean; onToggle(): void }) {
+  const user = state.users[userKey(name)];
+  const presence = selectPresence(state, name);
+  return (
+    <button
+      type="button"
+      aria-label={`Profile of ${name}`}
+      aria-expanded={open}
+      data-testid="profile-toggle"
+      onClick={onToggle}
+      className="flex min-w-0 flex-1 items-center gap-3 rounded-xl px-1 py-1 text-left hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:hover:bg-slate-800/60"
+    >
+      <Avatar name={name} size="md" online={presenceDot(presence)} avatarKey={user?.avatarKey} />
+      <span className="min-w-0">
+        <h2 className="truncate font-semibold" data-testid="conversation-title">
+          {name}
+        </h2>
+        <span data-testid="conversation-presence" className="block truncate text-xs text-slate-500 dark:text-slate-400">
+          {presenceLine(user, now, presence !== 'unknown')}
+        </span>
+      </span>
+    </button>
+  );
+}
+
+/** A room's name and size; the button opens its members panel. */
+function RoomHeader({ name, memberCount, open, onToggle }: { name: string; memberCount: number | undefined; open: boolean; onToggle(): void }) {
+  const count = memberCount === undefined ? '' : `${memberCount} ${memberCount === 1 ? 'member' : 'members'}`;
+  return (
+    <>
+      <div className="flex min-w-0 flex-1 items-center gap-3 px-1 py-1">
+        <RoomAvatar name={name} />
+        <span className="min-w-0">
+          <h2 className="truncate font-semibold" data-testid="conversation-title">
+            {name}
+          </h2>
+          <span data-testid="conversation-members" className="block truncate text-xs text-slate-500 dark:text-slate-400">
+            {count}
+          </span>
+        </span>
+      </div>
+      <button
+        type="button"
+        data-testid="members-toggle"
+        aria-label={count ? `Members, ${count}` : 'Members'}
+        aria-expanded={open}
+        onClick={onToggle}
+        className="flex shrink-0 items-center gap-1.5 rounded-lg px-2 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-slate-300 dark:hover:bg-slate-800"
+      >
+        <UsersIcon />
+        <span aria-hidden="true">{memberCount ?? ''}</span>
+      </button>
+    </>
+  );
+}
+
+/** Phones only: back to the conversations, with the unread count of the other conversations. */
 function BackToPeople({ unread, onBack }: { unread: number; onBack(): void }) {
   const badge = badgeText(unread);
   return (
     <button
       type="button"
-      aria-label={badge ? `Back to people, ${unread} unread ${unread === 1 ? 'message' : 'messages'}` : 'Back to people'}
+      aria-label={badge ? `Back to conversations, ${unread} unread ${unread === 1 ? 'message' : 'messages'}` : 'Back to conversations'}
       onClick={onBack}
       className="relative shrink-0 rounded-full px-2 py-1 text-xl leading-none hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 md:hidden dark:hover:bg-slate-800"
     >

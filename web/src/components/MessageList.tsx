@@ -2,13 +2,16 @@ import { useCallback, useLayoutEffect, useMemo, useRef, useState, type MouseEven
 import { groupTimeline, type SenderGroup, type TimelineItem } from '../lib/grouping';
 import { dayLabel, fullDateTime, timeLabel } from '../lib/time';
 import { sameUser } from '../protocol/chatRules';
+import { receiptLabel, type Receipt } from '../state/readReceipts';
 import { AttachmentView } from './Attachment';
 import { Avatar } from './Avatar';
 import { MessageText } from './MessageText';
 
 export interface MessageListProps {
   conversationId: string;
+  /** The other user, or the room's name. */
   withName: string;
+  kind?: 'direct' | 'room';
   me: string;
   items: TimelineItem[];
   /** null: the first message is loaded; string: more before; undefined: nothing loaded yet. */
@@ -23,6 +26,8 @@ export interface MessageListProps {
   avatarKeyOf?(name: string): string | undefined;
   /** Id of the first message that was unread when the conversation was opened: the "New messages" divider goes above it. */
   unreadFrom?: string | null;
+  /** "Seen" or "Read by N", under the message it names. */
+  receipt?: Receipt | null;
 }
 
 /** Distance from the bottom (px) still counted as "at the bottom". */
@@ -41,7 +46,7 @@ function contentTop(scroller: HTMLElement, key: string | undefined): number | nu
 }
 
 export function MessageList(props: MessageListProps) {
-  const { conversationId, withName, me, items, nextCursor, loadingNewest, loadingOlder, now, onLoadOlder, unreadFrom = null } = props;
+  const { conversationId, withName, kind = 'direct', me, items, nextCursor, loadingNewest, loadingOlder, now, onLoadOlder, unreadFrom = null, receipt = null } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const contentRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -150,7 +155,7 @@ export function MessageList(props: MessageListProps) {
       <div
         ref={scrollRef}
         role="log"
-        aria-label={`Messages with ${withName}`}
+        aria-label={kind === 'room' ? `Messages in ${withName}` : `Messages with ${withName}`}
         aria-busy={loadingOlder || loadingNewest || undefined}
         data-testid="message-log"
         tabIndex={0}
@@ -177,7 +182,7 @@ export function MessageList(props: MessageListProps) {
             </button>
           ) : nextCursor === null ? (
             <p data-testid="history-start" className="text-xs text-slate-500 dark:text-slate-400">
-              This is the beginning of your conversation with {withName}.
+              {kind === 'room' ? `This is the beginning of ${withName}.` : `This is the beginning of your conversation with ${withName}.`}
             </p>
           ) : loadingNewest ? (
             <p role="status" className="text-xs text-slate-500 dark:text-slate-400">
@@ -194,7 +199,7 @@ export function MessageList(props: MessageListProps) {
               </span>
             </h3>
             {day.groups.map((group) => (
-              <MessageRun key={group.key} group={group} avatarKeyOf={props.avatarKeyOf} onRetry={props.onRetry} onDiscard={props.onDiscard} />
+              <MessageRun key={group.key} group={group} receipt={receipt} avatarKeyOf={props.avatarKeyOf} onRetry={props.onRetry} onDiscard={props.onDiscard} />
             ))}
           </section>
         ))}
@@ -238,11 +243,13 @@ function UnreadDivider() {
 /** A run of messages of one sender, a few minutes apart at most: one name and one time above it. */
 function MessageRun({
   group,
+  receipt,
   avatarKeyOf,
   onRetry,
   onDiscard,
 }: {
   group: SenderGroup;
+  receipt: Receipt | null;
   avatarKeyOf?(name: string): string | undefined;
   onRetry(id: string): void;
   onDiscard(id: string): void;
@@ -274,7 +281,14 @@ function MessageRun({
             </time>
           </li>
           {group.items.map((item) => (
-            <MessageBubble key={item.key} item={item} mine={group.mine} onRetry={onRetry} onDiscard={onDiscard} />
+            <MessageBubble
+              key={item.key}
+              item={item}
+              mine={group.mine}
+              receipt={receipt && item.kind === 'message' && item.message.id === receipt.messageId ? receipt : null}
+              onRetry={onRetry}
+              onDiscard={onDiscard}
+            />
           ))}
         </ol>
       </div>
@@ -285,11 +299,13 @@ function MessageRun({
 function MessageBubble({
   item,
   mine,
+  receipt,
   onRetry,
   onDiscard,
 }: {
   item: TimelineItem;
   mine: boolean;
+  receipt: Receipt | null;
   onRetry(id: string): void;
   onDiscard(id: string): void;
 }) {
@@ -367,6 +383,22 @@ function MessageBubble({
           )}
         </div>
       )}
+      {receipt && <ReceiptLabel receipt={receipt} />}
     </li>
+  );
+}
+
+/** "Seen" (direct) or "Read by N" (room; who, in its title) under one of my messages. */
+function ReceiptLabel({ receipt }: { receipt: Receipt }) {
+  const label = receiptLabel(receipt);
+  return (
+    <span
+      data-testid={receipt.kind === 'seen' ? 'seen-receipt' : 'read-by-receipt'}
+      data-count={receipt.kind === 'readBy' ? receipt.count : undefined}
+      title={receipt.kind === 'readBy' ? `Read by ${receipt.names.join(', ')}` : undefined}
+      className="px-2 text-[11px] text-slate-500 dark:text-slate-400"
+    >
+      {label}
+    </span>
   );
 }

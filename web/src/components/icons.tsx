@@ -45,3 +45,32 @@ export function FileIcon({ contentType, className = 'h-10 w-8' }: { contentType:
     </span>
   );
 }
+
+/** Two people: the members panel's button. */
+export function UsersIcon({ className = 'h-5 w-5' }: { className?: string }) {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 24 24" className={className} {...stroke}>
+      <path d="M17 21v-2a4 4 0 0 0-4-4H5a4 4 0 0 0-4 4v2" />
+      <circle cx="9" cy="7" r="4" />
+      <path d="M23 21v-2a4 4 0 0 0-3-3.87M16 3.13a4 4 0 0 1 0 7.75" />
+    </svg>
+  );
+}
+
+/** A plus: "New room". */
+export function PlusIcon({ className = 'h-5 w-5' }: { className?: string }) {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 24 24" className={className} {...stroke}>
+      <path d="M12 5v14M5 12h14" />
+    </svg>
+  );
+}
+
+/** A hash sign: a room's avatar. */
+export function HashIcon({ className = 'h-5 w-5' }: { className?: string }) {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 24 24" className={className} {...stroke}>
+      <path d="M4 9h16M4 15h16M10 3L8 21M16 3l-2 18" />
+    </svg>
+  );
+}

@@ -62,6 +62,8 @@ export function conversationTag(conversationId: string): string {
   return `chatastrophy:${conversationId}`;
 }
 
-export function notificationContent(message: ChatMessage): NotificationContent {
-  return { title: message.from, body: messagePreview(message), tag: conversationTag(message.conversationId) };
+/** `roomName`: the room a message was posted in (the title says "Bob in Project"); absent for a direct message. */
+export function notificationContent(message: ChatMessage, roomName?: string): NotificationContent {
+  const title = roomName !== undefined ? `${message.from} in ${roomName || 'a room'}` : message.from;
+  return { title, body: messagePreview(message), tag: conversationTag(message.conversationId) };
 }

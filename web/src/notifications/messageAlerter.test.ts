@@ -48,14 +48,13 @@ async function setup() {
   let visible = true;
   const playTone = vi.fn();
   const focusWindow = vi.fn();
-  const openConversationWith = vi.fn();
-  const alerter = new MessageAlerter({ session, prefs, isTabVisible: () => visible, playTone, focusWindow, openConversationWith, now: () => t });
+  const openConversation = vi.fn();
+  const alerter = new MessageAlerter({ session, prefs, isTabVisible: () => visible, playTone, focusWindow, openConversation, now: () => t });
   const stop = alerter.start();
   session.start('alice');
   await flushMicrotasks();
   const socket = FakeSocket.last();
   socket.open();
-  socket.receive({ type: 'clients', users: [{ username: 'alice', online: true }, { username: 'Bob', online: true }, { username: 'Carol', online: true }] });
   session.openConversation(withBob);
   return {
     session,
@@ -63,7 +62,7 @@ async function setup() {
     socket,
     playTone,
     focusWindow,
-    openConversationWith,
+    openConversation,
     stop,
     hide: (hidden = true) => void (visible = !hidden),
     advance: (ms: number) => void (t += ms),
@@ -125,12 +124,12 @@ describe('MessageAlerter', () => {
   });
 
   it('a click focuses the window, opens the conversation and closes the notification', async () => {
-    const { socket, focusWindow, openConversationWith } = await setup();
+    const { socket, focusWindow, openConversation } = await setup();
     socket.receive({ type: 'message', message: msg('Carol', 'alice', 20_000, 'click me') });
     const [notification] = FakeNotification.shown;
     notification!.onclick!(new Event('click'));
     expect(focusWindow).toHaveBeenCalledTimes(1);
-    expect(openConversationWith).toHaveBeenCalledWith('Carol');
+    expect(openConversation).toHaveBeenCalledWith({ kind: 'direct', with: 'Carol' });
     expect(notification!.closed).toBe(true);
   });
 
@@ -168,5 +167,18 @@ describe('MessageAlerter', () => {
     stop();
     socket.receive({ type: 'message', message: msg('Carol', 'alice', 20_000, 'after stop') });
     expect(shown()).toEqual([]);
+  });
+});
+
+describe('MessageAlerter in rooms', () => {
+  it('names the room in the title, and a click opens the room', async () => {
+    const { socket, openConversation } = await setup();
+    const ROOM = 'room#01JDQ8Z7W4K3M2N1P0Q9R8S7T6';
+    socket.receive({ type: 'room', room: { conversationId: ROOM, name: 'Project', memberCount: 3, createdBy: 'Bob', createdAt: 1 } });
+    socket.receive({ type: 'message', message: { ...msg('Carol', 'x', 20_000, 'standup?'), conversationId: ROOM, to: undefined } });
+    const [notification] = FakeNotification.shown;
+    expect(notification!.title).toBe('Carol in Project');
+    notification!.onclick!(new Event('click'));
+    expect(openConversation).toHaveBeenCalledWith({ kind: 'room', id: ROOM });
   });
 });

@@ -1,6 +1,7 @@
 // Turns the session's live messages into alerts (alertRules decides): a desktop notification that
 // opens the conversation when clicked, and the sound. Also tells the prefs when this tab has sent
 // its first message (the moment to offer notifications).
+import { isRoomId, type ConversationRef } from '../protocol/conversations';
 import type { ChatMessage } from '../protocol/frames';
 import type { Store } from '../state/appState';
 import { otherParty } from '../state/appState';
@@ -19,8 +20,8 @@ export interface MessageAlerterOptions {
   playTone(): void;
   /** Brings the window forward (a notification was clicked). */
   focusWindow(): void;
-  /** Opens the direct conversation with this user (a notification was clicked). */
-  openConversationWith(name: string): void;
+  /** Opens the conversation (a notification was clicked). */
+  openConversation(ref: ConversationRef): void;
   now(): number;
   /** The notification's icon (an absolute URL). */
   iconUrl?: string;
@@ -72,7 +73,7 @@ export class MessageAlerter {
       permission: prefs.currentPermission(),
       soundOn: prefs.getSnapshot().soundOn,
     });
-    if (alerts.desktop) this.notify(message, state.me);
+    if (alerts.desktop) this.notify(message, state.me, isRoomId(message.conversationId) ? (state.inbox.items[message.conversationId]?.name ?? '') : undefined);
     if (alerts.sound) {
       const now = this.opts.now();
       if (now - this.lastToneAt >= TONE_GAP_MS) {
@@ -82,10 +83,10 @@ export class MessageAlerter {
     }
   }
 
-  private notify(message: ChatMessage, me: string | null): void {
+  private notify(message: ChatMessage, me: string | null, roomName: string | undefined): void {
     const Api = this.opts.prefs.api;
     if (!Api) return;
-    const { title, body, tag } = notificationContent(message);
+    const { title, body, tag } = notificationContent(message, roomName);
     let notification: ShownNotification;
     try {
       notification = new Api(title, { body, tag, ...(this.opts.iconUrl ? { icon: this.opts.iconUrl } : {}) });
@@ -94,10 +95,11 @@ export class MessageAlerter {
     }
     this.shown.get(tag)?.close();
     this.shown.set(tag, notification);
-    const withName = otherParty(message, me);
+    const ref: ConversationRef =
+      roomName !== undefined ? { kind: 'room', id: message.conversationId } : { kind: 'direct', with: otherParty(message, me) };
     notification.onclick = () => {
       this.opts.focusWindow();
-      this.opts.openConversationWith(withName);
+      this.opts.openConversation(ref);
       this.close(tag);
     };
   }

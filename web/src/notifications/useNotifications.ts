@@ -1,6 +1,7 @@
 // React glue: the alerts of a chat session (notifications, sound), and the unread count in the
 // title and on the favicon.
 import { useEffect, useMemo, useSyncExternalStore } from 'react';
+import type { ConversationRef } from '../protocol/conversations';
 import { MessageAlerter, type AlertSource } from './messageAlerter';
 import { NotificationPrefs, type NotificationPrefsState } from './notificationPrefs';
 import { createTonePlayer } from './tone';
@@ -11,8 +12,8 @@ export interface NotificationControls {
   playTone(): void;
 }
 
-/** Alerts for the live messages of `session`; a click on a notification calls `openConversationWith`. */
-export function useNotifications(session: AlertSource, openConversationWith: (name: string) => void): NotificationControls {
+/** Alerts for the live messages of `session`; a click on a notification calls `openConversation`. */
+export function useNotifications(session: AlertSource, openConversation: (ref: ConversationRef) => void): NotificationControls {
   const controls = useMemo<NotificationControls>(() => ({ prefs: new NotificationPrefs(), playTone: createTonePlayer() }), []);
   useEffect(() => {
     const { prefs, playTone } = controls;
@@ -22,7 +23,7 @@ export function useNotifications(session: AlertSource, openConversationWith: (na
       isTabVisible: () => document.visibilityState === 'visible',
       playTone,
       focusWindow: () => window.focus(),
-      openConversationWith,
+      openConversation,
       now: Date.now,
       iconUrl: new URL('favicon.svg', document.baseURI).href,
     });
@@ -36,7 +37,7 @@ export function useNotifications(session: AlertSource, openConversationWith: (na
       window.removeEventListener('focus', refresh);
       document.removeEventListener('visibilitychange', refresh);
     };
-  }, [session, controls, openConversationWith]);
+  }, [session, controls, openConversation]);
   return controls;
 }
 

@@ -59,3 +59,24 @@ describe('requestId', () => {
     expect(isValidRequestId('a b')).toBe(false);
   });
 });
+
+import { checkRoomName, peoplePrefix } from './chatRules';
+
+describe('room names and people prefixes', () => {
+  it('a room name is trimmed, 1–64 characters, without control characters', () => {
+    expect(checkRoomName('  Project  ')).toEqual({ name: 'Project', problem: null });
+    expect(checkRoomName('   ').problem).toBe('empty');
+    expect(checkRoomName('x'.repeat(64)).problem).toBeNull();
+    expect(checkRoomName('x'.repeat(65)).problem).toBe('too_long');
+    expect(checkRoomName('🚀'.repeat(64)).problem).toBeNull(); // characters, not UTF-16 units
+    expect(checkRoomName('a\u0007b').problem).toBe('invalid');
+  });
+
+  it('a people prefix is a lower-case username prefix of 1–32 characters', () => {
+    expect(peoplePrefix(' Bo ')).toBe('bo');
+    expect(peoplePrefix('')).toBeNull();
+    expect(peoplePrefix('b o')).toBeNull();
+    expect(peoplePrefix('x'.repeat(33))).toBeNull();
+    expect(peoplePrefix('a.b-c_d')).toBe('a.b-c_d');
+  });
+});

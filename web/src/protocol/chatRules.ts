@@ -84,3 +84,44 @@ const REQUEST_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export function isValidRequestId(id: string): boolean {
   return REQUEST_ID_RE.test(id);
 }
+
+// Rooms, inbox and directory (issue #14).
+
+export const ROOM_NAME_MAX_CHARS = 64;
+/** Members of one room at most. */
+export const MAX_ROOM_MEMBERS = 1000;
+/** Usernames per createRoom / addMembers / watchPresence request at most. */
+export const MAX_USERS_PER_REQUEST = 50;
+export const CONVERSATIONS_PAGE_LIMIT = 20;
+export const MAX_CONVERSATIONS_PAGE_LIMIT = 50;
+export const MEMBERS_PAGE_LIMIT = 100;
+export const PEOPLE_PAGE_LIMIT = 20;
+export const PEOPLE_PREFIX_MAX_CHARS = 32;
+/** Unread counts are exact up to this; beyond, the server says `unreadMore` ("99+"). */
+export const MAX_EXACT_UNREAD = 99;
+
+export type RoomNameProblem = 'empty' | 'too_long' | 'invalid';
+
+/** A room name as the server stores it (trimmed, 1–64 characters, no control characters), and what is wrong with it. */
+export function checkRoomName(raw: string): { name: string; problem: RoomNameProblem | null } {
+  const name = trimText(raw);
+  const chars = charCount(name);
+  let problem: RoomNameProblem | null = null;
+  if (chars === 0) problem = 'empty';
+  else if (chars > ROOM_NAME_MAX_CHARS) problem = 'too_long';
+  else if (/\p{Cc}/u.test(name)) problem = 'invalid';
+  return { name, problem };
+}
+
+export function roomNameProblemText(problem: RoomNameProblem): string {
+  if (problem === 'empty') return 'Give the room a name.';
+  if (problem === 'too_long') return `A room name is at most ${ROOM_NAME_MAX_CHARS} characters.`;
+  return 'A room name cannot contain control characters.';
+}
+
+/** The directory's prefix (a username prefix: only username characters), or null when it cannot match anyone. */
+export function peoplePrefix(raw: string): string | null {
+  const prefix = raw.trim().toLowerCase();
+  if (prefix.length === 0 || prefix.length > PEOPLE_PREFIX_MAX_CHARS) return null;
+  return /^[a-z0-9_.-]+$/.test(prefix) ? prefix : null;
+}

@@ -60,7 +60,7 @@ afterEach(() => {
 describe('ChatClient', () => {
   it('connects with the token as a subprotocol, reports status, parses events and sends actions as JSON', async () => {
     const { client, events, statuses, opens } = makeClient();
-    expect(client.send({ action: 'getClients' })).toBe(false);
+    expect(client.send({ action: 'getConversations' })).toBe(false);
     const socket = await connected(client);
     // No username and no token in the URL: URLs end up in logs.
     expect(socket.url).toBe('ws://test/local');
@@ -314,7 +314,7 @@ describe('ChatClient', () => {
     expect(statuses.at(-1)).toBe('offline');
     expect(socket.closedWith).not.toBeNull();
     await expect(pending).rejects.toMatchObject({ code: 'disconnected' });
-    expect(client.send({ action: 'getClients' })).toBe(false);
+    expect(client.send({ action: 'getConversations' })).toBe(false);
     await vi.advanceTimersByTimeAsync(120_000);
     expect(FakeSocket.instances).toHaveLength(1);
     client.setNetworkAvailable(true);

@@ -16,12 +16,12 @@ export interface Attachment {
 export interface ChatMessage {
   /** Server id, a ULID: sorts by time. */
   id: string;
-  /** `dm#<a>#<b>` with the lowercase names in order. */
+  /** `dm#<a>#<b>` with the lowercase names in order, or `room#<ULID>`. */
   conversationId: string;
   /** Display name of the sender. */
   from: string;
-  /** Display name of the recipient. */
-  to: string;
+  /** Display name of the recipient of a direct message; absent in a room. */
+  to?: string;
   /** May be empty when the message carries an attachment. */
   text: string;
   /** Server time, milliseconds since the Unix epoch. */
@@ -69,7 +69,78 @@ export type ErrorCode =
   | 'unknown_recipient'
   | 'invalid_recipient'
   | 'unknown_connection'
-  | 'service_unavailable';
+  | 'service_unavailable'
+  | 'invalid_room_name'
+  | 'too_many_members'
+  | 'room_full'
+  | 'forbidden_role'
+  | 'owner_must_transfer'
+  | 'invalid_message_id'
+  | 'invalid_prefix'
+  | 'invalid_role'
+  | 'not_a_member'
+  | 'invalid_conversation';
+
+/** A member's role in a room (a direct conversation's two members are `member`s). */
+export type Role = 'owner' | 'admin' | 'member';
+
+/** A room as the server describes it. */
+export interface RoomView {
+  /** `room#<ULID>`. */
+  conversationId: string;
+  name: string;
+  memberCount: number;
+  createdBy: string;
+  createdAt: number;
+}
+
+/** One member of a conversation, with presence. */
+export interface MemberView {
+  username: string;
+  role: Role;
+  /** The last message this member has read. */
+  readMessageId?: string;
+  online: boolean;
+  lastSeen?: number;
+  avatarKey?: string;
+}
+
+/** The newest message of a conversation, as the inbox shows it. */
+export interface LastMessageView {
+  messageId: string;
+  from: string;
+  /** The text cut to 100 characters; empty for an attachment alone. */
+  preview: string;
+  attachmentName?: string;
+  sentAt: number;
+}
+
+/** One item of my inbox (`getConversations`). */
+export interface ConversationView {
+  conversationId: string;
+  kind: 'direct' | 'room';
+  /** A room's name. */
+  name?: string;
+  /** A direct conversation's other user, with presence. */
+  with?: UserPresence;
+  /** A room's member count. */
+  memberCount?: number;
+  /** My role in a room. */
+  role?: Role;
+  lastMessage?: LastMessageView;
+  /** The last message's time, else when I joined. */
+  lastActivityAt: number;
+  /** Exact up to 99. */
+  unread: number;
+  /** More than 99 unread ("99+"). */
+  unreadMore: boolean;
+  /** My read point. */
+  readMessageId?: string;
+  /** A direct conversation: the other user's read point. */
+  otherReadMessageId?: string;
+}
+
+export type MembershipChange = 'added' | 'removed' | 'left' | 'role';
 
 export interface MessageAckEvent {
   type: 'messageAck';
@@ -94,9 +165,67 @@ export interface MessagesEvent {
   nextCursor: string | null;
 }
 
-export interface ClientsEvent {
-  type: 'clients';
+/** A room created (the answer to `createRoom`) or renamed. */
+export interface RoomEvent {
+  type: 'room';
+  room: RoomView;
+  requestId?: string;
+}
+
+/** Members added, removed, left, or a role changed. */
+export interface MembershipEvent {
+  type: 'membership';
+  conversationId: string;
+  room: RoomView;
+  change: MembershipChange;
+  users: string[];
+  /** The new role (change `role`). */
+  role?: Role;
+  /** Who made the change. */
+  by: string;
+  requestId?: string;
+}
+
+/** A page of a conversation's members (answer to `getMembers`). */
+export interface MembersEvent {
+  type: 'members';
+  conversationId: string;
+  members: MemberView[];
+  nextCursor: string | null;
+  requestId?: string;
+}
+
+/** A page of my inbox (answer to `getConversations`). */
+export interface ConversationsEvent {
+  type: 'conversations';
+  conversations: ConversationView[];
+  nextCursor: string | null;
+  requestId?: string;
+}
+
+/** A user's read point moved (mine from any of my connections; a direct partner's). */
+export interface ReadStateEvent {
+  type: 'readState';
+  conversationId: string;
+  username: string;
+  messageId: string;
+  requestId?: string;
+}
+
+/** A page of the people directory (answer to `searchPeople`): no presence. */
+export interface PeopleEvent {
+  type: 'people';
+  users: { username: string; avatarKey?: string }[];
+  nextCursor: string | null;
+  requestId?: string;
+}
+
+/** The current presence of the users now watched (answer to `watchPresence`). */
+export interface WatchedEvent {
+  type: 'watched';
+  conversationId: string;
   users: UserPresence[];
+  requestId?: string;
 }
 
 export interface PresenceEvent {
@@ -156,7 +285,13 @@ export type ServerEvent =
   | MessageAckEvent
   | MessageEvent
   | MessagesEvent
-  | ClientsEvent
+  | RoomEvent
+  | MembershipEvent
+  | MembersEvent
+  | ConversationsEvent
+  | ReadStateEvent
+  | PeopleEvent
+  | WatchedEvent
   | PresenceEvent
   | ProfileEvent
   | UploadUrlEvent
@@ -180,8 +315,82 @@ export interface GetMessagesAction {
   cursor?: string;
 }
 
-export interface GetClientsAction {
-  action: 'getClients';
+export interface CreateRoomAction {
+  action: 'createRoom';
+  name: string;
+  /** First members (0–50 usernames; me ignored). */
+  members: string[];
+  requestId?: string;
+}
+
+export interface RenameRoomAction {
+  action: 'renameRoom';
+  conversationId: string;
+  name: string;
+  requestId?: string;
+}
+
+export interface AddMembersAction {
+  action: 'addMembers';
+  conversationId: string;
+  /** 1–50. */
+  usernames: string[];
+  requestId?: string;
+}
+
+/** Removes a member; my own name leaves the room. */
+export interface RemoveMemberAction {
+  action: 'removeMember';
+  conversationId: string;
+  username: string;
+  requestId?: string;
+}
+
+export interface SetRoleAction {
+  action: 'setRole';
+  conversationId: string;
+  username: string;
+  /** `owner` transfers the ownership (I become admin). */
+  role: Role;
+  requestId?: string;
+}
+
+export interface GetMembersAction {
+  action: 'getMembers';
+  conversationId: string;
+  limit?: number;
+  cursor?: string;
+  requestId?: string;
+}
+
+export interface GetConversationsAction {
+  action: 'getConversations';
+  limit?: number;
+  cursor?: string;
+  requestId?: string;
+}
+
+export interface MarkReadAction {
+  action: 'markRead';
+  conversationId: string;
+  messageId: string;
+  requestId?: string;
+}
+
+export interface SearchPeopleAction {
+  action: 'searchPeople';
+  prefix: string;
+  limit?: number;
+  cursor?: string;
+  requestId?: string;
+}
+
+export interface WatchPresenceAction {
+  action: 'watchPresence';
+  conversationId: string;
+  /** 1–50 members of that conversation. */
+  usernames: string[];
+  requestId?: string;
 }
 
 export interface PingAction {
@@ -215,18 +424,54 @@ export interface SetAvatarAction {
 export type ClientAction =
   | SendMessageAction
   | GetMessagesAction
-  | GetClientsAction
   | PingAction
   | GetUploadUrlAction
   | GetDownloadUrlAction
-  | SetAvatarAction;
+  | SetAvatarAction
+  | CreateRoomAction
+  | RenameRoomAction
+  | AddMembersAction
+  | RemoveMemberAction
+  | SetRoleAction
+  | GetMembersAction
+  | GetConversationsAction
+  | MarkReadAction
+  | SearchPeopleAction
+  | WatchPresenceAction;
 
 /** The actions answered by an event carrying their `requestId`, and that event. */
 export interface RequestAnswers {
   getUploadUrl: UploadUrlEvent;
   getDownloadUrl: DownloadUrlsEvent;
   setAvatar: ProfileEvent;
+  createRoom: RoomEvent;
+  renameRoom: RoomEvent;
+  addMembers: MembershipEvent;
+  removeMember: MembershipEvent;
+  setRole: MembershipEvent;
+  getMembers: MembersEvent;
+  getConversations: ConversationsEvent;
+  markRead: ReadStateEvent;
+  searchPeople: PeopleEvent;
+  watchPresence: WatchedEvent;
 }
 
+type RequestActions =
+  | GetUploadUrlAction
+  | GetDownloadUrlAction
+  | SetAvatarAction
+  | CreateRoomAction
+  | RenameRoomAction
+  | AddMembersAction
+  | RemoveMemberAction
+  | SetRoleAction
+  | GetMembersAction
+  | GetConversationsAction
+  | MarkReadAction
+  | SearchPeopleAction
+  | WatchPresenceAction;
+
+type WithoutRequestId<A> = A extends unknown ? Omit<A, 'requestId'> : never;
+
 /** A request action before the client gives it a `requestId`. */
-export type RequestAction = Omit<GetUploadUrlAction, 'requestId'> | Omit<GetDownloadUrlAction, 'requestId'> | Omit<SetAvatarAction, 'requestId'>;
+export type RequestAction = WithoutRequestId<RequestActions>;

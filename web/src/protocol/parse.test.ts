@@ -28,11 +28,8 @@ describe('parseServerEvent', () => {
       messages: [message],
       nextCursor: null,
     });
-    expect(
-      parseServerEvent(
-        JSON.stringify({ type: 'clients', users: [{ username: 'Alice', online: true }, { username: 'bob', online: false, lastSeen: 5 }] }),
-      ),
-    ).toEqual({ type: 'clients', users: [{ username: 'Alice', online: true }, { username: 'bob', online: false, lastSeen: 5 }] });
+    // Retired with getClients (#14): no longer an event.
+    expect(parseServerEvent(JSON.stringify({ type: 'clients', users: [{ username: 'Alice', online: true }] }))).toBeNull();
     expect(parseServerEvent('{"type":"presence","user":{"username":"bob","online":false,"lastSeen":7}}')).toEqual({
       type: 'presence',
       user: { username: 'bob', online: false, lastSeen: 7 },
@@ -79,8 +76,8 @@ describe('parseServerEvent', () => {
     });
     expect(parseServerEvent(JSON.stringify({ type: 'message', message: { ...message, attachment: null } }))).toEqual({ type: 'message', message });
     expect(
-      parseServerEvent(JSON.stringify({ type: 'clients', users: [{ username: 'Alice', online: true, avatarKey: 'avatars/alice/01J.png' }, { username: 'bob', online: false, avatarKey: null }] })),
-    ).toEqual({ type: 'clients', users: [{ username: 'Alice', online: true, avatarKey: 'avatars/alice/01J.png' }, { username: 'bob', online: false }] });
+      parseServerEvent(JSON.stringify({ type: 'watched', conversationId: 'room#01JDQ8Z7W4K3M2N1P0Q9R8S7T6', users: [{ username: 'Alice', online: true, avatarKey: 'avatars/alice/01J.png' }, { username: 'bob', online: false, avatarKey: null }] })),
+    ).toEqual({ type: 'watched', conversationId: 'room#01JDQ8Z7W4K3M2N1P0Q9R8S7T6', users: [{ username: 'Alice', online: true, avatarKey: 'avatars/alice/01J.png' }, { username: 'bob', online: false }] });
   });
 
   it('refuses a message with a malformed attachment, or without text and attachment', () => {
@@ -135,5 +132,128 @@ describe('parseServerEvent', () => {
     expect(parseServerEvent(JSON.stringify({ type: 'downloadUrls', urls: { k: 'data:text/html,x' }, expiresAt: 1 }))).toBeNull();
     expect(parseServerEvent(JSON.stringify({ type: 'downloadUrls', urls: [], expiresAt: 1 }))).toBeNull();
     expect(parseServerEvent(JSON.stringify({ type: 'profile', user: { online: true } }))).toBeNull();
+  });
+});
+
+const ROOM = 'room#01JDQ8Z7W4K3M2N1P0Q9R8S7T6';
+const room = { conversationId: ROOM, name: 'Project', memberCount: 3, createdBy: 'alice', createdAt: 1764000000000 };
+
+describe('parseServerEvent: rooms, inbox, read state, directory (#14)', () => {
+  it('decodes a room message, which has no `to`', () => {
+    const { to: _to, ...roomMessage } = { ...message, conversationId: ROOM };
+    expect(parseServerEvent(JSON.stringify({ type: 'message', message: roomMessage }))).toEqual({ type: 'message', message: roomMessage });
+    expect(parseServerEvent(JSON.stringify({ type: 'message', message: { ...roomMessage, to: 7 } }))).toBeNull();
+  });
+
+  it('decodes room and membership events with their requestId', () => {
+    expect(parseServerEvent(JSON.stringify({ type: 'room', room, requestId: 'r1' }))).toEqual({ type: 'room', room, requestId: 'r1' });
+    expect(parseServerEvent(JSON.stringify({ type: 'membership', conversationId: ROOM, room, change: 'added', users: ['bob', 'carol'], by: 'alice' }))).toEqual({
+      type: 'membership',
+      conversationId: ROOM,
+      room,
+      change: 'added',
+      users: ['bob', 'carol'],
+      by: 'alice',
+    });
+    expect(parseServerEvent(JSON.stringify({ type: 'membership', conversationId: ROOM, room, change: 'role', role: 'admin', users: ['bob'], by: 'alice', requestId: 'r2' }))).toEqual({
+      type: 'membership',
+      conversationId: ROOM,
+      room,
+      change: 'role',
+      role: 'admin',
+      users: ['bob'],
+      by: 'alice',
+      requestId: 'r2',
+    });
+  });
+
+  it('refuses malformed room and membership events', () => {
+    expect(parseServerEvent(JSON.stringify({ type: 'room', room: { ...room, memberCount: -1 } }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ type: 'room', room: { ...room, name: 7 } }))).toBeNull();
+    const membership = { type: 'membership', conversationId: ROOM, room, change: 'added', users: ['bob'], by: 'alice' };
+    expect(parseServerEvent(JSON.stringify({ ...membership, change: 'kicked' }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ ...membership, change: 'role' }))).toBeNull(); // a role change names the role
+    expect(parseServerEvent(JSON.stringify({ ...membership, change: 'role', role: 'king' }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ ...membership, users: [''] }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ ...membership, conversationId: 'room#OTHER' }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ ...membership, by: undefined }))).toBeNull();
+  });
+
+  it('decodes members with roles, read points and presence', () => {
+    const members = [
+      { username: 'alice', role: 'owner', readMessageId: '01JDQ8Z7W4K3M2N1P0Q9R8S7T6', online: true },
+      { username: 'Bob', role: 'member', online: false, lastSeen: 5, avatarKey: 'avatars/bob/1.png' },
+    ];
+    expect(parseServerEvent(JSON.stringify({ type: 'members', conversationId: ROOM, members, nextCursor: 'M1', requestId: 'r3' }))).toEqual({
+      type: 'members',
+      conversationId: ROOM,
+      members,
+      nextCursor: 'M1',
+      requestId: 'r3',
+    });
+    expect(parseServerEvent(JSON.stringify({ type: 'members', conversationId: ROOM, members: [{ username: 'bob', role: 'boss', online: true }], nextCursor: null }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ type: 'members', conversationId: ROOM, members: [{ username: 'bob', role: 'member' }], nextCursor: null }))).toBeNull();
+  });
+
+  it('decodes an inbox page: a direct conversation with its user, a room with its name, counts and read points', () => {
+    const direct = {
+      conversationId: 'dm#alice#bob',
+      kind: 'direct',
+      with: { username: 'Bob', online: true },
+      lastMessage: { messageId: '01B', from: 'Bob', preview: 'hi', sentAt: 10 },
+      lastActivityAt: 10,
+      unread: 2,
+      unreadMore: false,
+      readMessageId: '01A',
+      otherReadMessageId: '01B',
+    };
+    const roomItem = {
+      conversationId: ROOM,
+      kind: 'room',
+      name: 'Project',
+      memberCount: 3,
+      role: 'admin',
+      lastMessage: { messageId: '01C', from: 'carol', preview: '', attachmentName: 'plan.pdf', sentAt: 5 },
+      lastActivityAt: 5,
+      unread: 99,
+      unreadMore: true,
+    };
+    expect(parseServerEvent(JSON.stringify({ type: 'conversations', conversations: [direct, roomItem], nextCursor: 'N1', requestId: 'r4' }))).toEqual({
+      type: 'conversations',
+      conversations: [direct, roomItem],
+      nextCursor: 'N1',
+      requestId: 'r4',
+    });
+    expect(parseServerEvent(JSON.stringify({ type: 'conversations', conversations: [], nextCursor: null }))).toEqual({ type: 'conversations', conversations: [], nextCursor: null });
+  });
+
+  it('refuses a malformed inbox item', () => {
+    const page = (item: object) => JSON.stringify({ type: 'conversations', conversations: [item], nextCursor: null });
+    const base = { conversationId: ROOM, kind: 'room', name: 'P', lastActivityAt: 1, unread: 0, unreadMore: false };
+    expect(parseServerEvent(page(base))).not.toBeNull();
+    expect(parseServerEvent(page({ ...base, kind: 'group' }))).toBeNull();
+    expect(parseServerEvent(page({ ...base, unread: -1 }))).toBeNull();
+    expect(parseServerEvent(page({ ...base, name: undefined }))).toBeNull(); // a room has a name
+    expect(parseServerEvent(page({ ...base, kind: 'direct', conversationId: 'dm#a#b' }))).toBeNull(); // a direct one has its user
+    expect(parseServerEvent(page({ ...base, role: 'king' }))).toBeNull();
+    expect(parseServerEvent(page({ ...base, lastMessage: { from: 'x', sentAt: 1 } }))).toBeNull();
+  });
+
+  it('decodes readState, people and watched', () => {
+    expect(parseServerEvent(JSON.stringify({ type: 'readState', conversationId: ROOM, username: 'alice', messageId: '01C', requestId: 'r5' }))).toEqual({
+      type: 'readState',
+      conversationId: ROOM,
+      username: 'alice',
+      messageId: '01C',
+      requestId: 'r5',
+    });
+    expect(parseServerEvent(JSON.stringify({ type: 'readState', conversationId: ROOM, username: 'alice' }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ type: 'people', users: [{ username: 'bob' }, { username: 'Bobby', avatarKey: 'avatars/bobby/1.png' }], nextCursor: 'P1' }))).toEqual({
+      type: 'people',
+      users: [{ username: 'bob' }, { username: 'Bobby', avatarKey: 'avatars/bobby/1.png' }],
+      nextCursor: 'P1',
+    });
+    expect(parseServerEvent(JSON.stringify({ type: 'people', users: [{ username: '' }], nextCursor: null }))).toBeNull();
+    expect(parseServerEvent(JSON.stringify({ type: 'watched', users: [], requestId: 'r6' }))).toBeNull(); // names its conversation
   });
 });

@@ -1,5 +1,17 @@
 // Decodes server frames into typed events. Anything malformed is refused (null), never half-trusted.
-import type { Attachment, ChatMessage, MediaPurpose, ServerEvent, UserPresence } from './frames';
+import type {
+  Attachment,
+  ChatMessage,
+  ConversationView,
+  LastMessageView,
+  MediaPurpose,
+  MemberView,
+  MembershipChange,
+  Role,
+  RoomView,
+  ServerEvent,
+  UserPresence,
+} from './frames';
 
 type Json = Record<string, unknown>;
 
@@ -20,7 +32,9 @@ export function parseAttachment(v: unknown): Attachment | null {
 export function parseMessage(v: unknown): ChatMessage | null {
   if (!isObject(v)) return null;
   const { id, conversationId, from, to, text, sentAt, clientMessageId, attachment } = v;
-  if (!isString(id) || !isString(conversationId) || !isString(from) || !isString(to)) return null;
+  if (!isString(id) || !isString(conversationId) || !isString(from)) return null;
+  // A room message has no `to`.
+  if (to !== undefined && to !== null && !isString(to)) return null;
   if (!isNumber(sentAt)) return null;
   // Text may be empty (or absent) only beside an attachment; a malformed attachment refuses the message.
   const file = attachment === undefined || attachment === null ? undefined : parseAttachment(attachment);
@@ -30,11 +44,11 @@ export function parseMessage(v: unknown): ChatMessage | null {
     id,
     conversationId,
     from,
-    to,
     text: isString(text) ? text : '',
     sentAt,
     clientMessageId: isString(clientMessageId) ? clientMessageId : '',
   };
+  if (isString(to)) message.to = to;
   if (file) message.attachment = file;
   return message;
 }
@@ -48,6 +62,82 @@ export function parseUser(v: unknown): UserPresence | null {
   if (isNumber(lastSeen)) user.lastSeen = lastSeen;
   if (isNonEmptyString(avatarKey)) user.avatarKey = avatarKey;
   return user;
+}
+
+const isRole = (v: unknown): v is Role => v === 'owner' || v === 'admin' || v === 'member';
+const isChange = (v: unknown): v is MembershipChange => v === 'added' || v === 'removed' || v === 'left' || v === 'role';
+const isCount = (v: unknown): v is number => isNumber(v) && Number.isInteger(v) && v >= 0;
+/** An optional string field: absent (or null) is fine, another type is not. */
+const optionalString = (v: unknown): boolean => v === undefined || v === null || isString(v);
+
+export function parseRoom(v: unknown): RoomView | null {
+  if (!isObject(v)) return null;
+  const { conversationId, name, memberCount, createdBy, createdAt } = v;
+  if (!isNonEmptyString(conversationId) || !isString(name) || !isCount(memberCount)) return null;
+  if (!isString(createdBy) || !isNumber(createdAt)) return null;
+  return { conversationId, name, memberCount, createdBy, createdAt };
+}
+
+export function parseMember(v: unknown): MemberView | null {
+  if (!isObject(v)) return null;
+  const user = parseUser(v);
+  if (!user || !isRole(v.role) || !optionalString(v.readMessageId)) return null;
+  const member: MemberView = { username: user.username, role: v.role, online: user.online };
+  if (isNonEmptyString(v.readMessageId)) member.readMessageId = v.readMessageId;
+  if (user.lastSeen !== undefined) member.lastSeen = user.lastSeen;
+  if (user.avatarKey !== undefined) member.avatarKey = user.avatarKey;
+  return member;
+}
+
+function parseLastMessage(v: unknown): LastMessageView | null {
+  if (!isObject(v)) return null;
+  const { messageId, from, preview, attachmentName, sentAt } = v;
+  if (!isNonEmptyString(messageId) || !isString(from) || !isNumber(sentAt)) return null;
+  if (!optionalString(preview) || !optionalString(attachmentName)) return null;
+  const last: LastMessageView = { messageId, from, preview: isString(preview) ? preview : '', sentAt };
+  if (isNonEmptyString(attachmentName)) last.attachmentName = attachmentName;
+  return last;
+}
+
+export function parseConversationView(v: unknown): ConversationView | null {
+  if (!isObject(v)) return null;
+  const { conversationId, kind, name, memberCount, role, lastActivityAt, unread, readMessageId, otherReadMessageId } = v;
+  if (!isNonEmptyString(conversationId) || (kind !== 'direct' && kind !== 'room')) return null;
+  if (!isNumber(lastActivityAt) || !isCount(unread)) return null;
+  if (!optionalString(name) || !optionalString(readMessageId) || !optionalString(otherReadMessageId)) return null;
+  if (memberCount !== undefined && memberCount !== null && !isCount(memberCount)) return null;
+  if (role !== undefined && role !== null && !isRole(role)) return null;
+  const item: ConversationView = { conversationId, kind, lastActivityAt, unread, unreadMore: v.unreadMore === true };
+  if (kind === 'room') {
+    if (!isString(name)) return null;
+    item.name = name;
+    if (isCount(memberCount)) item.memberCount = memberCount;
+    if (isRole(role)) item.role = role;
+  } else {
+    const other = parseUser(v.with);
+    if (!other) return null;
+    item.with = other;
+  }
+  if (v.lastMessage !== undefined && v.lastMessage !== null) {
+    const last = parseLastMessage(v.lastMessage);
+    if (!last) return null;
+    item.lastMessage = last;
+  }
+  if (isNonEmptyString(readMessageId)) item.readMessageId = readMessageId;
+  if (isNonEmptyString(otherReadMessageId)) item.otherReadMessageId = otherReadMessageId;
+  return item;
+}
+
+function parsePerson(v: unknown): { username: string; avatarKey?: string } | null {
+  if (!isObject(v) || !isNonEmptyString(v.username) || !optionalString(v.avatarKey)) return null;
+  return isNonEmptyString(v.avatarKey) ? { username: v.username, avatarKey: v.avatarKey } : { username: v.username };
+}
+
+const cursorOf = (v: unknown): string | null => (isNonEmptyString(v) ? v : null);
+
+function withRequestId<E extends Extract<ServerEvent, { requestId?: string }>>(event: E, data: Json): E {
+  if (isString(data.requestId)) event.requestId = data.requestId;
+  return event;
 }
 
 function parseHeaders(v: unknown): Record<string, string> | null {
@@ -101,9 +191,43 @@ export function parseServerEvent(raw: string): ServerEvent | null {
       if (isString(data.with)) event.with = data.with;
       return event;
     }
-    case 'clients': {
+    case 'room': {
+      const room = parseRoom(data.room);
+      return room && withRequestId({ type: 'room', room }, data);
+    }
+    case 'membership': {
+      const room = parseRoom(data.room);
+      const users = parseList(data.users, (u) => (isNonEmptyString(u) ? u : null));
+      if (!room || !users || !isChange(data.change) || !isString(data.by)) return null;
+      if (!isNonEmptyString(data.conversationId) || data.conversationId !== room.conversationId) return null;
+      if (data.change === 'role' && !isRole(data.role)) return null;
+      const event: ServerEvent = { type: 'membership', conversationId: data.conversationId, room, change: data.change, users, by: data.by };
+      if (data.change === 'role' && isRole(data.role)) event.role = data.role;
+      return withRequestId(event, data);
+    }
+    case 'members': {
+      const members = parseList(data.members, parseMember);
+      if (!members || !isNonEmptyString(data.conversationId)) return null;
+      return withRequestId({ type: 'members', conversationId: data.conversationId, members, nextCursor: cursorOf(data.nextCursor) }, data);
+    }
+    case 'conversations': {
+      const conversations = parseList(data.conversations, parseConversationView);
+      if (!conversations) return null;
+      return withRequestId({ type: 'conversations', conversations, nextCursor: cursorOf(data.nextCursor) }, data);
+    }
+    case 'readState': {
+      const { conversationId, username, messageId } = data;
+      if (!isNonEmptyString(conversationId) || !isNonEmptyString(username) || !isNonEmptyString(messageId)) return null;
+      return withRequestId({ type: 'readState', conversationId, username, messageId }, data);
+    }
+    case 'people': {
+      const users = parseList(data.users, parsePerson);
+      return users && withRequestId({ type: 'people', users, nextCursor: cursorOf(data.nextCursor) }, data);
+    }
+    case 'watched': {
       const users = parseList(data.users, parseUser);
-      return users && { type: 'clients', users };
+      if (!users || !isNonEmptyString(data.conversationId)) return null;
+      return withRequestId({ type: 'watched', conversationId: data.conversationId, users }, data);
     }
     case 'presence': {
       const user = parseUser(data.user);

@@ -161,3 +161,44 @@ describe('ChatClient.request (requestId correlation)', () => {
     expect((await rejection(q)).code).toBe('disconnected');
   });
 });
+
+describe('ChatClient.request: the actions of rooms, inbox, read state and directory', () => {
+  const ROOM = 'room#01JDQ8Z7W4K3M2N1P0Q9R8S7T6';
+  const room = { conversationId: ROOM, name: 'P', memberCount: 2, createdBy: 'alice', createdAt: 1 };
+
+  it('each is answered by its event echoing the requestId', async () => {
+    const { client, socket } = await onlineClient();
+    const created = client.request({ action: 'createRoom', name: 'P', members: ['bob'] });
+    socket.receive({ type: 'room', room, requestId: sentRequestId(socket) });
+    expect((await created).room).toEqual(room);
+
+    const added = client.request({ action: 'addMembers', conversationId: ROOM, usernames: ['carol'] });
+    // A membership broadcast without the id answers nothing.
+    socket.receive({ type: 'membership', conversationId: ROOM, room, change: 'added', users: ['dave'], by: 'bob' });
+    socket.receive({ type: 'membership', conversationId: ROOM, room, change: 'added', users: ['carol'], by: 'alice', requestId: sentRequestId(socket) });
+    expect((await added).users).toEqual(['carol']);
+
+    const inbox = client.request({ action: 'getConversations', limit: 20 });
+    socket.receive({ type: 'conversations', conversations: [], nextCursor: null, requestId: sentRequestId(socket) });
+    expect((await inbox).nextCursor).toBeNull();
+
+    const read = client.request({ action: 'markRead', conversationId: ROOM, messageId: '01C' });
+    socket.receive({ type: 'readState', conversationId: ROOM, username: 'alice', messageId: '01C', requestId: sentRequestId(socket) });
+    expect((await read).messageId).toBe('01C');
+
+    const people = client.request({ action: 'searchPeople', prefix: 'b', limit: 20 });
+    socket.receive({ type: 'people', users: [{ username: 'bob' }], nextCursor: null, requestId: sentRequestId(socket) });
+    expect((await people).users).toEqual([{ username: 'bob' }]);
+
+    const watched = client.request({ action: 'watchPresence', conversationId: ROOM, usernames: ['bob'] });
+    socket.receive({ type: 'watched', conversationId: ROOM, users: [{ username: 'bob', online: true }], requestId: sentRequestId(socket) });
+    expect((await watched).users).toEqual([{ username: 'bob', online: true }]);
+  });
+
+  it('a refusal rejects with its code (owner_must_transfer, room_full, …)', async () => {
+    const { client, socket } = await onlineClient();
+    const leave = client.request({ action: 'removeMember', conversationId: ROOM, username: 'alice' });
+    socket.receive({ type: 'error', code: 'owner_must_transfer', message: 'transfer first', action: 'removeMember', requestId: sentRequestId(socket) });
+    expect((await rejection(leave)).code).toBe('owner_must_transfer');
+  });
+});

@@ -1,5 +1,5 @@
 // Request/answer correlation for the actions answered by an event carrying their `requestId`
-// (getUploadUrl → uploadUrl, getDownloadUrl → downloadUrls, setAvatar → profile). Every request
+// (getUploadUrl → uploadUrl, getConversations → conversations, createRoom → room, …). Every request
 // gets a fresh id; its promise settles with the answer, rejects on an `error` echoing the id, on a
 // disconnect (an answer can never come on another connection) and after a timeout.
 import type { RequestAction, RequestAnswers, ServerEvent } from './frames';
@@ -22,7 +22,20 @@ const ANSWER_TYPE: { [K in RequestKind]: RequestAnswers[K]['type'] } = {
   getUploadUrl: 'uploadUrl',
   getDownloadUrl: 'downloadUrls',
   setAvatar: 'profile',
+  createRoom: 'room',
+  renameRoom: 'room',
+  addMembers: 'membership',
+  removeMember: 'membership',
+  setRole: 'membership',
+  getMembers: 'members',
+  getConversations: 'conversations',
+  markRead: 'readState',
+  searchPeople: 'people',
+  watchPresence: 'watched',
 };
+
+/** The event types that answer a request. */
+const ANSWER_TYPES: ReadonlySet<string> = new Set(Object.values(ANSWER_TYPE));
 
 export const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -93,7 +106,7 @@ export class RequestTracker {
       p.reject(new RequestError(event.code, event.message, p.action));
       return true;
     }
-    if (event.type !== 'uploadUrl' && event.type !== 'downloadUrls' && event.type !== 'profile') return false;
+    if (!ANSWER_TYPES.has(event.type) || !('requestId' in event)) return false;
     // Answers are matched by their `requestId` only: one without it (e.g. the `profile` broadcast
     // every other connection gets) answers nothing here.
     const id = event.requestId;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { directConversation } from '../protocol/conversations';
-import type { ServerEvent } from '../protocol/frames';
+import { directConversation, directConversationId, roomConversation } from '../protocol/conversations';
+import type { ConversationView, RoomView, ServerEvent, UserPresence } from '../protocol/frames';
 import { msg } from '../test/fakes';
 import {
   emptyConversation,
@@ -8,31 +8,45 @@ import {
   mergeMessages,
   mergePage,
   reduce,
+  selectInbox,
   selectOutgoing,
-  selectPeople,
   selectPendingOutbox,
+  selectPresence,
   selectTotalUnread,
+  selectUnread,
+  selectUnreadFrom,
   type Action,
   type AppState,
   type OutgoingMessage,
 } from './appState';
 
-const server = (event: ServerEvent): Action => ({ type: 'server', event });
+const server = (event: ServerEvent, at?: number): Action => ({ type: 'server', event, ...(at !== undefined ? { at } : {}) });
 const run = (state: AppState, ...actions: Action[]) => actions.reduce(reduce, state);
 
+/** Alice's inbox item of a direct conversation with `user`. */
+const dm = (user: UserPresence, extra: Partial<ConversationView> = {}): ConversationView => ({
+  conversationId: directConversationId('alice', user.username),
+  kind: 'direct',
+  with: user,
+  lastActivityAt: 0,
+  unread: 0,
+  unreadMore: false,
+  ...extra,
+});
+
+const inboxPage = (conversations: ConversationView[], nextCursor: string | null = null, first = true): Action => ({
+  type: 'inboxPage',
+  page: { type: 'conversations', conversations, nextCursor },
+  first,
+});
+
+/** Alice, online, with direct conversations with Bob (online) and carol (offline). */
 function signedIn(me = 'alice'): AppState {
   return run(
     initialState,
     { type: 'signIn', username: me },
     { type: 'connection', state: 'online' },
-    server({
-      type: 'clients',
-      users: [
-        { username: 'Alice', online: true },
-        { username: 'Bob', online: true },
-        { username: 'carol', online: false, lastSeen: 1000 },
-      ],
-    }),
+    inboxPage([dm({ username: 'Bob', online: true }), dm({ username: 'carol', online: false, lastSeen: 1000 })]),
   );
 }
 
@@ -48,6 +62,7 @@ function outgoing(cmid: string, to = 'Bob', text = 'hello', createdAt = 5000): O
 const send = (message: OutgoingMessage): Action => ({ type: 'send', conversation: conversationWith('Bob'), message });
 
 const ids = (s: AppState, conversationId: string) => s.conversations[conversationId]!.messages.map((m) => m.id);
+const unread = (s: AppState, conversationId: string) => selectUnread(s, conversationId);
 
 describe('sign-in and connection', () => {
   it('tracks connection state and sign-in', () => {
@@ -74,22 +89,37 @@ describe('sign-in and connection', () => {
 });
 
 describe('people and presence', () => {
-  it('lists everyone except me (whatever the case), sorted and filterable', () => {
-    const s = signedIn('ALICE');
-    expect(s.me).toBe('Alice'); // the server's display form
-    expect(selectPeople(s).map((p) => p.user.username)).toEqual(['Bob', 'carol']);
-    expect(selectPeople(s, 'CAR').map((p) => p.key)).toEqual(['carol']);
-    expect(selectPeople(s, 'zzz')).toEqual([]);
+  it('the inbox lists my direct partners with their presence (as told on this connection)', () => {
+    const s = signedIn();
+    expect(selectInbox(s).map((e) => [e.title, e.presence])).toEqual([
+      ['Bob', 'online'],
+      ['carol', 'offline'],
+    ]);
+    expect(s.presenceKnown).toBe(true);
+    // Someone whose presence the server never told: unknown, not "offline".
+    expect(selectPresence(s, 'zed')).toBe('unknown');
   });
 
   it('updates presence live, with lastSeen when going offline', () => {
     let s = signedIn();
     s = reduce(s, server({ type: 'presence', user: { username: 'Bob', online: false, lastSeen: 42 } }));
     expect(s.users.bob).toEqual({ username: 'Bob', online: false, lastSeen: 42 });
+    expect(selectInbox(s)[0]!.presence).toBe('offline');
     s = reduce(s, server({ type: 'presence', user: { username: 'carol', online: true } }));
     expect(s.users.carol).toEqual({ username: 'carol', online: true });
     s = reduce(s, server({ type: 'presence', user: { username: 'dave', online: true } }));
-    expect(selectPeople(s).map((p) => p.key)).toEqual(['bob', 'carol', 'dave']);
+    expect(selectPresence(s, 'dave')).toBe('online');
+  });
+
+  it('a drop shows nobody online and every presence unknown until the server tells again', () => {
+    let s = reduce(signedIn(), server({ type: 'watched', conversationId: 'room#X', users: [{ username: 'dave', online: false, lastSeen: 3 }] }));
+    expect(selectPresence(s, 'dave')).toBe('offline');
+    s = reduce(s, { type: 'connection', state: 'reconnecting' });
+    expect(s.users.bob!.online).toBe(false);
+    expect(selectPresence(s, 'Bob')).toBe('unknown');
+    s = run(s, { type: 'connection', state: 'online' }, inboxPage([dm({ username: 'Bob', online: true })]));
+    expect(selectPresence(s, 'Bob')).toBe('online');
+    expect(selectPresence(s, 'dave')).toBe('unknown'); // not told on this connection yet
   });
 });
 
@@ -99,27 +129,27 @@ describe('incoming messages and unread counts', () => {
     const m = msg('Bob', 'alice', 100);
     s = reduce(s, server({ type: 'message', message: m }));
     expect(ids(s, BOB)).toEqual([m.id]);
-    expect(s.conversations[BOB]!.unread).toBe(1);
+    expect(unread(s, BOB)).toBe(1);
     s = reduce(s, server({ type: 'message', message: msg('Bob', 'alice', 200) }));
     s = reduce(s, server({ type: 'message', message: msg('carol', 'alice', 300) }));
-    expect(s.conversations[BOB]!.unread).toBe(2);
-    expect(s.conversations[CAROL]!.unread).toBe(1);
+    expect(unread(s, BOB)).toBe(2);
+    expect(unread(s, CAROL)).toBe(1);
     expect(selectTotalUnread(s)).toBe(3);
-    expect(selectPeople(s).find((p) => p.key === 'bob')!.unread).toBe(2);
+    expect(selectInbox(s).find((e) => e.title === 'Bob')!.item.unread).toBe(2);
   });
 
   it('does not count messages in the open conversation, and opening clears the count', () => {
     let s = signedIn();
     s = reduce(s, server({ type: 'message', message: msg('Bob', 'alice', 100) }));
     s = reduce(s, { type: 'openConversation', conversation: conversationWith('bob') });
-    expect(s.conversations[BOB]!.unread).toBe(0);
+    expect(unread(s, BOB)).toBe(0);
     expect(s.openConversationId).toBe(BOB);
     s = reduce(s, server({ type: 'message', message: msg('Bob', 'alice', 200) }));
-    expect(s.conversations[BOB]!.unread).toBe(0);
+    expect(unread(s, BOB)).toBe(0);
     expect(s.conversations[BOB]!.messages).toHaveLength(2);
     s = reduce(s, { type: 'openConversation', conversation: null });
     s = reduce(s, server({ type: 'message', message: msg('Bob', 'alice', 300) }));
-    expect(s.conversations[BOB]!.unread).toBe(1);
+    expect(unread(s, BOB)).toBe(1);
   });
 
   it('counts a message delivered twice once', () => {
@@ -127,16 +157,18 @@ describe('incoming messages and unread counts', () => {
     const m = msg('Bob', 'alice', 100);
     s = run(s, server({ type: 'message', message: m }), server({ type: 'message', message: m }));
     expect(s.conversations[BOB]!.messages).toHaveLength(1);
-    expect(s.conversations[BOB]!.unread).toBe(1);
+    expect(unread(s, BOB)).toBe(1);
   });
 
-  it("files my own other tab's message under the recipient, without unread", () => {
-    let s = signedIn();
+  it("files my own other tab's message under the recipient, and it clears my unread (sending moves my read point)", () => {
+    let s = reduce(signedIn(), server({ type: 'message', message: msg('Bob', 'alice', 50) }));
+    expect(unread(s, BOB)).toBe(1);
     const m = msg('Alice', 'Bob', 100);
     s = reduce(s, server({ type: 'message', message: m }));
-    expect(ids(s, BOB)).toEqual([m.id]);
+    expect(ids(s, BOB)).toHaveLength(2);
     expect(Object.keys(s.conversations)).toEqual([BOB]);
-    expect(s.conversations[BOB]!.unread).toBe(0);
+    expect(unread(s, BOB)).toBe(0);
+    expect(s.inbox.items[BOB]!.readMessageId).toBe(m.id);
   });
 
   it('sorts by sentAt then id whatever the arrival order', () => {
@@ -155,37 +187,303 @@ describe('incoming messages and unread counts', () => {
     expect(Object.keys(s.conversations)).toEqual([BOB]);
     expect(s.conversations[BOB]).toMatchObject({ kind: 'direct', id: BOB, with: 'Bob' });
     expect(ids(s, BOB)).toHaveLength(2);
-    expect(selectPeople(s).find((p) => p.key === 'bob')).toMatchObject({ conversationId: BOB, unread: 1 });
   });
 
   it('remembers where the unread part began when the conversation is opened (the "New messages" divider)', () => {
     let s = signedIn();
     const read = msg('Bob', 'alice', 100);
     s = run(s, { type: 'openConversation', conversation: conversationWith('bob') }, server({ type: 'message', message: read }));
-    expect(s.conversations[BOB]!.unreadFrom).toBeNull();
+    expect(selectUnreadFrom(s.conversations[BOB]!, s.me)).toBeNull();
     s = reduce(s, { type: 'openConversation', conversation: conversationWith('carol') });
     const firstUnread = msg('Bob', 'alice', 200);
-    const mine = msg('Alice', 'Bob', 250);
     s = run(
       s,
       server({ type: 'message', message: firstUnread }),
-      server({ type: 'message', message: mine }),
       server({ type: 'message', message: msg('Bob', 'alice', 300) }),
       { type: 'openConversation', conversation: conversationWith('bob') },
     );
-    expect(s.conversations[BOB]).toMatchObject({ unread: 0, unreadFrom: firstUnread.id });
+    expect(unread(s, BOB)).toBe(0);
+    expect(selectUnreadFrom(s.conversations[BOB]!, s.me)).toBe(firstUnread.id);
     // It stays while the conversation is open, whatever comes in or however often it is selected.
     s = run(s, server({ type: 'message', message: msg('Bob', 'alice', 400) }), { type: 'openConversation', conversation: conversationWith('bob') });
-    expect(s.conversations[BOB]!.unreadFrom).toBe(firstUnread.id);
+    expect(selectUnreadFrom(s.conversations[BOB]!, s.me)).toBe(firstUnread.id);
     // Opened again with nothing unread: no divider.
     s = run(s, { type: 'openConversation', conversation: null }, { type: 'openConversation', conversation: conversationWith('bob') });
-    expect(s.conversations[BOB]!.unreadFrom).toBeNull();
+    expect(selectUnreadFrom(s.conversations[BOB]!, s.me)).toBeNull();
   });
 
-  it('adds an unknown sender to the people list', () => {
+  it('the divider follows the server: after my read point, found once the messages are loaded', () => {
+    const older = msg('Bob', 'alice', 100);
+    const mine = msg('alice', 'Bob', 150);
+    const first = msg('Bob', 'alice', 200);
+    const second = msg('Bob', 'alice', 300);
+    let s = run(
+      signedIn(),
+      inboxPage([dm({ username: 'Bob', online: true }, { unread: 2, readMessageId: mine.id, lastActivityAt: 300 })]),
+      { type: 'openConversation', conversation: conversationWith('Bob') },
+    );
+    expect(unread(s, BOB)).toBe(0);
+    expect(selectUnreadFrom(s.conversations[BOB]!, s.me)).toBeNull(); // nothing loaded yet
+    s = reduce(s, server({ type: 'messages', conversationId: BOB, with: 'Bob', messages: [second, first, mine, older], nextCursor: null }));
+    expect(selectUnreadFrom(s.conversations[BOB]!, s.me)).toBe(first.id);
+  });
+
+  it('adds an unknown sender to the users, and a first message to the inbox', () => {
     let s = signedIn();
     s = reduce(s, server({ type: 'message', message: msg('zed', 'alice', 1) }));
     expect(s.users.zed).toEqual({ username: 'zed', online: true });
+    expect(selectInbox(s).map((e) => e.title)).toEqual(['zed', 'Bob', 'carol']);
+    expect(unread(s, 'dm#alice#zed')).toBe(1);
+  });
+
+  it('counts exactly to 99, then "99+" (unreadMore); a "99+" counts 100 in the total', () => {
+    let s = run(signedIn(), inboxPage([dm({ username: 'Bob', online: true }, { unread: 98 })]));
+    s = reduce(s, server({ type: 'message', message: msg('Bob', 'alice', 1) }));
+    expect(s.inbox.items[BOB]).toMatchObject({ unread: 99, unreadMore: false });
+    s = reduce(s, server({ type: 'message', message: msg('Bob', 'alice', 2) }));
+    expect(s.inbox.items[BOB]).toMatchObject({ unread: 99, unreadMore: true });
+    expect(selectTotalUnread(s)).toBe(100);
+  });
+});
+
+describe('the inbox', () => {
+  const ROOM = 'room#01JDQ8Z7W4K3M2N1P0Q9R8S7T6';
+  const roomView = (extra: Partial<ConversationView> = {}): ConversationView => ({
+    conversationId: ROOM,
+    kind: 'room',
+    name: 'Project',
+    memberCount: 3,
+    role: 'member',
+    lastActivityAt: 0,
+    unread: 0,
+    unreadMore: false,
+    ...extra,
+  });
+
+  it('sorts by last activity, newest first, then by conversationId; live messages move items up', () => {
+    let s = run(
+      signedIn(),
+      inboxPage([
+        dm({ username: 'Bob', online: true }, { lastActivityAt: 200 }),
+        dm({ username: 'carol', online: false }, { lastActivityAt: 300 }),
+        dm({ username: 'dave', online: false }, { lastActivityAt: 200 }),
+        roomView({ lastActivityAt: 100 }),
+      ]),
+    );
+    expect(selectInbox(s).map((e) => e.title)).toEqual(['carol', 'Bob', 'dave', 'Project']);
+    s = reduce(s, server({ type: 'message', message: { ...msg('dave', 'alice', 400), conversationId: ROOM, to: undefined } }));
+    expect(selectInbox(s).map((e) => e.title)).toEqual(['Project', 'carol', 'Bob', 'dave']);
+    expect(selectInbox(s)[0]!.item).toMatchObject({ unread: 1, lastMessage: { from: 'dave', sentAt: 400 } });
+  });
+
+  it('the server\'s counts and read points: the first page replaces the list, a later page adds to it', () => {
+    let s = run(signedIn(), inboxPage([roomView({ unread: 5 })], 'N1'));
+    expect(Object.keys(s.inbox.items)).toEqual([ROOM]);
+    expect(s.inbox.nextCursor).toBe('N1');
+    s = reduce(s, inboxPage([dm({ username: 'Bob', online: true }, { unread: 99, unreadMore: true })], null, false));
+    expect(Object.keys(s.inbox.items).sort()).toEqual([BOB, ROOM].sort());
+    expect(s.inbox.nextCursor).toBeNull();
+    expect(selectTotalUnread(s)).toBe(105);
+  });
+
+  it('the open conversation keeps its place and no badge through a refresh', () => {
+    let s = run(signedIn(), { type: 'openConversation', conversation: conversationWith('Bob') });
+    s = reduce(s, inboxPage([dm({ username: 'Bob', online: true }, { unread: 3 }), roomView()]));
+    expect(unread(s, BOB)).toBe(0);
+    s = reduce(s, inboxPage([roomView()]));
+    expect(s.inbox.items[BOB]).toBeDefined();
+  });
+
+  it('a page never moves a read point back (a readState may have come after the server made it)', () => {
+    let s = run(signedIn(), inboxPage([dm({ username: 'Bob', online: true }, { readMessageId: '01B', otherReadMessageId: '01B' })]));
+    s = reduce(s, server({ type: 'readState', conversationId: BOB, username: 'alice', messageId: '01C' }));
+    s = reduce(s, inboxPage([dm({ username: 'Bob', online: true }, { readMessageId: '01B', otherReadMessageId: '01A' })]));
+    expect(s.inbox.items[BOB]).toMatchObject({ readMessageId: '01C', otherReadMessageId: '01B' });
+  });
+
+  it('loading flags of the inbox', () => {
+    let s = reduce(signedIn(), { type: 'inboxRequested' });
+    expect(s.inbox.loading).toBe(true);
+    s = reduce(s, { type: 'inboxFailed' });
+    expect(s.inbox.loading).toBe(false);
+    s = run(s, { type: 'inboxRequested' }, { type: 'connection', state: 'reconnecting' });
+    expect(s.inbox.loading).toBe(false);
+  });
+});
+
+describe('read state', () => {
+  const m1 = msg('Bob', 'alice', 100);
+  const m2 = msg('Bob', 'alice', 200);
+  const m3 = msg('Bob', 'alice', 300);
+
+  function withUnread(): AppState {
+    return run(signedIn(), ...[m1, m2, m3].map((message) => server({ type: 'message', message })));
+  }
+
+  it('my read point at the newest message (read in another tab) clears the badge', () => {
+    let s = withUnread();
+    expect(unread(s, BOB)).toBe(3);
+    s = reduce(s, server({ type: 'readState', conversationId: BOB, username: 'alice', messageId: m3.id }));
+    expect(unread(s, BOB)).toBe(0);
+    expect(s.inbox.items[BOB]!.readMessageId).toBe(m3.id);
+  });
+
+  it('a read point before the newest leaves the messages after it unread', () => {
+    let s = withUnread();
+    s = reduce(s, server({ type: 'readState', conversationId: BOB, username: 'Alice', messageId: m1.id }));
+    expect(unread(s, BOB)).toBe(2);
+    // Forward only: an older read point changes nothing.
+    s = reduce(s, server({ type: 'readState', conversationId: BOB, username: 'alice', messageId: '00' }));
+    expect(s.inbox.items[BOB]!.readMessageId).toBe(m1.id);
+  });
+
+  it("the other user's read point moves \"Seen\" (forward only); their message shows they read up to it", () => {
+    let s = signedIn();
+    s = reduce(s, server({ type: 'readState', conversationId: BOB, username: 'Bob', messageId: '00B' }));
+    expect(s.inbox.items[BOB]!.otherReadMessageId).toBe('00B');
+    s = reduce(s, server({ type: 'readState', conversationId: BOB, username: 'Bob', messageId: '00A' }));
+    expect(s.inbox.items[BOB]!.otherReadMessageId).toBe('00B');
+    const theirs = msg('Bob', 'alice', 500);
+    s = reduce(s, server({ type: 'message', message: theirs }));
+    expect(s.inbox.items[BOB]!.otherReadMessageId).toBe(theirs.id);
+    expect(unread(s, BOB)).toBe(1);
+  });
+
+  it('a readState of a conversation not listed changes nothing', () => {
+    const s = signedIn();
+    expect(reduce(s, server({ type: 'readState', conversationId: 'dm#alice#zed', username: 'alice', messageId: '01' }))).toBe(s);
+  });
+});
+
+describe('rooms', () => {
+  const ROOM = 'room#01JDQ8Z7W4K3M2N1P0Q9R8S7T6';
+  const room = (extra: Partial<RoomView> = {}): RoomView => ({ conversationId: ROOM, name: 'Project', memberCount: 3, createdBy: 'alice', createdAt: 50, ...extra });
+  const membersPage = (members: { username: string; role: 'owner' | 'admin' | 'member'; readMessageId?: string; online?: boolean }[], first = true, nextCursor: string | null = null): Action => ({
+    type: 'membersPage',
+    page: { type: 'members', conversationId: ROOM, members: members.map((m) => ({ online: false, ...m })), nextCursor },
+    first,
+  });
+  const roomMessage = (from: string, sentAt: number) => ({ ...msg(from, 'x', sentAt), conversationId: ROOM, to: undefined });
+
+  it('my createRoom answer adds the room, mine as owner', () => {
+    const s = reduce(signedIn(), server({ type: 'room', room: room(), requestId: 'r1' }));
+    expect(s.inbox.items[ROOM]).toMatchObject({ kind: 'room', name: 'Project', memberCount: 3, role: 'owner', lastActivityAt: 50, unread: 0 });
+    expect(selectInbox(s)[0]!.title).toBe('Project');
+  });
+
+  it('a rename reaches the inbox, the open history and its title', () => {
+    let s = run(signedIn(), server({ type: 'room', room: room() }), { type: 'openConversation', conversation: roomConversation(ROOM) });
+    expect(s.conversations[ROOM]).toMatchObject({ kind: 'room', name: 'Project' });
+    s = reduce(s, server({ type: 'room', room: room({ name: 'Renamed', createdBy: 'bob' }) }));
+    expect(s.inbox.items[ROOM]).toMatchObject({ name: 'Renamed', role: 'owner' });
+    expect(s.conversations[ROOM]).toMatchObject({ name: 'Renamed' });
+  });
+
+  it('added to a room: it joins the inbox as a member, active from then', () => {
+    const s = reduce(
+      signedIn(),
+      server({ type: 'membership', conversationId: ROOM, room: room({ createdBy: 'bob' }), change: 'added', users: ['Alice', 'dave'], by: 'bob' }, 9000),
+    );
+    expect(s.inbox.items[ROOM]).toMatchObject({ role: 'member', lastActivityAt: 9000, memberCount: 3 });
+    expect(selectInbox(s)[0]!.title).toBe('Project');
+  });
+
+  it("others added, removed and roles changed: the count, the members and my role follow; an ownership transfer makes the giver admin", () => {
+    let s = run(
+      signedIn(),
+      server({ type: 'room', room: room() }),
+      membersPage([
+        { username: 'alice', role: 'owner' },
+        { username: 'bob', role: 'member' },
+        { username: 'carol', role: 'member' },
+      ]),
+    );
+    s = reduce(s, server({ type: 'membership', conversationId: ROOM, room: room({ memberCount: 4 }), change: 'added', users: ['dave'], by: 'alice' }));
+    expect(s.inbox.items[ROOM]!.memberCount).toBe(4);
+    expect(s.members[ROOM]!.list.map((m) => m.username)).toEqual(['alice', 'bob', 'carol', 'dave']);
+    s = reduce(s, server({ type: 'membership', conversationId: ROOM, room: room(), change: 'removed', users: ['carol'], by: 'alice' }));
+    expect(s.members[ROOM]!.list.map((m) => m.username)).toEqual(['alice', 'bob', 'dave']);
+    s = reduce(s, server({ type: 'membership', conversationId: ROOM, room: room(), change: 'role', role: 'admin', users: ['bob'], by: 'alice' }));
+    expect(s.members[ROOM]!.list.find((m) => m.username === 'bob')!.role).toBe('admin');
+    s = reduce(s, server({ type: 'membership', conversationId: ROOM, room: room(), change: 'role', role: 'owner', users: ['dave'], by: 'alice' }));
+    expect(s.inbox.items[ROOM]!.role).toBe('admin');
+    expect(s.members[ROOM]!.list.map((m) => [m.username, m.role])).toEqual([
+      ['alice', 'admin'],
+      ['bob', 'admin'],
+      ['dave', 'owner'],
+    ]);
+    s = reduce(s, server({ type: 'membership', conversationId: ROOM, room: room(), change: 'role', role: 'member', users: ['alice'], by: 'dave' }));
+    expect(s.inbox.items[ROOM]!.role).toBe('member');
+  });
+
+  it('removed from a room: it leaves the inbox, its history and members are forgotten, and its open view closes with a notice', () => {
+    let s = run(
+      signedIn(),
+      server({ type: 'room', room: room() }),
+      { type: 'openConversation', conversation: roomConversation(ROOM, 'Project') },
+      server({ type: 'messages', conversationId: ROOM, messages: [roomMessage('bob', 100)], nextCursor: null }),
+      membersPage([{ username: 'alice', role: 'member' }]),
+      { type: 'send', conversation: roomConversation(ROOM), message: { clientMessageId: 'c-r', conversationId: ROOM, text: 'hi', createdAt: 1, status: 'pending' } },
+    );
+    s = reduce(s, server({ type: 'membership', conversationId: ROOM, room: room({ memberCount: 2 }), change: 'removed', users: ['alice'], by: 'bob' }));
+    expect(s.inbox.items[ROOM]).toBeUndefined();
+    expect(s.conversations[ROOM]).toBeUndefined();
+    expect(s.members[ROOM]).toBeUndefined();
+    expect(s.outbox).toEqual({});
+    expect(s.openConversationId).toBeNull();
+    expect(s.notice).toEqual({ code: 'removed_from_room', message: 'You were removed from “Project” by bob.' });
+  });
+
+  it('leaving a room (another tab, or this one) takes it away too', () => {
+    let s = run(signedIn(), server({ type: 'room', room: room() }), { type: 'openConversation', conversation: roomConversation(ROOM) });
+    s = reduce(s, server({ type: 'membership', conversationId: ROOM, room: room(), change: 'left', users: ['alice'], by: 'alice' }));
+    expect(s.inbox.items[ROOM]).toBeUndefined();
+    expect(s.notice?.message).toBe('You left “Project”.');
+  });
+
+  it('a room message (no `to`) is filed under the room; its sender has read up to it', () => {
+    let s = run(
+      signedIn(),
+      server({ type: 'room', room: room() }),
+      membersPage([
+        { username: 'alice', role: 'owner' },
+        { username: 'bob', role: 'member', readMessageId: '00' },
+      ]),
+    );
+    const m = roomMessage('bob', 100);
+    s = reduce(s, server({ type: 'message', message: m }));
+    expect(s.conversations[ROOM]).toMatchObject({ kind: 'room', name: 'Project' });
+    expect(ids(s, ROOM)).toEqual([m.id]);
+    expect(unread(s, ROOM)).toBe(1);
+    expect(s.members[ROOM]!.list.find((x) => x.username === 'bob')!.readMessageId).toBe(m.id);
+    expect(selectInbox(s)[0]!.item.lastMessage).toMatchObject({ messageId: m.id, from: 'bob' });
+  });
+
+  it('members pages: the first replaces (read points forward only), later ones add; presence from them is known', () => {
+    let s = run(signedIn(), server({ type: 'room', room: room() }), { type: 'membersRequested', conversationId: ROOM });
+    expect(s.members[ROOM]!.loading).toBe(true);
+    s = reduce(s, membersPage([{ username: 'bob', role: 'member', readMessageId: '01B', online: true }], true, 'M1'));
+    expect(s.members[ROOM]).toMatchObject({ loading: false, nextCursor: 'M1' });
+    expect(selectPresence(s, 'bob')).toBe('online');
+    s = reduce(s, membersPage([{ username: 'erin', role: 'member' }], false));
+    expect(s.members[ROOM]!.list.map((m) => m.username)).toEqual(['bob', 'erin']);
+    expect(selectPresence(s, 'erin')).toBe('offline');
+    s = reduce(s, membersPage([{ username: 'bob', role: 'member', readMessageId: '01A' }]));
+    expect(s.members[ROOM]!.list).toEqual([{ username: 'bob', role: 'member', readMessageId: '01B' }]);
+    s = run(s, { type: 'membersRequested', conversationId: ROOM }, { type: 'membersFailed', conversationId: ROOM });
+    expect(s.members[ROOM]!.loading).toBe(false);
+  });
+
+  it('a history page of a room not held yet is filed under it', () => {
+    const s = reduce(signedIn(), server({ type: 'messages', conversationId: ROOM, messages: [roomMessage('bob', 1)], nextCursor: null }));
+    expect(s.conversations[ROOM]).toMatchObject({ kind: 'room', id: ROOM });
+  });
+
+  it('errors of room requests are left to whoever asked (no notice)', () => {
+    const s = signedIn();
+    expect(reduce(s, server({ type: 'error', code: 'owner_must_transfer', message: 'no', action: 'removeMember', requestId: 'r' }))).toBe(s);
+    expect(reduce(s, server({ type: 'error', code: 'room_full', message: 'no', action: 'addMembers' }))).toBe(s);
+    expect(reduce(s, server({ type: 'error', code: 'invalid_message_id', message: 'no', action: 'markRead' }))).toBe(s);
   });
 });
 
@@ -198,7 +496,7 @@ describe('optimistic send', () => {
     s = reduce(s, server({ type: 'messageAck', duplicate: false, message: stored }));
     expect(s.outbox).toEqual({});
     expect(ids(s, BOB)).toEqual([stored.id]);
-    expect(s.conversations[BOB]!.unread).toBe(0);
+    expect(unread(s, BOB)).toBe(0);
   });
 
   it('a duplicate ack (same clientMessageId re-sent) does not duplicate the message', () => {
@@ -258,7 +556,7 @@ describe('history pages', () => {
     s = reduce(s, { type: 'requestPage', conversation: conversationWith('Bob'), older: false });
     expect(s.conversations[BOB]!.loadingNewest).toBe(true);
     s = reduce(s, server({ type: 'messages', conversationId: BOB, with: 'bob', messages: newestFirst(6, 10), nextCursor: 'k6' }));
-    expect(s.conversations[BOB]).toMatchObject({ nextCursor: 'k6', loadingNewest: false, unread: 0 });
+    expect(s.conversations[BOB]).toMatchObject({ nextCursor: 'k6', loadingNewest: false });
     // Overlapping older page (6 is in both).
     s = reduce(s, { type: 'requestPage', conversation: conversationWith('Bob'), older: true });
     expect(s.conversations[BOB]!.loadingOlder).toBe(true);
@@ -275,39 +573,37 @@ describe('history pages', () => {
 
   it('reloading the newest page after older pages keeps the older cursor', () => {
     let conv = emptyConversation(conversationWith('Bob'));
-    conv = mergePage(conv, newestFirst(6, 10), 'k6', 'Alice');
-    conv = mergePage(conv, newestFirst(2, 6), 'k2', 'Alice');
-    conv = mergePage(conv, newestFirst(6, 10), 'k6', 'Alice');
+    conv = mergePage(conv, newestFirst(6, 10), 'k6');
+    conv = mergePage(conv, newestFirst(2, 6), 'k2');
+    conv = mergePage(conv, newestFirst(6, 10), 'k6');
     expect(conv.nextCursor).toBe('k2');
     expect(conv.messages.map((m) => m.id)).toEqual(all.slice(2).map((m) => m.id));
   });
 
   it('an empty conversation reaches its start at once', () => {
-    const conv = mergePage(emptyConversation(conversationWith('Bob')), [], null, 'Alice');
+    const conv = mergePage(emptyConversation(conversationWith('Bob')), [], null);
     expect(conv).toMatchObject({ messages: [], nextCursor: null });
   });
 
   it('a newest page past a gap replaces what is loaded (messages missed while disconnected)', () => {
-    let conv = mergePage(emptyConversation(conversationWith('Bob')), newestFirst(0, 3), 'k0', 'Alice');
-    conv = mergePage(conv, newestFirst(7, 10), 'k7', 'Alice');
+    let conv = mergePage(emptyConversation(conversationWith('Bob')), newestFirst(0, 3), 'k0');
+    conv = mergePage(conv, newestFirst(7, 10), 'k7');
     expect(conv.messages.map((m) => m.id)).toEqual(all.slice(7).map((m) => m.id));
     expect(conv.nextCursor).toBe('k7');
   });
 
-  it('messages found on reconnect for a conversation not open count as unread', () => {
+  it('history pages leave unread counts to the server (the inbox page of the resync)', () => {
     let s = signedIn();
     s = reduce(s, server({ type: 'messages', conversationId: BOB, with: 'bob', messages: newestFirst(0, 4), nextCursor: null }));
-    expect(s.conversations[BOB]!.unread).toBe(0);
     s = reduce(s, server({ type: 'messages', conversationId: BOB, with: 'bob', messages: newestFirst(2, 8), nextCursor: 'k2' }));
-    // 4..7 are new; of these Bob sent 5 and 7.
-    expect(s.conversations[BOB]!.unread).toBe(2);
+    expect(unread(s, BOB)).toBe(0);
   });
 
   it('matches a page by conversationId; a page of a conversation not held and naming nobody is dropped', () => {
     let s = reduce(signedIn(), { type: 'openConversation', conversation: conversationWith('Bob') });
     s = reduce(s, server({ type: 'messages', conversationId: BOB, messages: newestFirst(0, 2), nextCursor: null }));
     expect(ids(s, BOB)).toEqual(all.slice(0, 2).map((m) => m.id));
-    const unknown = reduce(s, server({ type: 'messages', conversationId: 'room#general', messages: [], nextCursor: null }));
+    const unknown = reduce(s, server({ type: 'messages', conversationId: 'dm#x#y', messages: [], nextCursor: null }));
     expect(unknown).toBe(s);
     s = reduce(s, server({ type: 'messages', conversationId: CAROL, with: 'carol', messages: [msg('carol', 'alice', 1)], nextCursor: null }));
     expect(s.conversations[CAROL]).toMatchObject({ kind: 'direct', with: 'carol', nextCursor: null });
@@ -343,7 +639,7 @@ describe('profile pictures', () => {
     s = reduce(s, server({ type: 'profile', user: { username: 'carol', online: false, avatarKey: 'avatars/carol/1.png' } }));
     expect(s.users.carol).toEqual({ username: 'carol', online: false, lastSeen: 1000, avatarKey: 'avatars/carol/1.png' });
     s = reduce(s, server({ type: 'profile', user: { username: 'Bob', online: true, avatarKey: 'avatars/bob/2.png' } }));
-    expect(selectPeople(s).find((p) => p.key === 'bob')!.user.avatarKey).toBe('avatars/bob/2.png');
+    expect(selectInbox(s).find((e) => e.title === 'Bob')!.user!.avatarKey).toBe('avatars/bob/2.png');
     s = reduce(s, server({ type: 'profile', user: { username: 'Bob', online: true } }));
     expect(s.users.bob).toEqual({ username: 'Bob', online: true });
   });
@@ -354,13 +650,13 @@ describe('profile pictures', () => {
     expect(s.notice).toBeNull();
   });
 
-  it('presence keeps a picture it does not mention; clients replaces everything', () => {
+  it('presence keeps a picture it does not mention; profile removes it', () => {
     let s = reduce(signedIn(), server({ type: 'profile', user: { username: 'Bob', online: true, avatarKey: 'avatars/bob/1.png' } }));
     s = reduce(s, server({ type: 'presence', user: { username: 'Bob', online: false, lastSeen: 9 } }));
     expect(s.users.bob).toEqual({ username: 'Bob', online: false, lastSeen: 9, avatarKey: 'avatars/bob/1.png' });
     s = reduce(s, server({ type: 'presence', user: { username: 'Bob', online: true, avatarKey: 'avatars/bob/2.png' } }));
     expect(s.users.bob!.avatarKey).toBe('avatars/bob/2.png');
-    s = reduce(s, server({ type: 'clients', users: [{ username: 'Alice', online: true }, { username: 'Bob', online: true }] }));
+    s = reduce(s, server({ type: 'profile', user: { username: 'Bob', online: true } }));
     expect(s.users.bob).toEqual({ username: 'Bob', online: true });
   });
 
@@ -379,5 +675,16 @@ describe('profile pictures', () => {
     s = reduce(s, server({ type: 'messageAck', duplicate: false, message: msg('Alice', 'Bob', 6000, '', { clientMessageId: 'c-1', attachment }) }));
     expect(s.outbox).toEqual({});
     expect(s.conversations[BOB]!.messages[0]!.attachment).toEqual(attachment);
+  });
+});
+
+describe('refusals of #14 in words for people', () => {
+  it('a message refused because I am no longer in the room says so', () => {
+    const ROOM = 'room#01JDQ8Z7W4K3M2N1P0Q9R8S7T6';
+    let s = reduce(signedIn(), { type: 'send', conversation: roomConversation(ROOM), message: { clientMessageId: 'c-1', conversationId: ROOM, text: 'hi', createdAt: 1, status: 'pending' } });
+    s = reduce(s, server({ type: 'error', code: 'not_a_member', message: 'not_a_member', action: 'sendMessage', clientMessageId: 'c-1' }));
+    expect(s.outbox['c-1']!.error!.message).toMatch(/not a member/);
+    s = reduce(s, server({ type: 'error', code: 'not_a_member', message: 'x', action: 'getMessages' }));
+    expect(s.notice!.message).toMatch(/not a member/);
   });
 });

@@ -1,8 +1,23 @@
 // The app state and its pure reducer: every server event and every local intent goes through
 // `reduce`. No I/O, no timers, no React: unit-tested on its own.
 import { sameUser, userKey } from '../protocol/chatRules';
-import { directConversationId, type Conversation } from '../protocol/conversations';
-import type { Attachment, ChatMessage, ServerEvent, UserPresence } from '../protocol/frames';
+import { errorText } from '../protocol/errorMessages';
+import { conversationTitle, isRoomId, roomConversation, type Conversation } from '../protocol/conversations';
+import type { Attachment, ChatMessage, ConversationsEvent, MembersEvent, MembershipEvent, RoomView, ServerEvent, UserPresence } from '../protocol/frames';
+import {
+  directItem,
+  emptyInbox,
+  itemFromView,
+  itemWithMessage,
+  itemWithReadState,
+  itemWithRoom,
+  mergeItem,
+  sortedInbox,
+  unreadWeight,
+  type InboxItem,
+  type InboxState,
+} from './inboxItems';
+import { emptyMembers, mergeMembersPage, membersWithChange, membersWithRead, type MembersState } from './members';
 
 export type ConnectionState = 'signedOut' | 'connecting' | 'online' | 'reconnecting' | 'offline';
 
@@ -21,14 +36,26 @@ export interface OutgoingMessage {
   error?: { code: string; message: string };
 }
 
-/** What this tab holds of one conversation (its `with` is the other user's display name, as best known). */
+/**
+ * What this tab holds of one conversation's history (a direct one's `with` is the other user's
+ * display name, a room's `name` its name, as best known). Its unread count is in the inbox.
+ */
 export type ConversationState = Conversation & ConversationHistory;
+
+/**
+ * Where the unread part began when the conversation was opened: after my read point then, or
+ * (read point unknown) the last `count` messages from others — `from`, found among those loaded
+ * then, else among those loaded since.
+ */
+export interface UnreadMark {
+  after: string | null;
+  count: number;
+  from?: string;
+}
 
 export interface ConversationHistory {
   /** Confirmed messages, merged by id, sorted by sentAt then id (oldest first). */
   messages: ChatMessage[];
-  /** Unread messages received while the conversation was not open. */
-  unread: number;
   /** Cursor of the next older page; null when the first message is loaded; undefined before any page. */
   nextCursor: string | null | undefined;
   loadingNewest: boolean;
@@ -36,10 +63,10 @@ export interface ConversationHistory {
   /** The connection dropped since the newest page was loaded: reload it before trusting it. */
   stale: boolean;
   /**
-   * Id of the first message that was unread when the conversation was last opened (where the
-   * "New messages" divider goes); null when it was opened with nothing unread.
+   * The unread part when the conversation was last opened (the "New messages" divider goes above
+   * its first message, see selectUnreadFrom); null when it was opened with nothing unread.
    */
-  unreadFrom: string | null;
+  unreadMark: UnreadMark | null;
 }
 
 export interface AppState {
@@ -51,12 +78,21 @@ export interface AppState {
   /** Every known user by key (lowercase), including me. Nobody is online in it while we are not connected. */
   users: Record<string, UserPresence>;
   /**
-   * The users' presence is the server's word on the current connection (a `clients` answer came
-   * since it opened). False while disconnected and until the resync's `clients`: we cannot know
-   * who is online then.
+   * Presence is the server's word on the current connection (the resync's first inbox page came
+   * since it opened). False while disconnected and until then: we cannot know who is online.
    */
   presenceKnown: boolean;
-  /** Conversations keyed by conversationId. */
+  /**
+   * The users whose presence the server told on this connection (inbox, members, watched,
+   * presence): only they can be shown offline; the others' is unknown (presence reaches only
+   * direct partners and watched users).
+   */
+  presenceSeen: Record<string, true>;
+  /** My conversations, direct and rooms, as the server lists them (the left column). */
+  inbox: InboxState;
+  /** Rooms' members as loaded (for the members panel and "Read by N"), by conversationId. */
+  members: Record<string, MembersState>;
+  /** Histories keyed by conversationId. */
   conversations: Record<string, ConversationState>;
   /** Pending and failed optimistic messages, keyed by clientMessageId. */
   outbox: Record<string, OutgoingMessage>;
@@ -67,7 +103,15 @@ export interface AppState {
 }
 
 export type Action =
-  | { type: 'server'; event: ServerEvent }
+  /** `at`: when it arrived (the activity time of a room I am added to). */
+  | { type: 'server'; event: ServerEvent; at?: number }
+  /** An answer to getConversations: the first page replaces the inbox (after a reconnect), a later one adds to it. */
+  | { type: 'inboxRequested' }
+  | { type: 'inboxPage'; page: ConversationsEvent; first: boolean }
+  | { type: 'inboxFailed' }
+  | { type: 'membersRequested'; conversationId: string }
+  | { type: 'membersPage'; page: MembersEvent; first: boolean }
+  | { type: 'membersFailed'; conversationId: string }
   | { type: 'signIn'; username: string }
   | { type: 'signOut'; reason?: string }
   | { type: 'connection'; state: Exclude<ConnectionState, 'signedOut'> }
@@ -84,6 +128,9 @@ export const initialState: AppState = {
   signedOutReason: null,
   users: {},
   presenceKnown: false,
+  presenceSeen: {},
+  inbox: emptyInbox,
+  members: {},
   conversations: {},
   outbox: {},
   openConversationId: null,
@@ -93,8 +140,35 @@ export const initialState: AppState = {
 /** Error codes after which the message stays pending: the session reconnects and sends it again. */
 const RESEND_AFTER_RECONNECT = new Set(['unknown_connection']);
 
+/** Refusals of #14 whose server message is replaced by one for people (see errorMessages.ts). */
+const EXPLAINED_CODES = new Set([
+  'not_a_member',
+  'forbidden_role',
+  'room_full',
+  'owner_must_transfer',
+  'invalid_message_id',
+  'invalid_room_name',
+  'too_many_members',
+  'invalid_role',
+  'invalid_prefix',
+]);
+
 /** Requests answered through a promise (RequestTracker): their errors are shown where they were made. */
-const REQUEST_ACTIONS = new Set(['getUploadUrl', 'getDownloadUrl', 'setAvatar']);
+const REQUEST_ACTIONS = new Set([
+  'getUploadUrl',
+  'getDownloadUrl',
+  'setAvatar',
+  'createRoom',
+  'renameRoom',
+  'addMembers',
+  'removeMember',
+  'setRole',
+  'getMembers',
+  'getConversations',
+  'markRead',
+  'searchPeople',
+  'watchPresence',
+]);
 
 export function compareMessages(a: ChatMessage, b: ChatMessage): number {
   if (a.sentAt !== b.sentAt) return a.sentAt - b.sentAt;
@@ -121,12 +195,11 @@ export function emptyConversation(conversation: Conversation): ConversationState
   return {
     ...conversation,
     messages: [],
-    unread: 0,
     nextCursor: undefined,
     loadingNewest: false,
     loadingOlder: false,
     stale: false,
-    unreadFrom: null,
+    unreadMark: null,
   };
 }
 
@@ -142,23 +215,127 @@ export function firstUnreadId(messages: readonly ChatMessage[], unread: number, 
   return messages.find((m) => isCountable(m, me))?.id ?? null;
 }
 
-/** The other user of a direct message, seen from `me`. */
+/** The other user of a direct message, seen from `me` (a room message has no `to`: its sender). */
 export function otherParty(message: ChatMessage, me: string | null): string {
-  return sameUser(message.from, me) ? message.to : message.from;
+  return sameUser(message.from, me) ? (message.to ?? message.from) : message.from;
 }
 
-/** The conversation a message belongs to: messages are direct today, with whoever of from/to is not me. */
-function conversationOf(message: ChatMessage, me: string | null): Conversation {
-  return { kind: 'direct', id: message.conversationId, with: otherParty(message, me) };
+/** The conversation a message belongs to: a room by its id, else direct with whoever of from/to is not me. */
+function conversationOf(state: AppState, message: ChatMessage): Conversation {
+  if (isRoomId(message.conversationId) || message.to === undefined) {
+    return roomConversation(message.conversationId, state.inbox.items[message.conversationId]?.name ?? '');
+  }
+  return { kind: 'direct', id: message.conversationId, with: otherParty(message, state.me) };
+}
+
+/** The first message from someone else after the unread mark (where the "New messages" divider goes), or null. */
+export function selectUnreadFrom(conv: ConversationState, me: string | null): string | null {
+  const mark = conv.unreadMark;
+  if (!mark) return null;
+  if (mark.after === null) return mark.from ?? firstUnreadId(conv.messages, mark.count, me);
+  const after = mark.after;
+  return conv.messages.find((m) => m.id > after && isCountable(m, me))?.id ?? null;
 }
 
 /** The state of `conversation`, added (empty, with the other user's display name if known) when new. */
 function withConversation(state: AppState, conversation: Conversation): [AppState, ConversationState] {
   const existing = state.conversations[conversation.id];
-  if (existing) return [state, existing];
-  const display = state.users[userKey(conversation.with)]?.username ?? conversation.with;
-  const conv = emptyConversation({ kind: conversation.kind, id: conversation.id, with: display });
+  if (existing) {
+    // A room's name learnt since (inbox, room event).
+    if (existing.kind === 'room' && conversation.kind === 'room' && conversation.name && existing.name !== conversation.name) {
+      const renamed = { ...existing, name: conversation.name };
+      return [putConversation(state, renamed), renamed];
+    }
+    return [state, existing];
+  }
+  const conv =
+    conversation.kind === 'direct'
+      ? emptyConversation({ ...conversation, with: state.users[userKey(conversation.with)]?.username ?? conversation.with })
+      : emptyConversation({ ...conversation, name: conversation.name || (state.inbox.items[conversation.id]?.name ?? '') });
   return [putConversation(state, conv), conv];
+}
+
+function putItem(state: AppState, item: InboxItem): AppState {
+  return { ...state, inbox: { ...state.inbox, items: { ...state.inbox.items, [item.conversationId]: item } } };
+}
+
+/** The users a page or event tells the presence of: stored, and marked as told on this connection. */
+function withPresences(state: AppState, users: readonly UserPresence[]): AppState {
+  if (users.length === 0) return state;
+  const all = { ...state.users };
+  const seen = { ...state.presenceSeen };
+  for (const u of users) {
+    const key = userKey(u.username);
+    const known = all[key];
+    // A picture the event does not mention is kept (`profile` is the one that says it is gone).
+    all[key] = known?.avatarKey && u.avatarKey === undefined ? { ...u, avatarKey: known.avatarKey } : u;
+    seen[key] = true;
+  }
+  return { ...state, users: all, presenceSeen: seen };
+}
+
+/** A room I left or was removed from: gone from the inbox, its history and members forgotten, its view closed. */
+function forgetRoom(state: AppState, conversationId: string, notice: AppState['notice']): AppState {
+  const items = { ...state.inbox.items };
+  delete items[conversationId];
+  const members = { ...state.members };
+  delete members[conversationId];
+  const conversations = { ...state.conversations };
+  delete conversations[conversationId];
+  const outbox = Object.fromEntries(Object.entries(state.outbox).filter(([, m]) => m.conversationId !== conversationId));
+  const wasOpen = state.openConversationId === conversationId;
+  return {
+    ...state,
+    inbox: { ...state.inbox, items },
+    members,
+    conversations,
+    outbox,
+    openConversationId: wasOpen ? null : state.openConversationId,
+    notice: wasOpen && notice ? notice : state.notice,
+  };
+}
+
+function roomLabel(room: RoomView): string {
+  return room.name ? `“${room.name}”` : 'the room';
+}
+
+function applyMembership(state: AppState, event: MembershipEvent, at: number): AppState {
+  const cid = event.conversationId;
+  const me = state.me;
+  const aboutMe = event.users.some((u) => sameUser(u, me));
+  if (aboutMe && (event.change === 'removed' || event.change === 'left')) {
+    const notice =
+      event.change === 'left' || sameUser(event.by, me)
+        ? { code: 'left_room', message: `You left ${roomLabel(event.room)}.` }
+        : { code: 'removed_from_room', message: `You were removed from ${roomLabel(event.room)} by ${event.by}.` };
+    return forgetRoom(state, cid, notice);
+  }
+  let role: InboxItem['role'];
+  if (event.change === 'role' && event.role) {
+    if (aboutMe) role = event.role;
+    else if (event.role === 'owner' && sameUser(event.by, me)) role = 'admin';
+  }
+  const held = state.inbox.items[cid];
+  // Added to a room: it joins the inbox as a member, active from now.
+  if (!held && !(event.change === 'added' && aboutMe)) {
+    return state.members[cid] ? { ...state, members: { ...state.members, [cid]: membersWithChange(state.members[cid], event) } } : state;
+  }
+  let next = putItem(state, itemWithRoom(held, event.room, role ?? (held ? undefined : 'member'), at));
+  const conv = next.conversations[cid];
+  if (conv && conv.kind === 'room' && conv.name !== event.room.name) next = putConversation(next, { ...conv, name: event.room.name });
+  const members = next.members[cid];
+  if (members) next = { ...next, members: { ...next.members, [cid]: membersWithChange(members, event) } };
+  return next;
+}
+
+function applyRoom(state: AppState, room: RoomView, at: number): AppState {
+  const held = state.inbox.items[room.conversationId];
+  // A room not held (a rename reaching a tab that has not listed it, or my createRoom answer): mine if I made it.
+  const role = held ? undefined : sameUser(room.createdBy, state.me) ? 'owner' : 'member';
+  let next = putItem(state, itemWithRoom(held, room, role, held ? at : room.createdAt));
+  const conv = next.conversations[room.conversationId];
+  if (conv && conv.kind === 'room' && conv.name !== room.name) next = putConversation(next, { ...conv, name: room.name });
+  return next;
 }
 
 function putConversation(state: AppState, conv: ConversationState): AppState {
@@ -186,18 +363,24 @@ function isCountable(m: ChatMessage, me: string | null): boolean {
   return !sameUser(m.from, me);
 }
 
-/** One live message (event or ack): merge into its conversation, count it unread if not on screen. */
-function receiveMessage(state: AppState, message: ChatMessage, countUnread: boolean): AppState {
-  const conversation = conversationOf(message, state.me);
-  let next = ensureUser(state, conversation.with, !sameUser(message.from, state.me));
+/**
+ * One live message (event or ack): merged into its conversation; its inbox item moves (last
+ * message, activity, unread count unless on screen, read points); in a room, the sender's read
+ * point moves (sending moves it).
+ */
+function receiveMessage(state: AppState, message: ChatMessage): AppState {
+  const conversation = conversationOf(state, message);
+  let next = conversation.kind === 'direct' ? ensureUser(state, conversation.with, !sameUser(message.from, state.me)) : ensureUser(state, message.from, false);
   let conv: ConversationState;
   [next, conv] = withConversation(next, conversation);
   const { messages, added } = mergeMessages(conv.messages, [message]);
-  const unread =
-    countUnread && added.length > 0 && conv.id !== next.openConversationId && isCountable(message, next.me)
-      ? conv.unread + 1
-      : conv.unread;
-  next = putConversation(next, { ...conv, messages, unread });
+  next = putConversation(next, { ...conv, messages });
+  const held = next.inbox.items[conv.id] ?? (conversation.kind === 'direct' ? directItem(conv.id, conversation.with) : undefined);
+  if (held) {
+    next = putItem(next, itemWithMessage(held, message, next.me, conv.id === next.openConversationId, added.length > 0));
+  }
+  const members = next.members[conv.id];
+  if (members) next = { ...next, members: { ...next.members, [conv.id]: membersWithRead(members, message.from, message.id) } };
   const outbox = removeConfirmed(next.outbox, [message], next.me);
   return outbox === next.outbox ? next : { ...next, outbox };
 }
@@ -207,7 +390,7 @@ function receiveMessage(state: AppState, message: ChatMessage, countUnread: bool
  * than what is loaded brings its cursor; a page entirely newer than what is loaded, with more
  * before it, leaves a possible gap (e.g. after a long disconnect), so it replaces what is loaded.
  */
-export function mergePage(conv: ConversationState, pageNewestFirst: readonly ChatMessage[], nextCursor: string | null, me: string | null): ConversationState {
+export function mergePage(conv: ConversationState, pageNewestFirst: readonly ChatMessage[], nextCursor: string | null): ConversationState {
   const page = [...pageNewestFirst].sort(compareMessages);
   const base = { ...conv, loadingNewest: false, loadingOlder: false };
   const existing = conv.messages;
@@ -221,22 +404,17 @@ export function mergePage(conv: ConversationState, pageNewestFirst: readonly Cha
   if (!oldest || !newest) {
     return { ...base, messages: page, nextCursor };
   }
-  const { messages, added } = mergeMessages(existing, page);
-  const fresh = conv.nextCursor !== undefined || existing.length > 0;
-  const unreadAdded = fresh
-    ? added.filter((m) => compareMessages(m, newest) > 0 && isCountable(m, me)).length
-    : 0;
+  const { messages } = mergeMessages(existing, page);
   if (compareMessages(pageOldest, oldest) <= 0) {
-    return { ...base, messages, nextCursor, unread: conv.unread + unreadAdded };
+    return { ...base, messages, nextCursor };
   }
   if (compareMessages(pageOldest, newest) > 0 && nextCursor !== null) {
-    return { ...base, messages: page, nextCursor, unread: conv.unread + unreadAdded };
+    return { ...base, messages: page, nextCursor };
   }
   return {
     ...base,
     messages,
     nextCursor: conv.nextCursor === undefined ? nextCursor : conv.nextCursor,
-    unread: conv.unread + unreadAdded,
   };
 }
 
@@ -261,6 +439,15 @@ export function presenceOf(user: UserPresence | undefined, presenceKnown: boolea
   return presenceKnown ? 'offline' : 'unknown';
 }
 
+/**
+ * A user's presence as this tab can tell it: online or offline only when the server told it on
+ * this connection (presence reaches only direct partners and the users watched); else unknown.
+ */
+export function selectPresence(state: AppState, name: string): Presence {
+  const key = userKey(name);
+  return presenceOf(state.users[key], state.presenceKnown && state.presenceSeen[key] === true);
+}
+
 /** Everyone shown as not online (while we are disconnected); the last-seen times known are kept. */
 function hidePresence(users: Record<string, UserPresence>): Record<string, UserPresence> {
   if (!Object.values(users).some((u) => u.online)) return users;
@@ -269,31 +456,11 @@ function hidePresence(users: Record<string, UserPresence>): Record<string, UserP
   return out;
 }
 
-function reduceServer(state: AppState, event: ServerEvent): AppState {
+function reduceServer(state: AppState, event: ServerEvent, at: number): AppState {
   switch (event.type) {
-    case 'clients': {
-      const users: Record<string, UserPresence> = {};
-      for (const u of event.users) users[userKey(u.username)] = u;
-      let me = state.me;
-      const meUser = me ? users[userKey(me)] : undefined;
-      if (meUser) me = meUser.username;
-      const conversations: Record<string, ConversationState> = {};
-      for (const [id, c] of Object.entries(state.conversations)) {
-        const k = userKey(c.with);
-        const u = users[k];
-        conversations[id] = u && u.username !== c.with ? { ...c, with: u.username } : c;
-        if (!u) users[k] = state.users[k] ?? { username: c.with, online: false };
-      }
-      return { ...state, me, users, conversations, presenceKnown: true };
-    }
-    case 'presence': {
-      // Presence is about being online; a picture it does not mention is kept (`profile` and
-      // `clients` are the ones that say a picture is gone).
-      const key = userKey(event.user.username);
-      const known = state.users[key];
-      const user = known?.avatarKey && event.user.avatarKey === undefined ? { ...event.user, avatarKey: known.avatarKey } : event.user;
-      return { ...state, users: { ...state.users, [key]: user } };
-    }
+    case 'presence':
+      // Presence is about being online; a picture it does not mention is kept.
+      return withPresences(state, [event.user]);
     case 'profile': {
       // A changed (or removed) profile picture; presence fields the event lacks are kept.
       const key = userKey(event.user.username);
@@ -302,39 +469,60 @@ function reduceServer(state: AppState, event: ServerEvent): AppState {
       if (user.lastSeen === undefined && known?.lastSeen !== undefined && !user.online) user.lastSeen = known.lastSeen;
       return { ...state, users: { ...state.users, [key]: user } };
     }
+    case 'watched':
+      return withPresences(state, event.users);
     case 'uploadUrl':
     case 'downloadUrls':
+    case 'pong':
+    case 'people':
+    // Answers to requests: the session applies them (inboxPage, membersPage), knowing which page they are.
+    case 'conversations':
+    case 'members':
       return state;
+    case 'room':
+      return applyRoom(state, event.room, at);
+    case 'membership':
+      return applyMembership(state, event, at);
+    case 'readState': {
+      const item = state.inbox.items[event.conversationId];
+      let next = state;
+      if (item) {
+        const loaded = state.conversations[event.conversationId]?.messages;
+        next = putItem(next, itemWithReadState(item, event.username, event.messageId, state.me, loaded));
+      }
+      const members = next.members[event.conversationId];
+      if (members) next = { ...next, members: { ...next.members, [event.conversationId]: membersWithRead(members, event.username, event.messageId) } };
+      return next;
+    }
     case 'message':
-      return receiveMessage(state, event.message, true);
     case 'messageAck': {
-      const next = receiveMessage(state, event.message, false);
+      const next = receiveMessage(state, event.message);
       const cmid = event.message.clientMessageId;
-      if (!cmid || !next.outbox[cmid]) return next;
+      if (event.type === 'message' || !cmid || !next.outbox[cmid]) return next;
       const outbox = { ...next.outbox };
       delete outbox[cmid];
       return { ...next, outbox };
     }
     case 'messages': {
       // Filed by conversationId; a direct conversation's page names its other user (`with`),
-      // so a page of one this tab does not hold yet can still be shown.
+      // a room is known by its id, so a page of one this tab does not hold yet can still be shown.
       const conversation: Conversation | undefined =
         state.conversations[event.conversationId] ??
-        (event.with !== undefined ? { kind: 'direct', id: event.conversationId, with: event.with } : undefined);
+        (event.with !== undefined
+          ? { kind: 'direct', id: event.conversationId, with: event.with }
+          : isRoomId(event.conversationId)
+            ? roomConversation(event.conversationId)
+            : undefined);
       if (!conversation) return state;
       let next = state;
       let conv: ConversationState;
       [next, conv] = withConversation(next, conversation);
-      const merged = mergePage(conv, event.messages, event.nextCursor, next.me);
-      const unread = conv.id === next.openConversationId ? 0 : merged.unread;
-      next = putConversation(next, { ...merged, unread });
+      next = putConversation(next, mergePage(conv, event.messages, event.nextCursor));
       const outbox = removeConfirmed(next.outbox, event.messages, next.me);
       return outbox === next.outbox ? next : { ...next, outbox };
     }
-    case 'pong':
-      return state;
     case 'error': {
-      const notice = { code: event.code, message: event.message };
+      const notice = { code: event.code, message: EXPLAINED_CODES.has(event.code) ? errorText(event.code, event.message) : event.message };
       const cmid = event.clientMessageId;
       const pending = cmid ? state.outbox[cmid] : undefined;
       if (cmid && pending) {
@@ -354,32 +542,101 @@ function reduceServer(state: AppState, event: ServerEvent): AppState {
   }
 }
 
+/** An inbox page: the first replaces the items (keeping the open conversation's), a later one adds to them. */
+function applyInboxPage(state: AppState, page: ConversationsEvent, first: boolean): AppState {
+  const held = state.inbox.items;
+  const items: Record<string, InboxItem> = {};
+  if (first) {
+    const open = state.openConversationId;
+    if (open && held[open]) items[open] = held[open];
+  } else {
+    Object.assign(items, held);
+  }
+  for (const view of page.conversations) {
+    let item = mergeItem(held[view.conversationId], itemFromView(view));
+    // The conversation on screen is being read: no badge for it in this tab.
+    if (view.conversationId === state.openConversationId) item = { ...item, unread: 0, unreadMore: false };
+    items[view.conversationId] = item;
+  }
+  let next: AppState = { ...state, inbox: { items, nextCursor: page.nextCursor, loading: false } };
+  next = withPresences(next, page.conversations.flatMap((v) => (v.with ? [v.with] : [])));
+  // Histories held learn their room's name, and direct ones their user's display form.
+  for (const view of page.conversations) {
+    const conv = next.conversations[view.conversationId];
+    if (conv?.kind === 'room' && view.name !== undefined && conv.name !== view.name) next = putConversation(next, { ...conv, name: view.name });
+    if (conv?.kind === 'direct' && view.with && conv.with !== view.with.username) next = putConversation(next, { ...conv, with: view.with.username });
+  }
+  return first ? { ...next, presenceKnown: true } : next;
+}
+
+function applyMembersPage(state: AppState, page: MembersEvent, first: boolean): AppState {
+  const held = state.members[page.conversationId];
+  const next: AppState = {
+    ...state,
+    members: { ...state.members, [page.conversationId]: mergeMembersPage(held, page.members, page.nextCursor, first) },
+  };
+  return withPresences(
+    next,
+    page.members.map((m) => {
+      const user: UserPresence = { username: m.username, online: m.online };
+      if (m.lastSeen !== undefined) user.lastSeen = m.lastSeen;
+      if (m.avatarKey !== undefined) user.avatarKey = m.avatarKey;
+      return user;
+    }),
+  );
+}
+
 export function reduce(state: AppState, action: Action): AppState {
+  if (state.me === null && action.type !== 'signIn' && action.type !== 'signOut') return state;
   switch (action.type) {
     case 'server':
-      return state.me === null ? state : reduceServer(state, action.event);
+      return reduceServer(state, action.event, action.at ?? 0);
+    case 'inboxRequested':
+      return { ...state, inbox: { ...state.inbox, loading: true } };
+    case 'inboxPage':
+      return applyInboxPage(state, action.page, action.first);
+    case 'inboxFailed':
+      return { ...state, inbox: { ...state.inbox, loading: false } };
+    case 'membersRequested': {
+      const held = state.members[action.conversationId] ?? emptyMembers;
+      return { ...state, members: { ...state.members, [action.conversationId]: { ...held, loading: true } } };
+    }
+    case 'membersPage':
+      return applyMembersPage(state, action.page, action.first);
+    case 'membersFailed': {
+      const held = state.members[action.conversationId];
+      return held ? { ...state, members: { ...state.members, [action.conversationId]: { ...held, loading: false } } } : state;
+    }
     case 'signIn':
       return { ...initialState, me: action.username, connection: 'connecting' };
     case 'signOut':
       return action.reason ? { ...initialState, signedOutReason: action.reason } : initialState;
     case 'connection': {
-      if (state.me === null || state.connection === action.state) return state;
+      if (state.connection === action.state) return state;
       const dropped = action.state === 'reconnecting' || action.state === 'offline';
       const wasUp = state.connection === 'online';
       return {
         ...state,
         connection: action.state,
         conversations: dropped ? clearLoading(state.conversations, wasUp) : state.conversations,
-        // Off the server, nobody can be shown online; the resync's `clients` tells again.
-        ...(action.state !== 'online' ? { users: hidePresence(state.users), presenceKnown: false } : {}),
+        inbox: dropped ? { ...state.inbox, loading: false } : state.inbox,
+        // Off the server, nobody can be shown online; the resync tells again.
+        ...(action.state !== 'online' ? { users: hidePresence(state.users), presenceKnown: false, presenceSeen: {} } : {}),
       };
     }
     case 'openConversation': {
       if (action.conversation === null) return { ...state, openConversationId: null };
       let [next, conv] = withConversation(state, action.conversation);
+      const item = next.inbox.items[conv.id];
       // Re-opening the conversation already on screen keeps its divider where it was.
-      const unreadFrom = conv.id === state.openConversationId ? conv.unreadFrom : firstUnreadId(conv.messages, conv.unread, next.me);
-      next = putConversation(next, { ...conv, unread: 0, unreadFrom });
+      let unreadMark = conv.id === state.openConversationId ? conv.unreadMark : null;
+      if (conv.id !== state.openConversationId && item && unreadWeight(item) > 0) {
+        unreadMark = { after: item.readMessageId ?? null, count: unreadWeight(item) };
+        const from = unreadMark.after === null ? firstUnreadId(conv.messages, unreadMark.count, next.me) : null;
+        if (from !== null) unreadMark.from = from;
+      }
+      next = putConversation(next, { ...conv, unreadMark });
+      if (item && unreadWeight(item) > 0) next = putItem(next, { ...item, unread: 0, unreadMore: false });
       return { ...next, openConversationId: conv.id };
     }
     case 'requestPage': {
@@ -412,32 +669,26 @@ export function reduce(state: AppState, action: Action): AppState {
 
 // Selectors
 
-export interface PersonView {
-  /** The user's key (lowercase username). */
-  key: string;
-  /** My direct conversation with them. */
-  conversationId: string;
-  user: UserPresence;
-  /** `unknown` while we are not connected (or before the server said): shown neither online nor offline. */
-  presence: Presence;
-  unread: number;
-  lastMessage: ChatMessage | undefined;
+export interface InboxEntry {
+  item: InboxItem;
+  /** What the item is called: the other user or the room's name. */
+  title: string;
+  /** A direct conversation's other user, as known (presence, picture). */
+  user?: UserPresence;
+  /** A direct conversation's other user's presence. */
+  presence?: Presence;
+  current: boolean;
 }
 
-/** Everyone but me, sorted by name; filtered by a case-insensitive substring. */
-export function selectPeople(state: AppState, filter = ''): PersonView[] {
-  const me = state.me;
-  if (me === null) return [];
-  const meKey = userKey(me);
-  const needle = filter.trim().toLowerCase();
-  return Object.entries(state.users)
-    .filter(([k]) => k !== meKey && (!needle || k.includes(needle)))
-    .map(([key, user]) => {
-      const conversationId = directConversationId(me, key);
-      const conv = state.conversations[conversationId];
-      return { key, conversationId, user, presence: presenceOf(user, state.presenceKnown), unread: conv?.unread ?? 0, lastMessage: conv?.messages[conv.messages.length - 1] } satisfies PersonView;
-    })
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+/** My conversations, most recent activity first. */
+export function selectInbox(state: AppState): InboxEntry[] {
+  return sortedInbox(state.inbox.items).map((item) => {
+    const current = item.conversationId === state.openConversationId;
+    if (item.kind === 'room') return { item, title: item.name || 'Room', current };
+    const key = userKey(item.name);
+    const user = state.users[key] ?? { username: item.name, online: false };
+    return { item, title: user.username, user, presence: selectPresence(state, item.name), current };
+  });
 }
 
 /** Pending and failed messages of one conversation, oldest first. */
@@ -454,8 +705,21 @@ export function selectPendingOutbox(state: AppState): OutgoingMessage[] {
     .sort((a, b) => a.createdAt - b.createdAt);
 }
 
+/** Unread messages of every conversation (a "99+" one counts 100, so the total shows "99+"). */
 export function selectTotalUnread(state: AppState): number {
-  return Object.values(state.conversations).reduce((n, c) => n + c.unread, 0);
+  return Object.values(state.inbox.items).reduce((n, item) => n + unreadWeight(item), 0);
+}
+
+/** The unread count of one conversation (99+ as 100). */
+export function selectUnread(state: AppState, conversationId: string): number {
+  const item = state.inbox.items[conversationId];
+  return item ? unreadWeight(item) : 0;
+}
+
+/** The title of a conversation held: the other user (display form as known) or the room's name. */
+export function selectTitle(state: AppState, conv: Conversation): string {
+  if (conv.kind === 'direct') return state.users[userKey(conv.with)]?.username ?? conv.with;
+  return state.inbox.items[conv.id]?.name || conversationTitle(conv);
 }
 
 export interface Store {

@@ -5,7 +5,8 @@ import { directConversation } from '../protocol/conversations';
 import type { ClientAction } from '../protocol/frames';
 import { REFRESH_BEFORE_EXPIRY_MS } from '../protocol/tokens';
 import { FakeSocket, fakeSocketFactory, FakeTokens, flushMicrotasks, msg } from '../test/fakes';
-import { selectPeople } from './appState';
+import type { ConversationView } from '../protocol/frames';
+import { selectInbox } from './appState';
 import { ANSWER_TIMEOUT_MS, ChatSession, SESSION_ENDED_MESSAGE, UNANSWERED_SEND_PROBE_MS, type TransportFactory } from './session';
 
 // Alice's direct conversations.
@@ -32,13 +33,39 @@ function makeSession(fetchImpl?: typeof fetch) {
   return { session, tokens, state: () => session.store.getState() };
 }
 
-/** Starts the chat as `name` and opens the socket; returns it. */
+/** The inbox request of the resync. */
+const INBOX = { action: 'getConversations', limit: 20, requestId: expect.any(String) };
+
+/** Alice's inbox item of a direct conversation. */
+const dm = (username: string, online: boolean, extra: Partial<ConversationView> = {}): ConversationView => ({
+  conversationId: directConversation('alice', username).id,
+  kind: 'direct',
+  with: { username, online },
+  lastActivityAt: 0,
+  unread: 0,
+  unreadMore: false,
+  ...extra,
+});
+
+/** Answers the last request of `action` the socket sent. */
+function answer(socket: FakeSocket, action: string, event: Record<string, unknown>) {
+  const request = socket.actions().filter((a) => a.action === action).at(-1) as { requestId: string } | undefined;
+  if (!request) throw new Error(`no ${action} was sent`);
+  socket.receive({ ...event, requestId: request.requestId });
+}
+
+function answerInbox(socket: FakeSocket, conversations: ConversationView[] = [dm('Bob', true)], nextCursor: string | null = null) {
+  answer(socket, 'getConversations', { type: 'conversations', conversations, nextCursor });
+}
+
+/** Starts the chat as `name` and opens the socket (the inbox lists Bob, online); returns it. */
 async function online(session: ChatSession, name = 'alice') {
   session.start(name);
   await flushMicrotasks();
   const socket = FakeSocket.last();
   socket.open();
-  socket.receive({ type: 'clients', users: [{ username: 'alice', online: true }, { username: 'Bob', online: true }] });
+  answerInbox(socket);
+  await flushMicrotasks();
   return socket;
 }
 
@@ -58,7 +85,7 @@ describe('session life', () => {
     expect(FakeSocket.last().protocols).toEqual([SUBPROTOCOL, 'jwt-1']);
     FakeSocket.last().open();
     expect(state()).toMatchObject({ connection: 'online' });
-    expect(FakeSocket.last().actions()).toEqual([{ action: 'getClients' }]);
+    expect(FakeSocket.last().actions()).toEqual([INBOX]);
   });
 
   it('keeps trying while the server cannot be reached, then signs out and closes the socket', async () => {
@@ -201,7 +228,7 @@ describe('reconnect', () => {
     second.open();
     expect(state().connection).toBe('online');
     expect(second.actions()).toEqual([
-      { action: 'getClients' },
+      INBOX,
       { action: 'getMessages', conversationId: BOB, limit: 50 },
       { action: 'sendMessage', conversationId: BOB, text: 'one', clientMessageId: 'cmid-1' },
     ]);
@@ -226,7 +253,7 @@ describe('reconnect', () => {
     await vi.advanceTimersByTimeAsync(500);
     FakeSocket.last().open();
     expect(FakeSocket.last().actions()).toEqual([
-      { action: 'getClients' },
+      INBOX,
       { action: 'getMessages', conversationId: CAROL, limit: 50 },
     ]);
     expect(state().outbox['cmid-1']!.status).toBe('failed');
@@ -247,7 +274,7 @@ describe('reconnect', () => {
 
 describe('a connection that tells the truth', () => {
   const pings = (socket: FakeSocket) => socket.actions().filter((a) => a.action === 'ping').length;
-  const presences = (state: ReturnType<ChatSession['store']['getState']>) => selectPeople(state).map((p) => `${p.key}:${p.presence}`);
+  const presences = (state: ReturnType<ChatSession['store']['getState']>) => selectInbox(state).map((e) => `${e.item.name.toLowerCase()}:${e.presence}`);
 
   it('a send left unanswered probes the socket; a dead one shows reconnecting within seconds, and the message goes once after the reconnect', async () => {
     const { session, state } = makeSession();
@@ -311,15 +338,19 @@ describe('a connection that tells the truth', () => {
     expect(state().connection).toBe('online');
   });
 
-  it('nobody shows online while we are disconnected; the resync\'s clients tells again', async () => {
+  it('nobody shows online while we are disconnected; the resync\'s inbox tells again', async () => {
     const { session, state } = makeSession();
-    const first = await online(session);
+    session.start('alice');
+    await flushMicrotasks();
+    const first = FakeSocket.last();
+    first.open();
+    answerInbox(first, [dm('Bob', true, { lastActivityAt: 2 }), dm('carol', true, { lastActivityAt: 1 })]);
+    await flushMicrotasks();
     first.receive({ type: 'presence', user: { username: 'carol', online: false, lastSeen: 5_000 } });
     expect(presences(state())).toEqual(['bob:online', 'carol:offline']);
     first.serverClose(1006);
     expect(state().connection).toBe('reconnecting');
     expect(state().users.bob!.online).toBe(false);
-    expect(state().users.alice!.online).toBe(false);
     expect(presences(state())).toEqual(['bob:unknown', 'carol:unknown']);
     expect(state().users.carol!.lastSeen).toBe(5_000);
     await vi.advanceTimersByTimeAsync(500);
@@ -327,15 +358,9 @@ describe('a connection that tells the truth', () => {
     second.open();
     // Open, but the people's presence is not known until the server says.
     expect(presences(state())).toEqual(['bob:unknown', 'carol:unknown']);
-    expect(second.actions()[0]).toEqual({ action: 'getClients' });
-    second.receive({
-      type: 'clients',
-      users: [
-        { username: 'alice', online: true },
-        { username: 'Bob', online: true },
-        { username: 'carol', online: false, lastSeen: 5_000 },
-      ],
-    });
+    expect(second.actions()[0]).toEqual(INBOX);
+    answerInbox(second, [dm('Bob', true, { lastActivityAt: 2 }), { ...dm('carol', false, { lastActivityAt: 1 }), with: { username: 'carol', online: false, lastSeen: 5_000 } }]);
+    await flushMicrotasks();
     expect(presences(state())).toEqual(['bob:online', 'carol:offline']);
   });
 });
@@ -504,5 +529,135 @@ describe('media', () => {
     expect(session.media.peek('avatars/bob/1.png')?.url).toBe('https://s3.test/b');
     session.signOut();
     expect(session.media.peek('avatars/bob/1.png')).toBeUndefined();
+  });
+});
+
+describe('inbox, rooms and read state (#14)', () => {
+  const ULID = '01JDQ8Z7W4K3M2N1P0Q9R8S7T6';
+  const ROOM = `room#${ULID}`;
+  const room = { conversationId: ROOM, name: 'Project', memberCount: 3, createdBy: 'alice', createdAt: 1 };
+  const roomItem: ConversationView = { conversationId: ROOM, kind: 'room', name: 'Project', memberCount: 3, role: 'owner', lastActivityAt: 5, unread: 0, unreadMore: false };
+  const sentOf = (socket: FakeSocket, action: string) => socket.actions().filter((a) => a.action === action);
+
+  it('pages the inbox: the next page with the cursor, once at a time, none after the last', async () => {
+    const { session, state } = makeSession();
+    session.start('alice');
+    await flushMicrotasks();
+    const socket = FakeSocket.last();
+    socket.open();
+    answerInbox(socket, [dm('Bob', true)], 'N1');
+    await flushMicrotasks();
+    expect(session.loadMoreConversations()).toBe(true);
+    expect(session.loadMoreConversations()).toBe(false);
+    expect(socket.actions().at(-1)).toMatchObject({ action: 'getConversations', limit: 20, cursor: 'N1' });
+    answerInbox(socket, [roomItem], null);
+    await flushMicrotasks();
+    expect(Object.keys(state().inbox.items).sort()).toEqual([BOB, ROOM].sort());
+    expect(session.loadMoreConversations()).toBe(false);
+  });
+
+  it('opening a room loads its history and members, and watches the first 50 members (not me)', async () => {
+    const { session, state } = makeSession();
+    const socket = await online(session);
+    answerInbox(socket, [roomItem]);
+    await flushMicrotasks();
+    session.openConversation({ kind: 'room', id: ROOM, name: 'Project' });
+    expect(sentOf(socket, 'getMessages').at(-1)).toEqual({ action: 'getMessages', conversationId: ROOM, limit: 50 });
+    expect(sentOf(socket, 'getMembers').at(-1)).toMatchObject({ action: 'getMembers', conversationId: ROOM, limit: 100 });
+    const members = [{ username: 'alice', role: 'owner', online: true }, ...Array.from({ length: 60 }, (_, i) => ({ username: `user${i}`, role: 'member', online: false }))];
+    answer(socket, 'getMembers', { type: 'members', conversationId: ROOM, members, nextCursor: null });
+    await flushMicrotasks();
+    expect(state().members[ROOM]!.list).toHaveLength(61);
+    const watches = sentOf(socket, 'watchPresence') as { usernames: string[] }[];
+    expect(watches).toHaveLength(1);
+    expect(watches[0]!.usernames).toEqual(Array.from({ length: 50 }, (_, i) => `user${i}`));
+    answer(socket, 'watchPresence', { type: 'watched', conversationId: ROOM, users: [{ username: 'user3', online: true }] });
+    expect(state().users.user3!.online).toBe(true);
+  });
+
+  it('marks the open conversation read (debounced) only while the tab is visible, once per message', async () => {
+    const { session, state } = makeSession();
+    const socket = await online(session);
+    session.openConversation(withBob);
+    const hello = msg('Bob', 'alice', 5, 'hello');
+    socket.receive({ type: 'messages', conversationId: BOB, with: 'Bob', messages: [hello], nextCursor: null });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sentOf(socket, 'markRead')).toEqual([]); // hidden tab
+    session.setVisible(true);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(sentOf(socket, 'markRead')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sentOf(socket, 'markRead')).toEqual([{ action: 'markRead', conversationId: BOB, messageId: hello.id, requestId: expect.any(String) }]);
+    answer(socket, 'markRead', { type: 'readState', conversationId: BOB, username: 'alice', messageId: hello.id });
+    expect(state().inbox.items[BOB]!.readMessageId).toBe(hello.id);
+    // My own message does not need marking; a new one from Bob does.
+    socket.receive({ type: 'message', message: msg('alice', 'Bob', 6) });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sentOf(socket, 'markRead')).toHaveLength(1);
+    const next = msg('Bob', 'alice', 7);
+    socket.receive({ type: 'message', message: next });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect((sentOf(socket, 'markRead').at(-1) as { messageId: string }).messageId).toBe(next.id);
+  });
+
+  it('a read in another tab clears the badge here', async () => {
+    const { session, state } = makeSession();
+    const socket = await online(session);
+    const m = msg('Bob', 'alice', 5);
+    socket.receive({ type: 'message', message: m });
+    expect(state().inbox.items[BOB]!.unread).toBe(1);
+    socket.receive({ type: 'readState', conversationId: BOB, username: 'alice', messageId: m.id });
+    expect(state().inbox.items[BOB]!.unread).toBe(0);
+  });
+
+  it('creates a room (it joins the inbox) and reports a refusal with its code', async () => {
+    const { session, state } = makeSession();
+    const socket = await online(session);
+    const created = session.createRoom('  Project ', ['Bob', 'bob', 'alice']);
+    expect(socket.actions().at(-1)).toEqual({ action: 'createRoom', name: 'Project', members: ['Bob'], requestId: expect.any(String) });
+    answer(socket, 'createRoom', { type: 'room', room });
+    expect(await created).toEqual(room);
+    expect(state().inbox.items[ROOM]).toMatchObject({ name: 'Project', role: 'owner' });
+    await expect(session.createRoom('   ', [])).rejects.toMatchObject({ code: 'invalid_room_name' });
+    const leaving = session.leaveRoom(ROOM);
+    expect(socket.actions().at(-1)).toMatchObject({ action: 'removeMember', conversationId: ROOM, username: 'alice' });
+    answer(socket, 'removeMember', { type: 'error', code: 'owner_must_transfer', message: 'transfer first', action: 'removeMember' });
+    await expect(leaving).rejects.toMatchObject({ code: 'owner_must_transfer' });
+    expect(state().notice).toBeNull();
+  });
+
+  it('a message of a room the inbox does not list asks for the inbox again', async () => {
+    const { session } = makeSession();
+    const socket = await online(session);
+    const before = sentOf(socket, 'getConversations').length;
+    socket.receive({ type: 'message', message: { ...msg('bob', 'x', 9), conversationId: ROOM, to: undefined } });
+    expect(sentOf(socket, 'getConversations')).toHaveLength(before + 1);
+  });
+
+  it('my message acknowledged in the open room asks for its members again (who has read)', async () => {
+    const { session } = makeSession();
+    const socket = await online(session);
+    answerInbox(socket, [roomItem]);
+    await flushMicrotasks();
+    session.openConversation({ kind: 'room', id: ROOM, name: 'Project' });
+    answer(socket, 'getMembers', { type: 'members', conversationId: ROOM, members: [], nextCursor: null });
+    await flushMicrotasks();
+    const before = sentOf(socket, 'getMembers').length;
+    session.sendMessage({ kind: 'room', id: ROOM, name: 'Project' }, 'hi all');
+    socket.receive({ type: 'messageAck', duplicate: false, message: { ...msg('alice', 'x', 20_000, 'hi all', { clientMessageId: 'cmid-1' }), conversationId: ROOM, to: undefined } });
+    expect(sentOf(socket, 'getMembers')).toHaveLength(before + 1);
+  });
+
+  it('the resync asks for the open room\'s members again', async () => {
+    const { session } = makeSession();
+    const first = await online(session);
+    answerInbox(first, [roomItem]);
+    await flushMicrotasks();
+    session.openConversation({ kind: 'room', id: ROOM, name: 'Project' });
+    first.serverClose();
+    await vi.advanceTimersByTimeAsync(500);
+    const second = FakeSocket.last();
+    second.open();
+    expect(second.actions().map((a) => a.action)).toEqual(['getConversations', 'getMessages', 'getMembers']);
   });
 });

@@ -1,19 +1,33 @@
 // The chat session: glues the transport (ChatClient) to the store. It owns the outbox (sent by
 // OutboxSender; pending messages are re-sent with the same clientMessageId after every reconnect), the resync
-// after a reconnect (getClients, newest page of the open conversation and of every conversation
-// seen) and the session's life: started for a signed-in user, ended by sign-out or when the
+// after a reconnect (the inbox's first page, newest page of the open conversation and of every
+// conversation seen, the open room's members), read state (markRead, see ReadMarker), the rooms'
+// requests and the session's life: started for a signed-in user, ended by sign-out or when the
 // access token cannot be renewed any more. Components call its methods and read the store; nothing here is React.
 import { DownloadUrlCache } from '../media/downloadUrlCache';
 import { isValidFileName } from '../media/mediaRules';
 import { MediaError, mediaErrorMessage, uploadFile, type UploadDeps, type UploadSource } from '../media/upload';
-import { checkText, DEFAULT_PAGE_LIMIT, newClientMessageId, trimText } from '../protocol/chatRules';
+import * as actions from '../protocol/actions';
+import { checkRoomName, checkText, DEFAULT_PAGE_LIMIT, MAX_USERS_PER_REQUEST, newClientMessageId, sameUser, trimText } from '../protocol/chatRules';
 import { ChatClient, type TransportHandlers, type TransportStatus } from '../protocol/client';
-import type { Conversation } from '../protocol/conversations';
-import type { Attachment, ChatMessage, ClientAction, RequestAction, RequestAnswers, ServerEvent } from '../protocol/frames';
+import { isRoomId, type Conversation } from '../protocol/conversations';
+import type {
+  Attachment,
+  ChatMessage,
+  ClientAction,
+  MembershipEvent,
+  PeopleEvent,
+  RequestAction,
+  RequestAnswers,
+  Role,
+  RoomView,
+  ServerEvent,
+} from '../protocol/frames';
 import { RequestError } from '../protocol/requests';
 import { TokenKeeper, type AccessTokenGetter, type AccessTokenSource } from '../protocol/tokens';
-import { createStore, type ConnectionState, type OutgoingMessage, type Store } from './appState';
+import { createStore, type AppState, type ConnectionState, type OutgoingMessage, type Store } from './appState';
 import { OutboxSender } from './outbox';
+import { ReadMarker } from './readMarker';
 
 /** What the session needs from a transport (ChatClient, or a fake in tests). */
 export interface Transport {
@@ -59,6 +73,20 @@ export { ANSWER_TIMEOUT_MS } from './outbox';
  */
 export const UNANSWERED_SEND_PROBE_MS = 1000;
 
+/** Members of a room whose presence is watched when it opens (the first of its first page). */
+export const WATCH_ON_OPEN = MAX_USERS_PER_REQUEST;
+
+/** The newest message on screen from someone else, once the newest page is trusted; undefined otherwise. */
+export function newestFromOthers(state: AppState, conversationId: string): string | undefined {
+  const conv = state.conversations[conversationId];
+  if (!conv || conv.nextCursor === undefined || conv.stale || conv.loadingNewest) return undefined;
+  for (let i = conv.messages.length - 1; i >= 0; i--) {
+    const m = conv.messages[i]!;
+    if (!sameUser(m.from, state.me)) return m.id;
+  }
+  return undefined;
+}
+
 const defaultTransport: TransportFactory = (options, handlers) => new ChatClient({ ...options, ...handlers });
 
 const STATUS_TO_CONNECTION: Record<Exclude<TransportStatus, 'idle'>, Exclude<ConnectionState, 'signedOut'>> = {
@@ -85,6 +113,13 @@ export class ChatSession {
   /** Probes the socket if the message in flight is still unanswered (see UNANSWERED_SEND_PROBE_MS). */
   private unansweredSendTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly liveMessageListeners = new Set<(message: ChatMessage) => void>();
+  private readonly readMarker: ReadMarker;
+  /** The tab is visible: only then does a conversation on screen count as read. */
+  private visible = false;
+  /** A request of the inbox's first page is on its way (refreshes are not stacked). */
+  private inboxRefreshing = false;
+  /** Rooms whose members' first page is on its way. */
+  private readonly membersRefreshing = new Set<string>();
 
   constructor(options: ChatSessionOptions) {
     this.opts = options;
@@ -99,6 +134,9 @@ export class ChatSession {
       now: this.now,
     });
     this.outbox = new OutboxSender(this.store, (action) => this.sendFromOutbox(action));
+    this.readMarker = new ReadMarker({ send: (conversationId, messageId) => this.sendMarkRead(conversationId, messageId) });
+    // Whatever changes what is on screen (a page, a live message, the conversation opened) may move the read point.
+    this.store.subscribe(() => this.noteRead());
   }
 
   /**
@@ -108,6 +146,7 @@ export class ChatSession {
   start(username: string): void {
     this.stopTransport();
     this.media.reset();
+    this.readMarker.reset();
     this.store.dispatch({ type: 'signIn', username });
     const tokens = new TokenKeeper({ source: this.opts.accessToken, now: this.now, onSessionEnded: () => this.endSession(tokens) });
     this.tokens = tokens;
@@ -135,6 +174,7 @@ export class ChatSession {
   signOut(reason?: string): void {
     this.stopTransport();
     this.media.reset();
+    this.readMarker.reset();
     this.store.dispatch({ type: 'signOut', reason });
   }
 
@@ -147,12 +187,100 @@ export class ChatSession {
   }
 
   openConversation(conversation: Conversation | null): void {
+    const before = this.store.getState().openConversationId;
     this.store.dispatch({ type: 'openConversation', conversation });
     if (conversation === null) return;
     const conv = this.store.getState().conversations[conversation.id];
     if (conv && !conv.loadingNewest && (conv.nextCursor === undefined || conv.stale)) {
       this.requestNewest(conv);
     }
+    // A room opened: its members (read points for "Read by N", presence dots) and their presence, live.
+    if (conversation.kind === 'room' && before !== conversation.id) void this.refreshMembers(conversation.id, WATCH_ON_OPEN);
+  }
+
+  /** The inbox's next page (scrolled to its end); false when there is none or one is loading. */
+  loadMoreConversations(): boolean {
+    const { inbox } = this.store.getState();
+    if (inbox.loading || typeof inbox.nextCursor !== 'string') return false;
+    void this.requestInbox(inbox.nextCursor);
+    return true;
+  }
+
+  /** The inbox's first page again (it replaces what is listed). */
+  refreshInbox(): void {
+    if (this.inboxRefreshing) return;
+    void this.requestInbox(null);
+  }
+
+  /**
+   * A room's members, the first page again; the first `watchCount` of them (not me) are watched
+   * so their presence dots are live. Never rejects (a refusal leaves the list as it was).
+   */
+  async refreshMembers(conversationId: string, watchCount = 0): Promise<void> {
+    if (this.membersRefreshing.has(conversationId)) return;
+    this.membersRefreshing.add(conversationId);
+    try {
+      await this.requestMembers(conversationId, null, watchCount);
+    } finally {
+      this.membersRefreshing.delete(conversationId);
+    }
+  }
+
+  /** A room's next page of members (the panel scrolled to its end), watched as they are shown. */
+  loadMoreMembers(conversationId: string): boolean {
+    const held = this.store.getState().members[conversationId];
+    if (!held || held.loading || typeof held.nextCursor !== 'string') return false;
+    void this.requestMembers(conversationId, held.nextCursor, Number.POSITIVE_INFINITY);
+    return true;
+  }
+
+  /** Watches the presence of these members of a conversation (50 per request); errors are ignored (a dot stays unknown). */
+  async watchPresence(conversationId: string, usernames: readonly string[]): Promise<void> {
+    const me = this.store.getState().me;
+    await Promise.all(actions.watchPresence(conversationId, usernames, me).map((action) => this.request(action).catch(() => undefined)));
+  }
+
+  /** Creates a room with its first members; resolves with it (already in the inbox). Rejects with a RequestError. */
+  async createRoom(name: string, members: readonly string[]): Promise<RoomView> {
+    const { problem } = checkRoomName(name);
+    if (problem) throw new RequestError('invalid_room_name', 'Invalid room name.', 'createRoom');
+    const answer = await this.request(actions.createRoom(name, members, this.store.getState().me));
+    return answer.room;
+  }
+
+  async renameRoom(conversationId: string, name: string): Promise<RoomView> {
+    const { problem } = checkRoomName(name);
+    if (problem) throw new RequestError('invalid_room_name', 'Invalid room name.', 'renameRoom');
+    return (await this.request(actions.renameRoom(conversationId, name))).room;
+  }
+
+  addMembers(conversationId: string, usernames: readonly string[]): Promise<MembershipEvent> {
+    return this.request(actions.addMembers(conversationId, usernames, this.store.getState().me));
+  }
+
+  removeMember(conversationId: string, username: string): Promise<MembershipEvent> {
+    return this.request(actions.removeMember(conversationId, username));
+  }
+
+  /** Leaves a room (an owner with others in it must transfer first: `owner_must_transfer`). */
+  leaveRoom(conversationId: string): Promise<MembershipEvent> {
+    return this.removeMember(conversationId, this.store.getState().me ?? '');
+  }
+
+  /** `owner` transfers the ownership (I become admin). */
+  setRole(conversationId: string, username: string, role: Role): Promise<MembershipEvent> {
+    return this.request(actions.setRole(conversationId, username, role));
+  }
+
+  /** A page of the people directory whose usernames start with `prefix`. */
+  searchPeople(prefix: string, cursor?: string | null): Promise<PeopleEvent> {
+    return this.request(actions.searchPeople(prefix, cursor));
+  }
+
+  /** Whether the tab is visible (only a visible conversation on screen is read). */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    this.noteRead();
   }
 
   /** Asks for the page before the oldest loaded message; no-op while one is loading or at the start. */
@@ -263,6 +391,9 @@ export class ChatSession {
   /** The tab became visible again: check within seconds that the socket survived (sleep, network change). */
   wake(): void {
     this.transport?.probe();
+    // Rooms get no live read points of others: what was read meanwhile shows now.
+    const open = this.store.getState().openConversationId;
+    if (open && isRoomId(open)) void this.refreshMembers(open);
   }
 
   /** The token could not be renewed (refresh token revoked or expired): back to the sign-in screen. */
@@ -287,12 +418,15 @@ export class ChatSession {
     this.resync();
   }
 
-  /** After every open: the people list, the newest page of every conversation seen, then the outbox. */
+  /** After every open: the inbox, the newest page of every conversation seen, the open room's members, then the outbox. */
   private resync(): void {
-    this.send({ action: 'getClients' });
+    this.inboxRefreshing = false;
+    this.membersRefreshing.clear();
+    this.refreshInbox();
     const state = this.store.getState();
     const open = state.openConversationId ? state.conversations[state.openConversationId] : undefined;
     if (open) this.requestNewest(open);
+    if (open?.kind === 'room') void this.refreshMembers(open.id, WATCH_ON_OPEN);
     for (const conv of Object.values(state.conversations)) {
       if (conv === open) continue;
       if (conv.stale || conv.messages.length > 0) this.requestNewest(conv);
@@ -308,11 +442,95 @@ export class ChatSession {
     }
   }
 
+  /** Asks for an inbox page (null: the first, which replaces the list). */
+  private async requestInbox(cursor: string | null): Promise<void> {
+    const first = cursor === null;
+    if (first) this.inboxRefreshing = true;
+    const transport = this.transport;
+    this.store.dispatch({ type: 'inboxRequested' });
+    try {
+      const page = await this.request(actions.getConversations(cursor));
+      if (this.transport === transport) this.store.dispatch({ type: 'inboxPage', page, first });
+    } catch {
+      if (this.transport === transport) this.store.dispatch({ type: 'inboxFailed' });
+    } finally {
+      if (first && this.transport === transport) this.inboxRefreshing = false;
+    }
+  }
+
+  /** Asks for a page of members, then watches the first `watchCount` of them (not me). */
+  private async requestMembers(conversationId: string, cursor: string | null, watchCount: number): Promise<void> {
+    const transport = this.transport;
+    this.store.dispatch({ type: 'membersRequested', conversationId });
+    let page;
+    try {
+      page = await this.request(actions.getMembers(conversationId, cursor));
+    } catch {
+      // Not a member (any more), offline: the panel keeps what it had; the next refresh asks again.
+      if (this.transport === transport) this.store.dispatch({ type: 'membersFailed', conversationId });
+      return;
+    }
+    if (this.transport !== transport) return;
+    this.store.dispatch({ type: 'membersPage', page, first: cursor === null });
+    const me = this.store.getState().me;
+    const names = page.members.map((m) => m.username).filter((u) => !sameUser(u, me));
+    if (watchCount > 0 && names.length > 0) await this.watchPresence(conversationId, names.slice(0, watchCount));
+  }
+
+  /** The conversation on screen in a visible tab: its newest message from someone else is read. */
+  private noteRead(): void {
+    const state = this.store.getState();
+    const open = state.openConversationId;
+    if (!this.visible || open === null || state.connection !== 'online') return;
+    const newest = newestFromOthers(state, open);
+    if (newest === undefined) return;
+    this.readMarker.note(open, newest, state.inbox.items[open]?.readMessageId, this.now());
+  }
+
+  private async sendMarkRead(conversationId: string, messageId: string): Promise<boolean> {
+    try {
+      // The answer is a `readState`: the reducer applies it (as my other connections do).
+      await this.request(actions.markRead(conversationId, messageId));
+      return true;
+    } catch (error) {
+      // Refused for good (not a member any more, a message not there): not sent again.
+      return error instanceof RequestError && error.code !== 'offline' && error.code !== 'disconnected' && error.code !== 'timeout';
+    }
+  }
+
   private send(action: ClientAction): boolean {
     return this.transport?.send(action) ?? false;
   }
 
   /** The outbox's sends: one message in flight at a time, so one timer watches its answer. */
+  /** What an event calls for beyond the store: the inbox or a room's members asked again. */
+  private followUp(event: ServerEvent, before: AppState): void {
+    const state = this.store.getState();
+    const open = state.openConversationId;
+    switch (event.type) {
+      case 'message':
+      case 'messageAck': {
+        const cid = event.message.conversationId;
+        // A conversation the inbox does not list (a room I was just added to, a first message): its details come with the first page.
+        if (!before.inbox.items[cid] && before.inbox.nextCursor !== undefined) this.refreshInbox();
+        // My message is stored: who has read the room since shows ("Read by N").
+        if (event.type === 'messageAck' && cid === open && isRoomId(cid)) void this.refreshMembers(cid);
+        break;
+      }
+      case 'membership': {
+        const me = state.me;
+        const aboutMe = event.users.some((u) => sameUser(u, me));
+        // Added to a room: its last message and unread count come with the inbox's first page.
+        if (aboutMe && event.change === 'added' && !before.inbox.items[event.conversationId]) this.refreshInbox();
+        // The open room's members changed: the panel and the watched presence follow.
+        if (event.conversationId === open && state.inbox.items[open]) void this.refreshMembers(open, event.change === 'added' ? WATCH_ON_OPEN : 0);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
   private sendFromOutbox(action: ClientAction): boolean {
     const sent = this.send(action);
     if (sent && action.action === 'sendMessage') {
@@ -333,8 +551,10 @@ export class ChatSession {
   }
 
   private handleEvent(event: ServerEvent): void {
-    this.store.dispatch({ type: 'server', event });
+    const before = this.store.getState();
+    this.store.dispatch({ type: 'server', event, at: this.now() });
     if (event.type === 'message') for (const listener of [...this.liveMessageListeners]) listener(event.message);
+    this.followUp(event, before);
     if (event.type === 'error' && event.code === 'unknown_connection') {
       // The server forgot this connection (cleaned up): a new one re-registers; the outbox follows.
       this.transport?.reconnectNow();

@@ -1,0 +1,43 @@
+//! `addMembers` route: an owner or admin adds users to a room (those already in are left out);
+//! every member, the new ones included, hears of it, and the calling connection gets the change
+//! in the route response.
+
+use chat_domain::Chat;
+use chat_domain::chat::AddMembers;
+use chat_domain::events::ServerEvent;
+use chat_domain::lambda::{self, HandlerError, Request, Response};
+use chat_domain::ports::{
+    ConnectionCleanup, ConnectionNotifier, ConversationBatchLookup, ConversationLookup,
+    MemberListing, RoomAdministration, UserLookup,
+};
+use chat_domain::rules::Clock;
+use tracing::info;
+
+pub async fn handle<S, N, C>(
+    chat: &Chat<S, N, C>,
+    request: Request,
+) -> Result<Response, HandlerError>
+where
+    S: ConversationLookup
+        + ConversationBatchLookup
+        + RoomAdministration
+        + MemberListing
+        + UserLookup
+        + ConnectionCleanup,
+    N: ConnectionNotifier,
+    C: Clock,
+{
+    lambda::serve_action(&request, |caller, add: AddMembers| async move {
+        let change = chat
+            .add_members(&caller.identity.username, caller.connection_id, &add)
+            .await?;
+        info!(
+            conversation_id = %change.room.id,
+            added = change.users.len(),
+            members = change.room.member_count,
+            "members added"
+        );
+        Ok(ServerEvent::membership(&change, add.request_id.as_ref()))
+    })
+    .await
+}
