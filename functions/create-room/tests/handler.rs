@@ -1,10 +1,7 @@
 //! The `createRoom` handler over mocked DynamoDB and API Gateway clients: which AWS calls it makes,
 //! in which order, and what the creator and the first members get.
 
-use aws_sdk_dynamodb::operation::batch_get_item::{BatchGetItemInput, BatchGetItemOutput};
-use aws_sdk_dynamodb::operation::transact_write_items::{
-    TransactWriteItemsError, TransactWriteItemsInput, TransactWriteItemsOutput,
-};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::error::InternalServerError;
 use chat_domain::testing::*;
 use route_create_room::handle;
@@ -18,117 +15,6 @@ fn create(body: Value) -> chat_domain::lambda::Request {
 
 fn team_with_bob_and_carol() -> Value {
     json!({"action": "createRoom", "name": "  Team  ", "members": ["bob", "Carol"], "requestId": "r1"})
-}
-
-/// The user keys a BatchGetItem of the Clients table asks for, sorted.
-fn user_keys_asked(request: &BatchGetItemInput) -> Vec<String> {
-    let mut keys: Vec<String> = request
-        .request_items()
-        .and_then(|items| items.get(CLIENTS_TABLE))
-        .map(|wanted| {
-            wanted
-                .keys()
-                .iter()
-                .filter_map(|key| key.get("sk")?.as_s().ok())
-                .map(|sk| sk.trim_start_matches("USER#").to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    keys.sort();
-    keys
-}
-
-/// BatchGetItem of exactly the users `keys` (strongly consistent), answering `found`.
-fn users_read(keys: &'static [&'static str], found: Vec<Item>) -> Rule {
-    mock!(aws_sdk_dynamodb::Client::batch_get_item)
-        .match_requests(move |r| {
-            r.request_items()
-                .and_then(|items| items.get(CLIENTS_TABLE))
-                .is_some_and(|wanted| wanted.consistent_read() == Some(true))
-                && user_keys_asked(r) == keys
-        })
-        .then_output(move || {
-            BatchGetItemOutput::builder()
-                .responses(CLIENTS_TABLE, found.clone())
-                .build()
-        })
-}
-
-/// `(sort key, item)` of each put of a transaction, every one a create-only put in the
-/// Conversations table of the same partition; `None` if a write is anything else.
-fn created_items(request: &TransactWriteItemsInput) -> Option<Vec<(String, Item)>> {
-    let mut partition = None;
-    request
-        .transact_items()
-        .iter()
-        .map(|write| {
-            let put = write.put()?;
-            let item = put.item();
-            let pk = item.get("pk")?.as_s().ok()?.clone();
-            let sk = item.get("sk")?.as_s().ok()?.clone();
-            let same_partition = partition.get_or_insert_with(|| pk.clone()) == &pk;
-            (put.table_name() == CONVERSATIONS_TABLE
-                && put.condition_expression() == Some("attribute_not_exists(#pk)")
-                && pk.starts_with("CONV#room#")
-                && same_partition)
-                .then(|| (sk, item.clone()))
-        })
-        .collect()
-}
-
-fn is_member_item(item: &Item, key: &str, username: &str, role: &str) -> bool {
-    item.get("member") == Some(&s(key))
-        && item.get("username") == Some(&s(username))
-        && item.get("role") == Some(&s(role))
-        && item.get("joinedAt") == Some(&n(NOW))
-        && item
-            .get("pk")
-            .and_then(|pk| pk.as_s().ok())
-            .and_then(|pk| pk.strip_prefix("CONV#"))
-            .is_some_and(|id| item.get("conversationId") == Some(&s(id)))
-}
-
-/// TransactWriteItems creating the room "Team" of Alice: its meta item and one item per member of
-/// `members` (key, username, role).
-fn room_created(members: &'static [(&'static str, &'static str, &'static str)]) -> Rule {
-    mock!(aws_sdk_dynamodb::Client::transact_write_items)
-        .match_requests(move |r| {
-            let Some(mut items) = created_items(r) else {
-                return false;
-            };
-            let Some(meta_at) = items.iter().position(|(sk, _)| sk == "META") else {
-                return false;
-            };
-            let (_, meta) = items.remove(meta_at);
-            items.sort_by(|a, b| a.0.cmp(&b.0));
-            let count = i64::try_from(members.len()).unwrap_or_default();
-            let meta_ok = meta.get("kind") == Some(&s("room"))
-                && meta.get("name") == Some(&s("Team"))
-                && meta.get("createdBy") == Some(&s("Alice"))
-                && meta.get("createdAt") == Some(&n(NOW))
-                && meta.get("memberCount") == Some(&n(count));
-            let mut expected: Vec<_> = members.to_vec();
-            expected.sort();
-            meta_ok
-                && items.len() == members.len()
-                && items
-                    .iter()
-                    .zip(&expected)
-                    .all(|((sk, item), (key, name, role))| {
-                        *sk == format!("MEMBER#{key}") && is_member_item(item, key, name, role)
-                    })
-        })
-        .then_output(|| TransactWriteItemsOutput::builder().build())
-}
-
-fn posts(log: &CallLog) -> Vec<String> {
-    let mut posts: Vec<_> = log
-        .calls()
-        .into_iter()
-        .filter(|c| c.starts_with("PostToConnection"))
-        .collect();
-    posts.sort();
-    posts
 }
 
 fn is_room_id(id: &Value) -> bool {
@@ -156,12 +42,16 @@ async fn creates_the_room_in_one_transaction_then_tells_the_members_and_the_call
         || user_item("bob", &["c2"], None),
         || user_item("carol", &["c3"], None),
     );
-    let everyone = users_read(&["alice", "bob", "carol"], vec![alice(), bob(), carol()]);
-    let transaction = room_created(&[
-        ("alice", "Alice", "owner"),
-        ("bob", "bob", "member"),
-        ("carol", "carol", "member"),
-    ]);
+    let everyone = batch_get_these_users(&["alice", "bob", "carol"], vec![alice(), bob(), carol()]);
+    let transaction = room_created(
+        "Team",
+        "Alice",
+        &[
+            ("alice", "Alice", "owner"),
+            ("bob", "bob", "member"),
+            ("carol", "carol", "member"),
+        ],
+    );
     let c2 = post_event("c2", added_bob_and_carol);
     let c3 = post_event("c3", added_bob_and_carol);
     let c4 = post_event("c4", |e| {
@@ -180,7 +70,7 @@ async fn creates_the_room_in_one_transaction_then_tells_the_members_and_the_call
         "the users read first hold their connections: no second read"
     );
     assert_eq!(
-        posts(&log),
+        log.posts(),
         [
             "PostToConnection c2",
             "PostToConnection c3",
@@ -209,11 +99,15 @@ async fn creates_the_room_in_one_transaction_then_tells_the_members_and_the_call
 #[tokio::test]
 async fn the_creator_named_among_the_members_is_the_owner_only() {
     let alice = || user_item("Alice", &[ME], None);
-    let everyone = users_read(
+    let everyone = batch_get_these_users(
         &["alice", "bob"],
         vec![alice(), user_item("bob", &[], None)],
     );
-    let transaction = room_created(&[("alice", "Alice", "owner"), ("bob", "bob", "member")]);
+    let transaction = room_created(
+        "Team",
+        "Alice",
+        &[("alice", "Alice", "owner"), ("bob", "bob", "member")],
+    );
     let (chat, log) = mock_chat(&[&everyone, &transaction], &[]);
     let body = json!({"action": "createRoom", "name": "Team", "members": ["ALICE", "bob"]});
 
@@ -230,8 +124,8 @@ async fn the_creator_named_among_the_members_is_the_owner_only() {
 #[tokio::test]
 async fn a_room_without_first_members_tells_only_the_callers_other_tabs() {
     let alice = || user_item("Alice", &[ME, "c4"], None);
-    let me = users_read(&["alice"], vec![alice()]);
-    let transaction = room_created(&[("alice", "Alice", "owner")]);
+    let me = batch_get_these_users(&["alice"], vec![alice()]);
+    let transaction = room_created("Team", "Alice", &[("alice", "Alice", "owner")]);
     let c4 = post_ok("c4");
     let (chat, log) = mock_chat(&[&me, &transaction], &[&c4]);
 
@@ -254,7 +148,7 @@ async fn a_room_without_first_members_tells_only_the_callers_other_tabs() {
 
 #[tokio::test]
 async fn an_unknown_first_member_is_refused_and_nothing_is_stored() {
-    let everyone = users_read(
+    let everyone = batch_get_these_users(
         &["alice", "bob", "carol"],
         vec![
             user_item("Alice", &[ME], None),
@@ -311,19 +205,14 @@ async fn invalid_requests_get_an_error_event_and_make_no_aws_call() {
     ] {
         let (chat, log) = mock_chat(&[], &[]);
         let event = reply_json(&handle(&chat, create(body.clone())).await.unwrap());
-        assert_eq!(
-            (event["type"].as_str(), event["code"].as_str()),
-            (Some("error"), Some(code)),
-            "{body}"
-        );
-        assert_eq!(event["requestId"], body["requestId"], "{body}");
+        assert_error_reply(&event, code, &body);
         assert_eq!(log.calls(), Vec::<String>::new(), "{code}: no AWS call");
     }
 }
 
 #[tokio::test]
 async fn a_storage_failure_is_a_retryable_error_event_and_nobody_is_told() {
-    let everyone = users_read(
+    let everyone = batch_get_these_users(
         &["alice", "bob", "carol"],
         vec![
             user_item("Alice", &[ME, "c4"], None),
@@ -355,12 +244,16 @@ async fn a_gone_connection_of_a_member_is_removed_and_the_room_is_still_created(
         || user_item("bob", &["c2"], None),
         || user_item("carol", &["c3"], None),
     );
-    let everyone = users_read(&["alice", "bob", "carol"], vec![alice(), bob(), carol()]);
-    let transaction = room_created(&[
-        ("alice", "Alice", "owner"),
-        ("bob", "bob", "member"),
-        ("carol", "carol", "member"),
-    ]);
+    let everyone = batch_get_these_users(&["alice", "bob", "carol"], vec![alice(), bob(), carol()]);
+    let transaction = room_created(
+        "Team",
+        "Alice",
+        &[
+            ("alice", "Alice", "owner"),
+            ("bob", "bob", "member"),
+            ("carol", "carol", "member"),
+        ],
+    );
     let delete = delete_connection("c2", Some(connection_item("c2", "bob")));
     let detach = detach_connection("bob", "c2", Some(user_item("bob", &[], Some(NOW))));
     let (gone, c3) = (post_gone("c2"), post_ok("c3"));
@@ -373,7 +266,7 @@ async fn a_gone_connection_of_a_member_is_removed_and_the_room_is_still_created(
     );
 
     assert_eq!(answer["type"], "room", "{answer}");
-    assert_eq!(posts(&log), ["PostToConnection c2", "PostToConnection c3"]);
+    assert_eq!(log.posts(), ["PostToConnection c2", "PostToConnection c3"]);
     assert_eq!(
         log.calls()[4..],
         ["DeleteItem", "UpdateItem"],

@@ -2,11 +2,9 @@
 
 use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
 use aws_sdk_dynamodb::operation::query::{QueryError, QueryOutput};
-use aws_sdk_dynamodb::types::Select;
 use aws_sdk_dynamodb::types::error::InternalServerError;
 use chat_domain::chat::InboxCursor;
 use chat_domain::conversation::ConversationId;
-use chat_domain::rules::Username;
 use chat_domain::testing::*;
 use route_get_conversations::handle;
 use serde_json::{Value, json};
@@ -22,68 +20,6 @@ const LAUNCH_LAST: &str = "01JDQ8Z7W4K3M2N1P0Q9R00005";
 
 fn get_conversations(body: Value) -> chat_domain::lambda::Request {
     route_request("getConversations", ME, "Alice", Some(&body.to_string()))
-}
-
-fn user_key(username: &str) -> String {
-    Username::parse(username).unwrap().key().as_str().to_owned()
-}
-
-/// A stored member item of `conversation`.
-fn member_item(
-    conversation: &str,
-    username: &str,
-    role: &str,
-    joined_at: i64,
-    read: Option<&str>,
-) -> Item {
-    let key = user_key(username);
-    let mut item = Item::from([
-        ("pk".into(), s(&format!("CONV#{conversation}"))),
-        ("sk".into(), s(&format!("MEMBER#{key}"))),
-        ("member".into(), s(&key)),
-        ("conversationId".into(), s(conversation)),
-        ("username".into(), s(username)),
-        ("role".into(), s(role)),
-        ("joinedAt".into(), n(joined_at)),
-    ]);
-    if let Some(read) = read {
-        item.insert("readMessageId".into(), s(read));
-    }
-    item
-}
-
-/// A stored meta item: a direct conversation's, or with `room` (name, member count) a room's.
-fn meta_item(
-    conversation: &str,
-    room: Option<(&str, i64)>,
-    last: Option<(&str, &str, i64)>,
-) -> Item {
-    let mut item = Item::from([
-        ("pk".into(), s(&format!("CONV#{conversation}"))),
-        ("sk".into(), s("META")),
-        ("conversationId".into(), s(conversation)),
-        ("createdAt".into(), n(NOW - 3_600_000)),
-    ]);
-    match room {
-        Some((name, member_count)) => item.extend([
-            ("kind".into(), s("room")),
-            ("name".into(), s(name)),
-            ("createdBy".into(), s("bob")),
-            ("memberCount".into(), n(member_count)),
-        ]),
-        None => {
-            item.insert("kind".into(), s("direct"));
-        }
-    }
-    if let Some((message_id, from, at)) = last {
-        item.extend([
-            ("lastMessageId".into(), s(message_id)),
-            ("lastFrom".into(), s(from)),
-            ("lastPreview".into(), s("see you at ten")),
-            ("lastAt".into(), n(at)),
-        ]);
-    }
-    item
 }
 
 /// The Query of the caller's memberships through the `byMember` index.
@@ -142,47 +78,34 @@ fn batch_get_conversation_items(
         })
 }
 
-/// The COUNT Query of `conversation`'s messages after `after` (all when `None`), capped at 100.
-fn count_after(conversation: &'static str, after: Option<&'static str>, count: i32) -> Rule {
-    mock!(aws_sdk_dynamodb::Client::query)
-        .match_requests(move |r| {
-            let values = r.expression_attribute_values();
-            r.table_name() == Some(MESSAGES_TABLE)
-                && r.index_name() == Some(MESSAGES_INDEX)
-                && r.select() == Some(&Select::Count)
-                && r.limit() == Some(100)
-                && values.and_then(|v| v.get(":c")) == Some(&s(conversation))
-                && values.and_then(|v| v.get(":after")) == after.map(s).as_ref()
-        })
-        .then_output(move || QueryOutput::builder().count(count).build())
+/// Alice's member item of `conversation`, joined at `joined_at`, read up to `read`.
+fn alices_membership(conversation: &str, role: &str, joined_at: i64, read: Option<&str>) -> Item {
+    let item = with_joined_at(member_item(conversation, "Alice", role), joined_at);
+    match read {
+        Some(read) => with_read_point(item, read),
+        None => item,
+    }
 }
 
 fn my_memberships() -> Vec<Item> {
     vec![
-        member_item(LAUNCH, "Alice", "admin", NOW - 600_000, Some(LAUNCH_LAST)),
-        member_item(QUIET, "Alice", "member", NOW - 2000, None),
-        member_item(WITH_BOB, "Alice", "member", NOW - 900_000, Some(ALICE_READ)),
+        alices_membership(LAUNCH, "admin", NOW - 600_000, Some(LAUNCH_LAST)),
+        alices_membership(QUIET, "member", NOW - 2000, None),
+        alices_membership(WITH_BOB, "member", NOW - 900_000, Some(ALICE_READ)),
     ]
 }
 
 fn metas() -> Vec<Item> {
     vec![
-        meta_item(
-            LAUNCH,
-            Some(("Launch", 12)),
-            Some((LAUNCH_LAST, "Alice", NOW - 5000)),
+        with_last_message(
+            room_item(LAUNCH, "Launch", 12),
+            LAUNCH_LAST,
+            "Alice",
+            NOW - 5000,
         ),
-        meta_item(QUIET, Some(("Quiet", 2)), None),
-        meta_item(WITH_BOB, None, Some((BOB_LAST, "bob", NOW - 1000))),
+        room_item(QUIET, "Quiet", 2),
+        with_last_message(direct_meta_item(WITH_BOB), BOB_LAST, "bob", NOW - 1000),
     ]
-}
-
-fn code_and_action(event: &Value) -> (Option<&str>, Option<&str>, Option<&str>) {
-    (
-        event["type"].as_str(),
-        event["code"].as_str(),
-        event["action"].as_str(),
-    )
 }
 
 #[tokio::test]
@@ -191,19 +114,16 @@ async fn the_inbox_lists_conversations_by_latest_activity_with_unread_counts_and
         query_memberships("alice", my_memberships()),
         batch_get_conversation_items("META", &[LAUNCH, QUIET, WITH_BOB], metas()),
         // One count per listed conversation, in page order.
-        count_after(WITH_BOB, Some(ALICE_READ), 2),
-        count_after(QUIET, None, 0),
-        count_after(LAUNCH, Some(LAUNCH_LAST), 0),
+        count_messages_after(WITH_BOB, Some(ALICE_READ), 2),
+        count_messages_after(QUIET, None, 0),
+        count_messages_after(LAUNCH, Some(LAUNCH_LAST), 0),
         batch_get_users(vec![user_item("bob", &["b1"], Some(NOW - 90_000))]),
         batch_get_conversation_items(
             "MEMBER#",
             &[WITH_BOB],
-            vec![member_item(
-                WITH_BOB,
-                "bob",
-                "member",
-                NOW - 900_000,
-                Some(BOB_READ),
+            vec![with_read_point(
+                with_joined_at(member_item(WITH_BOB, "bob", "member"), NOW - 900_000),
+                BOB_READ,
             )],
         ),
     ];
@@ -282,18 +202,19 @@ async fn a_hundred_unread_messages_or_more_show_as_99_plus() {
     let dynamodb = [
         query_memberships(
             "alice",
-            vec![member_item(LAUNCH, "Alice", "member", NOW - 600_000, None)],
+            vec![alices_membership(LAUNCH, "member", NOW - 600_000, None)],
         ),
         batch_get_conversation_items(
             "META",
             &[LAUNCH],
-            vec![meta_item(
-                LAUNCH,
-                Some(("Launch", 12)),
-                Some((LAUNCH_LAST, "bob", NOW - 5000)),
+            vec![with_last_message(
+                room_item(LAUNCH, "Launch", 12),
+                LAUNCH_LAST,
+                "bob",
+                NOW - 5000,
             )],
         ),
-        count_after(LAUNCH, None, 100),
+        count_messages_after(LAUNCH, None, 100),
     ];
     let (chat, log) = mock_chat(&dynamodb.iter().collect::<Vec<_>>(), &[]);
 
@@ -323,8 +244,8 @@ async fn a_page_counts_only_its_own_conversations_and_its_cursor_continues_after
     let first = [
         query_memberships("alice", my_memberships()),
         batch_get_conversation_items("META", &[LAUNCH, QUIET, WITH_BOB], metas()),
-        count_after(WITH_BOB, Some(ALICE_READ), 0),
-        count_after(QUIET, None, 0),
+        count_messages_after(WITH_BOB, Some(ALICE_READ), 0),
+        count_messages_after(QUIET, None, 0),
         batch_get_users(vec![user_item("bob", &[], None)]),
         batch_get_conversation_items("MEMBER#", &[WITH_BOB], vec![]),
     ];
@@ -357,7 +278,7 @@ async fn a_page_counts_only_its_own_conversations_and_its_cursor_continues_after
     let second = [
         query_memberships("alice", my_memberships()),
         batch_get_conversation_items("META", &[LAUNCH, QUIET, WITH_BOB], metas()),
-        count_after(LAUNCH, Some(LAUNCH_LAST), 0),
+        count_messages_after(LAUNCH, Some(LAUNCH_LAST), 0),
     ];
     let (chat, log) = mock_chat(&second.iter().collect::<Vec<_>>(), &[]);
     let body = json!({"action": "getConversations", "limit": 2, "cursor": cursor});

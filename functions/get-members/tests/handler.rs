@@ -1,6 +1,6 @@
 //! The `getMembers` handler over a mocked DynamoDB client.
 
-use aws_sdk_dynamodb::operation::get_item::{GetItemError, GetItemOutput};
+use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::types::error::InternalServerError;
 use chat_domain::model::encode_key_cursor;
@@ -19,48 +19,9 @@ fn get_members(body: Value) -> chat_domain::lambda::Request {
     route_request("getMembers", ME, "Alice", Some(&body.to_string()))
 }
 
-fn user_key(username: &str) -> String {
-    Username::parse(username).unwrap().key().as_str().to_owned()
-}
-
-/// A stored member item of `conversation`.
-fn member_item(conversation: &str, username: &str, role: &str, read: Option<&str>) -> Item {
-    let key = user_key(username);
-    let mut item = Item::from([
-        ("pk".into(), s(&format!("CONV#{conversation}"))),
-        ("sk".into(), s(&format!("MEMBER#{key}"))),
-        ("member".into(), s(&key)),
-        ("conversationId".into(), s(conversation)),
-        ("username".into(), s(username)),
-        ("role".into(), s(role)),
-        ("joinedAt".into(), n(NOW - 60_000)),
-    ]);
-    if let Some(read) = read {
-        item.insert("readMessageId".into(), s(read));
-    }
-    item
-}
-
-fn is_member_key(key: Option<&Item>, conversation: &str, username: &str) -> bool {
-    key.is_some_and(|key| {
-        key.get("pk") == Some(&s(&format!("CONV#{conversation}")))
-            && key.get("sk") == Some(&s(&format!("MEMBER#{}", user_key(username))))
-    })
-}
-
-/// The strongly consistent GetItem of `username`'s member item, answering `found`.
-fn get_member(conversation: &'static str, username: &'static str, found: Option<Item>) -> Rule {
-    mock!(aws_sdk_dynamodb::Client::get_item)
-        .match_requests(move |r| {
-            r.table_name() == Some(CONVERSATIONS_TABLE)
-                && r.consistent_read() == Some(true)
-                && is_member_key(r.key(), conversation, username)
-        })
-        .then_output(move || GetItemOutput::builder().set_item(found.clone()).build())
-}
-
-/// The strongly consistent Query of a conversation's member items, `limit` of them after `after`.
-fn query_members(
+/// The strongly consistent Query of a conversation's member items, `limit` of them after the member
+/// `after` (a user key).
+fn query_member_page(
     conversation: &'static str,
     limit: i32,
     after: Option<&'static str>,
@@ -70,7 +31,11 @@ fn query_members(
         .match_requests(move |r| {
             let values = r.expression_attribute_values();
             let start_matches = match after {
-                Some(after) => is_member_key(r.exclusive_start_key(), conversation, after),
+                Some(after) => is_conversation_key(
+                    r.exclusive_start_key(),
+                    conversation,
+                    &format!("MEMBER#{after}"),
+                ),
                 None => r.exclusive_start_key().is_none(),
             };
             r.table_name() == Some(CONVERSATIONS_TABLE)
@@ -89,28 +54,20 @@ fn query_members(
         })
 }
 
-fn code_and_action(event: &Value) -> (Option<&str>, Option<&str>, Option<&str>) {
-    (
-        event["type"].as_str(),
-        event["code"].as_str(),
-        event["action"].as_str(),
-    )
-}
-
 #[tokio::test]
 async fn a_rooms_members_come_with_their_roles_read_points_and_presence() {
     let members = vec![
-        member_item(ROOM, "Alice", "owner", Some(READ)),
-        member_item(ROOM, "bob", "admin", None),
-        member_item(ROOM, "Carol", "member", Some(READ)),
+        with_read_point(member_item(ROOM, "Alice", "owner"), READ),
+        member_item(ROOM, "bob", "admin"),
+        with_read_point(member_item(ROOM, "Carol", "member"), READ),
     ];
     let dynamodb = [
         get_member(
             ROOM,
-            "Alice",
-            Some(member_item(ROOM, "Alice", "owner", Some(READ))),
+            "alice",
+            Some(with_read_point(member_item(ROOM, "Alice", "owner"), READ)),
         ),
-        query_members(ROOM, 101, None, members),
+        query_member_page(ROOM, 101, None, members),
         batch_get_users(vec![
             user_item("Alice", &["c1"], None),
             with_avatar(user_item("bob", &[], Some(NOW - 5000)), BOB_AVATAR),
@@ -147,17 +104,8 @@ async fn a_rooms_members_come_with_their_roles_read_points_and_presence() {
 #[tokio::test]
 async fn a_member_without_a_user_record_is_listed_offline_by_the_stored_name() {
     let dynamodb = [
-        get_member(
-            ROOM,
-            "Alice",
-            Some(member_item(ROOM, "Alice", "member", None)),
-        ),
-        query_members(
-            ROOM,
-            101,
-            None,
-            vec![member_item(ROOM, "Dave", "member", None)],
-        ),
+        get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", "member"))),
+        query_member_page(ROOM, 101, None, vec![member_item(ROOM, "Dave", "member")]),
         batch_get_users(vec![]),
     ];
     let (chat, _log) = mock_chat(&dynamodb.iter().collect::<Vec<_>>(), &[]);
@@ -180,19 +128,15 @@ async fn a_member_without_a_user_record_is_listed_offline_by_the_stored_name() {
 #[tokio::test]
 async fn a_full_page_hands_out_a_cursor_and_the_cursor_continues_after_its_last_member() {
     let first = [
-        get_member(
-            ROOM,
-            "Alice",
-            Some(member_item(ROOM, "Alice", "member", None)),
-        ),
-        query_members(
+        get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", "member"))),
+        query_member_page(
             ROOM,
             3,
             None,
             vec![
-                member_item(ROOM, "Alice", "member", None),
-                member_item(ROOM, "bob", "owner", None),
-                member_item(ROOM, "Carol", "member", None),
+                member_item(ROOM, "Alice", "member"),
+                member_item(ROOM, "bob", "owner"),
+                member_item(ROOM, "Carol", "member"),
             ],
         ),
         batch_get_users(vec![
@@ -223,16 +167,12 @@ async fn a_full_page_hands_out_a_cursor_and_the_cursor_continues_after_its_last_
     );
 
     let second = [
-        get_member(
-            ROOM,
-            "Alice",
-            Some(member_item(ROOM, "Alice", "member", None)),
-        ),
-        query_members(
+        get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", "member"))),
+        query_member_page(
             ROOM,
             3,
             Some("bob"),
-            vec![member_item(ROOM, "Carol", "member", None)],
+            vec![member_item(ROOM, "Carol", "member")],
         ),
         batch_get_users(vec![user_item("Carol", &[], None)]),
     ];
@@ -249,13 +189,13 @@ async fn a_full_page_hands_out_a_cursor_and_the_cursor_continues_after_its_last_
 #[tokio::test]
 async fn a_direct_conversation_lists_its_two_members_without_reading_a_membership() {
     let dynamodb = [
-        query_members(
+        query_member_page(
             DIRECT,
             101,
             None,
             vec![
-                member_item(DIRECT, "Alice", "member", Some(READ)),
-                member_item(DIRECT, "bob", "member", None),
+                with_read_point(member_item(DIRECT, "Alice", "member"), READ),
+                member_item(DIRECT, "bob", "member"),
             ],
         ),
         batch_get_users(vec![
@@ -282,7 +222,7 @@ async fn a_direct_conversation_lists_its_two_members_without_reading_a_membershi
 
 #[tokio::test]
 async fn a_room_the_caller_is_not_in_is_refused_after_reading_only_the_membership() {
-    let dynamodb = [get_member(ROOM, "Alice", None)];
+    let dynamodb = [get_member(ROOM, "alice", None)];
     let (chat, log) = mock_chat(&dynamodb.iter().collect::<Vec<_>>(), &[]);
 
     let event = reply_json(

@@ -1,13 +1,10 @@
 //! The `markRead` handler over mocked DynamoDB and API Gateway management clients.
 
-use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
-use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::update_item::{
     UpdateItemError, UpdateItemInput, UpdateItemOutput,
 };
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use aws_sdk_dynamodb::types::error::{ConditionalCheckFailedException, InternalServerError};
-use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, Select};
-use chat_domain::rules::Username;
 use chat_domain::testing::*;
 use route_mark_read::handle;
 use serde_json::{Value, json};
@@ -26,65 +23,10 @@ fn mark(conversation: &str, message_id: &str) -> Value {
     json!({"action": "markRead", "conversationId": conversation, "messageId": message_id, "requestId": "r-1"})
 }
 
-fn user_key(username: &str) -> String {
-    Username::parse(username).unwrap().key().as_str().to_owned()
-}
-
-fn member_item(conversation: &str, username: &str, read: Option<&str>) -> Item {
-    let key = user_key(username);
-    let mut item = Item::from([
-        ("pk".into(), s(&format!("CONV#{conversation}"))),
-        ("sk".into(), s(&format!("MEMBER#{key}"))),
-        ("member".into(), s(&key)),
-        ("conversationId".into(), s(conversation)),
-        ("username".into(), s(username)),
-        ("role".into(), s("member")),
-        ("joinedAt".into(), n(NOW - 60_000)),
-    ]);
-    if let Some(read) = read {
-        item.insert("readMessageId".into(), s(read));
-    }
-    item
-}
-
-fn is_member_key(key: Option<&Item>, conversation: &str, username: &str) -> bool {
-    key.is_some_and(|key| {
-        key.get("pk") == Some(&s(&format!("CONV#{conversation}")))
-            && key.get("sk") == Some(&s(&format!("MEMBER#{}", user_key(username))))
-    })
-}
-
-/// The strongly consistent GetItem of `username`'s member item, answering `found`.
-fn get_member(conversation: &'static str, username: &'static str, found: Option<Item>) -> Rule {
-    mock!(aws_sdk_dynamodb::Client::get_item)
-        .match_requests(move |r| {
-            r.table_name() == Some(CONVERSATIONS_TABLE)
-                && r.consistent_read() == Some(true)
-                && is_member_key(r.key(), conversation, username)
-        })
-        .then_output(move || GetItemOutput::builder().set_item(found.clone()).build())
-}
-
-/// The Query checking that `message_id` is a message of `conversation`: found or not.
-fn query_message(conversation: &'static str, message_id: &'static str, found: bool) -> Rule {
-    mock!(aws_sdk_dynamodb::Client::query)
-        .match_requests(move |r| {
-            let values = r.expression_attribute_values();
-            r.table_name() == Some(MESSAGES_TABLE)
-                && r.index_name() == Some(MESSAGES_INDEX)
-                && r.key_condition_expression() == Some("#c = :c AND #m = :m")
-                && r.select() == Some(&Select::Count)
-                && r.limit() == Some(1)
-                && values.and_then(|v| v.get(":c")) == Some(&s(conversation))
-                && values.and_then(|v| v.get(":m")) == Some(&s(message_id))
-        })
-        .then_output(move || QueryOutput::builder().count(i32::from(found)).build())
-}
-
 /// Whether `r` is the conditional UpdateItem moving Alice's read point forward to `message_id`.
 fn is_advance(r: &UpdateItemInput, conversation: &str, message_id: &str) -> bool {
     r.table_name() == Some(CONVERSATIONS_TABLE)
-        && is_member_key(r.key(), conversation, "alice")
+        && is_conversation_key(r.key(), conversation, "MEMBER#alice")
         && r.update_expression() == Some("SET #read = :m")
         && r.condition_expression()
             == Some("attribute_exists(#pk) AND (attribute_not_exists(#read) OR #read < :m)")
@@ -124,14 +66,6 @@ fn is_read_state(event: &Value, conversation: &str, message_id: &str) -> bool {
         == json!({"type": "readState", "conversationId": conversation, "username": "Alice", "messageId": message_id})
 }
 
-fn code_and_action(event: &Value) -> (Option<&str>, Option<&str>, Option<&str>) {
-    (
-        event["type"].as_str(),
-        event["code"].as_str(),
-        event["action"].as_str(),
-    )
-}
-
 fn rules(rules: &[Rule]) -> Vec<&Rule> {
     rules.iter().collect()
 }
@@ -139,8 +73,8 @@ fn rules(rules: &[Rule]) -> Vec<&Rule> {
 #[tokio::test]
 async fn a_read_in_a_room_reaches_only_the_readers_other_connections() {
     let dynamodb = [
-        get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", None))),
-        query_message(ROOM, MESSAGE, true),
+        get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", "member"))),
+        count_message(ROOM, MESSAGE, true),
         read_point_advanced(ROOM, MESSAGE),
         batch_get_users(vec![user_item("Alice", &["c1", "c2"], None)]),
     ];
@@ -169,7 +103,7 @@ async fn a_read_in_a_room_reaches_only_the_readers_other_connections() {
 #[tokio::test]
 async fn a_read_in_a_direct_conversation_also_reaches_the_other_user() {
     let dynamodb = [
-        query_message(DIRECT, MESSAGE, true),
+        count_message(DIRECT, MESSAGE, true),
         read_point_advanced(DIRECT, MESSAGE),
         batch_get_users(vec![
             user_item("Alice", &["c1", "c2"], None),
@@ -201,11 +135,14 @@ async fn a_read_in_a_direct_conversation_also_reaches_the_other_user() {
 #[tokio::test]
 async fn a_read_point_already_further_is_kept_answered_and_posted_to_nobody() {
     let dynamodb = [
-        query_message(DIRECT, MESSAGE, true),
+        count_message(DIRECT, MESSAGE, true),
         read_point_refused(
             DIRECT,
             MESSAGE,
-            Some(member_item(DIRECT, "Alice", Some(LATER))),
+            Some(with_read_point(
+                member_item(DIRECT, "Alice", "member"),
+                LATER,
+            )),
         ),
     ];
     let (chat, log) = mock_chat(&rules(&dynamodb), &[]);
@@ -256,7 +193,7 @@ async fn a_direct_conversation_of_others_is_refused_without_any_read() {
 #[tokio::test]
 async fn a_direct_conversation_without_the_callers_member_item_is_not_a_membership() {
     let dynamodb = [
-        query_message(DIRECT, MESSAGE, true),
+        count_message(DIRECT, MESSAGE, true),
         read_point_refused(DIRECT, MESSAGE, None),
     ];
     let (chat, log) = mock_chat(&rules(&dynamodb), &[]);
@@ -277,8 +214,8 @@ async fn a_direct_conversation_without_the_callers_member_item_is_not_a_membersh
 #[tokio::test]
 async fn a_message_of_another_conversation_is_refused_and_moves_nothing() {
     let dynamodb = [
-        get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", None))),
-        query_message(ROOM, MESSAGE, false),
+        get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", "member"))),
+        count_message(ROOM, MESSAGE, false),
     ];
     let (chat, log) = mock_chat(&rules(&dynamodb), &[]);
 
@@ -327,7 +264,7 @@ async fn a_storage_failure_is_a_retryable_error_event_and_posts_nothing() {
     let failing = mock!(aws_sdk_dynamodb::Client::update_item).then_error(|| {
         UpdateItemError::InternalServerError(InternalServerError::builder().build())
     });
-    let dynamodb = [query_message(DIRECT, MESSAGE, true), failing];
+    let dynamodb = [count_message(DIRECT, MESSAGE, true), failing];
     let (chat, log) = mock_chat(&rules(&dynamodb), &[]);
 
     let event = reply_json(
@@ -346,8 +283,8 @@ async fn a_storage_failure_is_a_retryable_error_event_and_posts_nothing() {
 #[tokio::test]
 async fn a_gone_connection_is_cleaned_up_and_the_read_still_succeeds() {
     let dynamodb = [
-        get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", None))),
-        query_message(ROOM, MESSAGE, true),
+        get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", "member"))),
+        count_message(ROOM, MESSAGE, true),
         read_point_advanced(ROOM, MESSAGE),
         batch_get_users(vec![user_item("Alice", &["c1", "c2"], None)]),
         delete_connection("c2", Some(connection_item("c2", "Alice"))),

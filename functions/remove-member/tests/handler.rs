@@ -1,23 +1,14 @@
 //! The `removeMember` handler over mocked DynamoDB and API Gateway clients: which AWS calls it
 //! makes, in which order, and what the caller, the members and the removed user get.
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::operation::batch_get_item::{BatchGetItemInput, BatchGetItemOutput};
-use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
-use aws_sdk_dynamodb::operation::query::QueryOutput;
-use aws_sdk_dynamodb::operation::transact_write_items::{
-    TransactWriteItemsError, TransactWriteItemsInput, TransactWriteItemsOutput,
-};
-use aws_sdk_dynamodb::types::CancellationReason;
-use aws_sdk_dynamodb::types::error::{InternalServerError, TransactionCanceledException};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::error::InternalServerError;
 use chat_domain::testing::*;
 use route_remove_member::handle;
 use serde_json::{Value, json};
 
 const ME: &str = "c1";
 const ROOM: &str = "room#01JDQ8Z7W4K3M2N1P0Q9R8S7T6";
-const PARTITION: &str = "CONV#room#01JDQ8Z7W4K3M2N1P0Q9R8S7T6";
 
 fn remove_as(username: &str, body: Value) -> chat_domain::lambda::Request {
     route_request("removeMember", ME, username, Some(&body.to_string()))
@@ -27,179 +18,19 @@ fn removing(username: &str) -> Value {
     json!({"action": "removeMember", "conversationId": ROOM, "username": username, "requestId": "r1"})
 }
 
-/// A stored member item of the room.
-fn member_item(username: &str, role: &str) -> Item {
-    let key = username.to_ascii_lowercase();
-    HashMap::from([
-        ("pk".into(), s(PARTITION)),
-        ("sk".into(), s(&format!("MEMBER#{key}"))),
-        ("member".into(), s(&key)),
-        ("conversationId".into(), s(ROOM)),
-        ("username".into(), s(username)),
-        ("role".into(), s(role)),
-        ("joinedAt".into(), n(NOW - 5000)),
-    ])
-}
-
-/// The room's stored meta item, created by bob.
-fn room_item(name: &str, member_count: i64) -> Item {
-    HashMap::from([
-        ("pk".into(), s(PARTITION)),
-        ("sk".into(), s("META")),
-        ("conversationId".into(), s(ROOM)),
-        ("kind".into(), s("room")),
-        ("name".into(), s(name)),
-        ("createdBy".into(), s("bob")),
-        ("createdAt".into(), n(NOW - 9000)),
-        ("memberCount".into(), n(member_count)),
-    ])
-}
-
-fn is_room_key(key: &Item, sk: &str) -> bool {
-    key.get("pk") == Some(&s(PARTITION)) && key.get("sk") == Some(&s(sk))
-}
-
-/// GetItem (strongly consistent) of `user_key`'s member item, answering `found`.
-fn get_member(user_key: &'static str, found: Option<Item>) -> Rule {
-    mock!(aws_sdk_dynamodb::Client::get_item)
-        .match_requests(move |r| {
-            r.table_name() == Some(CONVERSATIONS_TABLE)
-                && r.consistent_read() == Some(true)
-                && r.key()
-                    .is_some_and(|key| is_room_key(key, &format!("MEMBER#{user_key}")))
-        })
-        .then_output(move || GetItemOutput::builder().set_item(found.clone()).build())
-}
-
-/// Query (strongly consistent) of the room's member items, answering `members`.
-fn query_members(members: Vec<Item>) -> Rule {
-    mock!(aws_sdk_dynamodb::Client::query)
-        .match_requests(|r| {
-            let values = r.expression_attribute_values();
-            r.table_name() == Some(CONVERSATIONS_TABLE)
-                && r.consistent_read() == Some(true)
-                && values.and_then(|v| v.get(":pk")) == Some(&s(PARTITION))
-                && values.and_then(|v| v.get(":members")) == Some(&s("MEMBER#"))
-        })
-        .then_output(move || {
-            QueryOutput::builder()
-                .set_items(Some(members.clone()))
-                .build()
-        })
-}
-
-/// The user keys a BatchGetItem of the Clients table asks for, sorted.
-fn user_keys_asked(request: &BatchGetItemInput) -> Vec<String> {
-    let mut keys: Vec<String> = request
-        .request_items()
-        .and_then(|items| items.get(CLIENTS_TABLE))
-        .map(|wanted| {
-            wanted
-                .keys()
-                .iter()
-                .filter_map(|key| key.get("sk")?.as_s().ok())
-                .map(|sk| sk.trim_start_matches("USER#").to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    keys.sort();
-    keys
-}
-
-/// BatchGetItem of exactly the users `keys` (strongly consistent), answering `found`.
-fn users_read(keys: &'static [&'static str], found: Vec<Item>) -> Rule {
-    mock!(aws_sdk_dynamodb::Client::batch_get_item)
-        .match_requests(move |r| {
-            r.request_items()
-                .and_then(|items| items.get(CLIENTS_TABLE))
-                .is_some_and(|wanted| wanted.consistent_read() == Some(true))
-                && user_keys_asked(r) == keys
-        })
-        .then_output(move || {
-            BatchGetItemOutput::builder()
-                .responses(CLIENTS_TABLE, found.clone())
-                .build()
-        })
-}
-
-fn posts(log: &CallLog) -> Vec<String> {
-    let mut posts: Vec<_> = log
-        .calls()
-        .into_iter()
-        .filter(|c| c.starts_with("PostToConnection"))
-        .collect();
-    posts.sort();
-    posts
-}
-
-/// GetItem (strongly consistent) of the room's meta item, answering `found`.
-fn get_room(found: Option<Item>) -> Rule {
-    mock!(aws_sdk_dynamodb::Client::get_item)
-        .match_requests(|r| {
-            r.table_name() == Some(CONVERSATIONS_TABLE)
-                && r.consistent_read() == Some(true)
-                && r.key().is_some_and(|key| is_room_key(key, "META"))
-        })
-        .then_output(move || GetItemOutput::builder().set_item(found.clone()).build())
-}
-
-/// Whether `request` is the transaction removing `user_key`: its member item deleted (only if it
-/// exists) and the room's member count lowered, at once.
-fn is_removing(request: &TransactWriteItemsInput, user_key: &str) -> bool {
-    let [delete, count] = request.transact_items() else {
-        return false;
-    };
-    let deletes = delete.delete().is_some_and(|delete| {
-        delete.table_name() == CONVERSATIONS_TABLE
-            && is_room_key(delete.key(), &format!("MEMBER#{user_key}"))
-            && delete.condition_expression() == Some("attribute_exists(#pk)")
-    });
-    let counts = count.update().is_some_and(|update| {
-        update.table_name() == CONVERSATIONS_TABLE
-            && is_room_key(update.key(), "META")
-            && update.update_expression() == "ADD #count :minus"
-            && update.condition_expression() == Some("#kind = :room")
-            && update
-                .expression_attribute_values()
-                .and_then(|v| v.get(":minus"))
-                == Some(&n(-1))
-    });
-    deletes && counts
-}
-
-fn removed(user_key: &'static str) -> Rule {
-    mock!(aws_sdk_dynamodb::Client::transact_write_items)
-        .match_requests(move |r| is_removing(r, user_key))
-        .then_output(|| TransactWriteItemsOutput::builder().build())
-}
-
-/// The removal of `user_key` cancelled because their member item is gone (removed meanwhile).
-fn removed_meanwhile(user_key: &'static str) -> Rule {
-    mock!(aws_sdk_dynamodb::Client::transact_write_items)
-        .match_requests(move |r| is_removing(r, user_key))
-        .then_error(|| {
-            TransactWriteItemsError::TransactionCanceledException(
-                TransactionCanceledException::builder()
-                    .cancellation_reasons(
-                        CancellationReason::builder()
-                            .code("ConditionalCheckFailed")
-                            .build(),
-                    )
-                    .cancellation_reasons(CancellationReason::builder().code("None").build())
-                    .build(),
-            )
-        })
-}
-
 /// After bob left or was removed: Alice and Carol remain, and the three users are read (bob to
 /// be told too).
 fn alice_and_carol_remain() -> (Rule, Rule) {
     (
-        query_members(vec![
-            member_item("Alice", "owner"),
-            member_item("carol", "admin"),
-        ]),
-        users_read(
+        query_members(
+            ROOM,
+            vec![
+                member_item(ROOM, "Alice", "owner"),
+                member_item(ROOM, "carol", "admin"),
+            ],
+            None,
+        ),
+        batch_get_these_users(
             &["alice", "bob", "carol"],
             vec![
                 user_item("Alice", &[ME, "c4"], None),
@@ -222,10 +53,10 @@ fn bob_removed_by_alice(event: &Value) -> bool {
 
 #[tokio::test]
 async fn the_owner_removes_a_member_who_hears_of_it_with_everyone_still_in() {
-    let caller = get_member("alice", Some(member_item("Alice", "owner")));
-    let target = get_member("bob", Some(member_item("bob", "member")));
-    let transaction = removed("bob");
-    let room = get_room(Some(room_item("Team", 2)));
+    let caller = get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", "owner")));
+    let target = get_member(ROOM, "bob", Some(member_item(ROOM, "bob", "member")));
+    let transaction = member_removed(ROOM, "bob");
+    let room = get_room(ROOM, Some(room_item(ROOM, "Team", 2)));
     let (members, users) = alice_and_carol_remain();
     let (c2, c3, c4) = (
         post_event("c2", bob_removed_by_alice),
@@ -253,7 +84,7 @@ async fn the_owner_removes_a_member_who_hears_of_it_with_everyone_still_in() {
         ]
     );
     assert_eq!(
-        posts(&log),
+        log.posts(),
         [
             "PostToConnection c2",
             "PostToConnection c3",
@@ -279,9 +110,9 @@ async fn the_owner_removes_a_member_who_hears_of_it_with_everyone_still_in() {
 
 #[tokio::test]
 async fn a_member_removing_themself_leaves_without_a_second_read() {
-    let caller = get_member("bob", Some(member_item("bob", "member")));
-    let transaction = removed("bob");
-    let room = get_room(Some(room_item("Team", 2)));
+    let caller = get_member(ROOM, "bob", Some(member_item(ROOM, "bob", "member")));
+    let transaction = member_removed(ROOM, "bob");
+    let room = get_room(ROOM, Some(room_item(ROOM, "Team", 2)));
     let (members, users) = alice_and_carol_remain();
     let (c2, c3, c4) = (post_ok("c2"), post_ok("c3"), post_ok("c4"));
     let (chat, log) = mock_chat(
@@ -309,7 +140,7 @@ async fn a_member_removing_themself_leaves_without_a_second_read() {
         ]
     );
     assert_eq!(
-        posts(&log),
+        log.posts(),
         [
             "PostToConnection c2",
             "PostToConnection c3",
@@ -321,8 +152,8 @@ async fn a_member_removing_themself_leaves_without_a_second_read() {
 
 #[tokio::test]
 async fn the_owner_cannot_leave_while_others_are_in() {
-    let caller = get_member("alice", Some(member_item("Alice", "owner")));
-    let room = get_room(Some(room_item("Team", 3)));
+    let caller = get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", "owner")));
+    let room = get_room(ROOM, Some(room_item(ROOM, "Team", 3)));
     let (chat, log) = mock_chat(&[&caller, &room], &[]);
 
     let event = reply_json(
@@ -338,12 +169,12 @@ async fn the_owner_cannot_leave_while_others_are_in() {
 
 #[tokio::test]
 async fn the_owner_alone_in_the_room_may_leave_it() {
-    let caller = get_member("alice", Some(member_item("Alice", "owner")));
-    let before = get_room(Some(room_item("Team", 1)));
-    let transaction = removed("alice");
-    let after = get_room(Some(room_item("Team", 0)));
-    let nobody = query_members(vec![]);
-    let alice = users_read(&["alice"], vec![user_item("Alice", &[ME, "c4"], None)]);
+    let caller = get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", "owner")));
+    let before = get_room(ROOM, Some(room_item(ROOM, "Team", 1)));
+    let transaction = member_removed(ROOM, "alice");
+    let after = get_room(ROOM, Some(room_item(ROOM, "Team", 0)));
+    let nobody = query_members(ROOM, vec![], None);
+    let alice = batch_get_these_users(&["alice"], vec![user_item("Alice", &[ME, "c4"], None)]);
     let c4 = post_ok("c4");
     let (chat, log) = mock_chat(
         &[&caller, &before, &transaction, &after, &nobody, &alice],
@@ -368,8 +199,12 @@ async fn admins_remove_only_members_and_members_remove_nobody_else() {
         ("carol", "admin", "owner"),
         ("carol", "member", "member"),
     ] {
-        let caller = get_member("carol", Some(member_item(caller_name, caller_role)));
-        let target = get_member("bob", Some(member_item("bob", target_role)));
+        let caller = get_member(
+            ROOM,
+            "carol",
+            Some(member_item(ROOM, caller_name, caller_role)),
+        );
+        let target = get_member(ROOM, "bob", Some(member_item(ROOM, "bob", target_role)));
         let (chat, log) = mock_chat(&[&caller, &target], &[]);
 
         let event = reply_json(
@@ -389,8 +224,8 @@ async fn admins_remove_only_members_and_members_remove_nobody_else() {
 
 #[tokio::test]
 async fn removing_someone_who_is_not_in_the_room_is_not_in_room() {
-    let caller = get_member("alice", Some(member_item("Alice", "owner")));
-    let target = get_member("bob", None);
+    let caller = get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", "owner")));
+    let target = get_member(ROOM, "bob", None);
     let (chat, log) = mock_chat(&[&caller, &target], &[]);
 
     let event = reply_json(
@@ -405,9 +240,9 @@ async fn removing_someone_who_is_not_in_the_room_is_not_in_room() {
 
 #[tokio::test]
 async fn a_member_removed_meanwhile_by_someone_else_is_not_in_room_and_nobody_is_told() {
-    let caller = get_member("alice", Some(member_item("Alice", "owner")));
-    let target = get_member("bob", Some(member_item("bob", "member")));
-    let raced = removed_meanwhile("bob");
+    let caller = get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", "owner")));
+    let target = get_member(ROOM, "bob", Some(member_item(ROOM, "bob", "member")));
+    let raced = member_removed_meanwhile(ROOM, "bob");
     let (chat, log) = mock_chat(&[&caller, &target, &raced], &[]);
 
     let event = reply_json(
@@ -422,7 +257,7 @@ async fn a_member_removed_meanwhile_by_someone_else_is_not_in_room_and_nobody_is
 
 #[tokio::test]
 async fn someone_outside_the_room_is_refused_whatever_id_they_know() {
-    let caller = get_member("mallory", None);
+    let caller = get_member(ROOM, "mallory", None);
     let (chat, log) = mock_chat(&[&caller], &[]);
 
     let event = reply_json(
@@ -457,20 +292,15 @@ async fn invalid_requests_get_an_error_event_and_make_no_aws_call() {
                 .await
                 .unwrap(),
         );
-        assert_eq!(
-            (event["type"].as_str(), event["code"].as_str()),
-            (Some("error"), Some(code)),
-            "{body}"
-        );
-        assert_eq!(event["requestId"], body["requestId"], "{body}");
+        assert_error_reply(&event, code, &body);
         assert_eq!(log.calls(), Vec::<String>::new(), "{code}: no AWS call");
     }
 }
 
 #[tokio::test]
 async fn a_storage_failure_is_a_retryable_error_event_and_nobody_is_told() {
-    let caller = get_member("alice", Some(member_item("Alice", "owner")));
-    let target = get_member("bob", Some(member_item("bob", "member")));
+    let caller = get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", "owner")));
+    let target = get_member(ROOM, "bob", Some(member_item(ROOM, "bob", "member")));
     let failing = mock!(aws_sdk_dynamodb::Client::transact_write_items).then_error(|| {
         TransactWriteItemsError::InternalServerError(InternalServerError::builder().build())
     });
@@ -489,10 +319,10 @@ async fn a_storage_failure_is_a_retryable_error_event_and_nobody_is_told() {
 
 #[tokio::test]
 async fn a_gone_connection_of_the_removed_user_is_cleaned_up_and_the_removal_stands() {
-    let caller = get_member("alice", Some(member_item("Alice", "owner")));
-    let target = get_member("bob", Some(member_item("bob", "member")));
-    let transaction = removed("bob");
-    let room = get_room(Some(room_item("Team", 2)));
+    let caller = get_member(ROOM, "alice", Some(member_item(ROOM, "Alice", "owner")));
+    let target = get_member(ROOM, "bob", Some(member_item(ROOM, "bob", "member")));
+    let transaction = member_removed(ROOM, "bob");
+    let room = get_room(ROOM, Some(room_item(ROOM, "Team", 2)));
     let (members, users) = alice_and_carol_remain();
     let delete = delete_connection("c2", Some(connection_item("c2", "bob")));
     let detach = detach_connection("bob", "c2", Some(user_item("bob", &[], Some(NOW))));

@@ -53,14 +53,6 @@ fn query_prefix(
         })
 }
 
-fn code_and_action(event: &Value) -> (Option<&str>, Option<&str>, Option<&str>) {
-    (
-        event["type"].as_str(),
-        event["code"].as_str(),
-        event["action"].as_str(),
-    )
-}
-
 #[tokio::test]
 async fn people_are_found_by_a_case_insensitive_name_prefix_without_their_presence() {
     let query = query_prefix(

@@ -600,6 +600,32 @@ async fn a_member_sends_into_a_room_and_every_other_member_connection_gets_it() 
 }
 
 #[tokio::test]
+async fn a_stored_room_message_is_acknowledged_even_when_its_members_cannot_be_read() {
+    let (member, put) = (alice_in_the_room(), put_room_message());
+    let meta = record_last_message(ROOM, "Alice");
+    let read = advance_read_point(ROOM, "alice", None);
+    let members = mock!(aws_sdk_dynamodb::Client::query).then_error(|| {
+        aws_sdk_dynamodb::operation::query::QueryError::InternalServerError(
+            aws_sdk_dynamodb::types::error::InternalServerError::builder().build(),
+        )
+    });
+    let (chat, log) = mock_chat(&[&member, &put, &meta, &read, &members], &[]);
+
+    let response = handle(&chat, send(hello_room())).await.unwrap();
+
+    // An error would make the client retry, and a retry (a duplicate) delivers nothing: the
+    // members find the message in history and their inbox instead.
+    let ack = reply_json(&response);
+    assert_eq!(ack["type"], "messageAck", "{ack}");
+    assert_eq!(ack["duplicate"], false);
+    assert_eq!(
+        log.calls(),
+        ROOM_SEND[..5],
+        "no post without the member list"
+    );
+}
+
+#[tokio::test]
 async fn a_room_message_reaches_the_members_of_every_page_of_the_member_list() {
     let (member, put) = (alice_in_the_room(), put_room_message());
     let meta = record_last_message(ROOM, "Alice");

@@ -1,9 +1,7 @@
 //! The `watchPresence` handler over a mocked DynamoDB client.
 
-use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
 use aws_sdk_dynamodb::operation::batch_write_item::{BatchWriteItemError, BatchWriteItemOutput};
 use aws_sdk_dynamodb::types::error::InternalServerError;
-use chat_domain::rules::{CONNECTION_TTL_SECS, Username};
 use chat_domain::testing::*;
 use route_watch_presence::handle;
 use serde_json::{Value, json};
@@ -20,74 +18,6 @@ fn watch(conversation: &str, usernames: &[&str]) -> Value {
     json!({"action": "watchPresence", "conversationId": conversation, "usernames": usernames, "requestId": "r-1"})
 }
 
-fn user_key(username: &str) -> String {
-    Username::parse(username).unwrap().key().as_str().to_owned()
-}
-
-fn member_item(conversation: &str, username: &str) -> Item {
-    let key = user_key(username);
-    Item::from([
-        ("pk".into(), s(&format!("CONV#{conversation}"))),
-        ("sk".into(), s(&format!("MEMBER#{key}"))),
-        ("member".into(), s(&key)),
-        ("conversationId".into(), s(conversation)),
-        ("username".into(), s(username)),
-        ("role".into(), s("member")),
-        ("joinedAt".into(), n(NOW - 60_000)),
-    ])
-}
-
-/// The BatchGetItem of the member items of `usernames` in `conversation` (strongly consistent),
-/// answering those of `found`.
-fn batch_get_members(
-    conversation: &'static str,
-    usernames: &'static [&'static str],
-    found: &'static [&'static str],
-) -> Rule {
-    mock!(aws_sdk_dynamodb::Client::batch_get_item)
-        .match_requests(move |r| {
-            let Some(request) = r
-                .request_items()
-                .and_then(|items| items.get(CONVERSATIONS_TABLE))
-            else {
-                return false;
-            };
-            let mut asked: Vec<(String, String)> = request
-                .keys()
-                .iter()
-                .filter_map(|key| {
-                    Some((
-                        key.get("pk")?.as_s().ok()?.clone(),
-                        key.get("sk")?.as_s().ok()?.clone(),
-                    ))
-                })
-                .collect();
-            asked.sort();
-            let mut expected: Vec<(String, String)> = usernames
-                .iter()
-                .map(|name| {
-                    (
-                        format!("CONV#{conversation}"),
-                        format!("MEMBER#{}", user_key(name)),
-                    )
-                })
-                .collect();
-            expected.sort();
-            request.consistent_read() == Some(true) && asked == expected
-        })
-        .then_output(move || {
-            BatchGetItemOutput::builder()
-                .responses(
-                    CONVERSATIONS_TABLE,
-                    found
-                        .iter()
-                        .map(|name| member_item(conversation, name))
-                        .collect(),
-                )
-                .build()
-        })
-}
-
 /// The BatchWriteItem of one watch item per watched user, for Alice's connection `c1`.
 fn put_watches(watched: &'static [&'static str]) -> Rule {
     mock!(aws_sdk_dynamodb::Client::batch_write_item)
@@ -102,26 +32,19 @@ fn put_watches(watched: &'static [&'static str]) -> Rule {
             items.sort_by_key(|item| format!("{:?}", item.get("pk")));
             let expected: Vec<Item> = watched
                 .iter()
-                .map(|name| {
-                    Item::from([
-                        ("pk".into(), s(&format!("WATCH#{name}"))),
-                        ("sk".into(), s(ME)),
-                        ("watcher".into(), s("alice")),
-                        ("expiresAt".into(), n(NOW / 1000 + CONNECTION_TTL_SECS)),
-                    ])
-                })
+                .map(|name| watch_item(name, ME, "alice"))
                 .collect();
             writes.len() == watched.len() && items == expected
         })
         .then_output(|| BatchWriteItemOutput::builder().build())
 }
 
-fn code_and_action(event: &Value) -> (Option<&str>, Option<&str>, Option<&str>) {
-    (
-        event["type"].as_str(),
-        event["code"].as_str(),
-        event["action"].as_str(),
-    )
+/// The member items of `usernames` in `conversation`.
+fn members(conversation: &str, usernames: &[&str]) -> Vec<Item> {
+    usernames
+        .iter()
+        .map(|name| member_item(conversation, name, "member"))
+        .collect()
 }
 
 fn rules(rules: &[Rule]) -> Vec<&Rule> {
@@ -131,7 +54,11 @@ fn rules(rules: &[Rule]) -> Vec<&Rule> {
 #[tokio::test]
 async fn members_of_a_shared_room_are_watched_and_answered_with_their_presence_now() {
     let dynamodb = [
-        batch_get_members(ROOM, &["alice", "bob", "carol"], &["alice", "bob", "carol"]),
+        batch_get_members(
+            ROOM,
+            &["alice", "bob", "carol"],
+            members(ROOM, &["alice", "bob", "carol"]),
+        ),
         put_watches(&["bob", "carol"]),
         batch_get_users(vec![
             user_item("Carol", &[], Some(NOW - 7000)),
@@ -211,7 +138,7 @@ async fn a_user_who_is_not_in_the_room_is_refused_and_nothing_is_watched() {
     let dynamodb = [batch_get_members(
         ROOM,
         &["alice", "bob", "mallory"],
-        &["alice", "bob"],
+        members(ROOM, &["alice", "bob"]),
     )];
     let (chat, log) = mock_chat(&rules(&dynamodb), &[]);
 
@@ -230,7 +157,11 @@ async fn a_user_who_is_not_in_the_room_is_refused_and_nothing_is_watched() {
 
 #[tokio::test]
 async fn a_room_the_caller_is_not_in_is_refused_and_nothing_is_watched() {
-    let dynamodb = [batch_get_members(ROOM, &["alice", "bob"], &["bob"])];
+    let dynamodb = [batch_get_members(
+        ROOM,
+        &["alice", "bob"],
+        members(ROOM, &["bob"]),
+    )];
     let (chat, log) = mock_chat(&rules(&dynamodb), &[]);
 
     let event = reply_json(

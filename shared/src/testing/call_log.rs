@@ -24,6 +24,17 @@ impl CallLog {
         self.0.lock().map(|calls| calls.clone()).unwrap_or_default()
     }
 
+    /// The posts made, sorted (they go out concurrently, in no set order).
+    pub fn posts(&self) -> Vec<String> {
+        let mut posts: Vec<String> = self
+            .calls()
+            .into_iter()
+            .filter(|call| call.starts_with("PostToConnection"))
+            .collect();
+        posts.sort();
+        posts
+    }
+
     /// For `make bench`: writes the calls of a representative run of `action` to
     /// `$CHATASTROPHY_CALLS_DIR/<function>.json`, from which the benchmark prices each action.
     /// Does nothing when the variable is unset (a normal test run).

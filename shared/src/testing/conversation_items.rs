@@ -37,9 +37,54 @@ pub fn direct_member_item(username: &str, other: &str) -> Item {
     member_item(&direct_conversation(username, other), username, "member")
 }
 
+/// `item` (a stored member) joined at `at`.
+pub fn with_joined_at(mut item: Item, at: i64) -> Item {
+    item.insert("joinedAt".into(), n(at));
+    item
+}
+
 /// `item` (a stored member) with a read point.
 pub fn with_read_point(mut item: Item, message_id: &str) -> Item {
     item.insert("readMessageId".into(), s(message_id));
+    item
+}
+
+/// The stored meta item of the room `room`, named `name`, with `member_count` members, created by
+/// bob 9 s before [`NOW`].
+pub fn room_item(room: &str, name: &str, member_count: i64) -> Item {
+    HashMap::from([
+        ("pk".into(), s(&format!("CONV#{room}"))),
+        ("sk".into(), s("META")),
+        ("conversationId".into(), s(room)),
+        ("kind".into(), s("room")),
+        ("name".into(), s(name)),
+        ("createdBy".into(), s("bob")),
+        ("createdAt".into(), n(NOW - 9000)),
+        ("memberCount".into(), n(member_count)),
+    ])
+}
+
+/// The stored meta item of the direct `conversation` (see [`direct_conversation`]), created 9 s
+/// before [`NOW`].
+pub fn direct_meta_item(conversation: &str) -> Item {
+    HashMap::from([
+        ("pk".into(), s(&format!("CONV#{conversation}"))),
+        ("sk".into(), s("META")),
+        ("conversationId".into(), s(conversation)),
+        ("kind".into(), s("direct")),
+        ("createdAt".into(), n(NOW - 9000)),
+    ])
+}
+
+/// `item` (a meta item) with the message `message_id` of `from`, sent at `at`, as its last one
+/// (preview "see you at ten").
+pub fn with_last_message(mut item: Item, message_id: &str, from: &str, at: i64) -> Item {
+    item.extend([
+        ("lastMessageId".into(), s(message_id)),
+        ("lastFrom".into(), s(from)),
+        ("lastPreview".into(), s("see you at ten")),
+        ("lastAt".into(), n(at)),
+    ]);
     item
 }
 

@@ -14,8 +14,8 @@ use aws_smithy_mocks::{Rule, mock};
 use super::dynamodb_items::{Item, s};
 use super::{CLIENTS_TABLE, CONVERSATIONS_INDEX, CONVERSATIONS_TABLE};
 
-/// Whether `key` is the Conversations-table item `sk` of `conversation`.
-fn is_conversation_key(key: Option<&Item>, conversation: &str, sk: &str) -> bool {
+/// Whether `key` is the Conversations-table item `sk` of `conversation` (`META`, `MEMBER#<key>`).
+pub fn is_conversation_key(key: Option<&Item>, conversation: &str, sk: &str) -> bool {
     key.is_some_and(|key| {
         key.get("pk") == Some(&s(&format!("CONV#{conversation}"))) && key.get("sk") == Some(&s(sk))
     })
@@ -114,6 +114,60 @@ pub fn get_member(conversation: &'static str, user_key: &'static str, found: Opt
                 && is_conversation_key(r.key(), conversation, &member_sort(user_key))
         })
         .then_output(move || GetItemOutput::builder().set_item(found.clone()).build())
+}
+
+/// Strongly consistent GetItem of `room`'s meta item, answering `found` (see
+/// [`super::room_item`]; `None`: no such room).
+pub fn get_room(room: &'static str, found: Option<Item>) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::get_item)
+        .match_requests(move |r| {
+            r.table_name() == Some(CONVERSATIONS_TABLE)
+                && r.consistent_read() == Some(true)
+                && is_conversation_key(r.key(), room, "META")
+        })
+        .then_output(move || GetItemOutput::builder().set_item(found.clone()).build())
+}
+
+/// Strongly consistent BatchGetItem of exactly the member items of `user_keys` in `conversation`
+/// (in any order, nothing else), answering `found` (the members among them).
+pub fn batch_get_members(
+    conversation: &'static str,
+    user_keys: &'static [&'static str],
+    found: Vec<Item>,
+) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::batch_get_item)
+        .match_requests(move |r| {
+            let Some(request) = r
+                .request_items()
+                .and_then(|items| items.get(CONVERSATIONS_TABLE))
+            else {
+                return false;
+            };
+            let mut asked: Vec<(String, String)> = request
+                .keys()
+                .iter()
+                .filter_map(|key| {
+                    Some((
+                        key.get("pk")?.as_s().ok()?.clone(),
+                        key.get("sk")?.as_s().ok()?.clone(),
+                    ))
+                })
+                .collect();
+            asked.sort();
+            let mut wanted: Vec<(String, String)> = user_keys
+                .iter()
+                .map(|key| (format!("CONV#{conversation}"), member_sort(key)))
+                .collect();
+            wanted.sort();
+            request.consistent_read() == Some(true)
+                && request.keys().len() == asked.len()
+                && asked == wanted
+        })
+        .then_output(move || {
+            BatchGetItemOutput::builder()
+                .responses(CONVERSATIONS_TABLE, found.clone())
+                .build()
+        })
 }
 
 /// Whether `r` is the update of `conversation`'s last message, sent by `from`, only forward (a

@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::update_item::{
     UpdateItemError, UpdateItemInput, UpdateItemOutput,
 };
+use aws_sdk_dynamodb::types::Select;
 use aws_sdk_dynamodb::types::error::{ConditionalCheckFailedException, InternalServerError};
 use aws_smithy_mocks::{Rule, RuleBuilder, mock};
 
@@ -232,4 +233,40 @@ pub fn query_messages(
                 .set_last_evaluated_key(last_key.clone())
                 .build()
         })
+}
+
+/// The COUNT Query of `conversation`'s messages after `after` (all of them when `None`), capped at
+/// 100, answering `count`.
+pub fn count_messages_after(
+    conversation: &'static str,
+    after: Option<&'static str>,
+    count: i32,
+) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::query)
+        .match_requests(move |r| {
+            let values = r.expression_attribute_values();
+            r.table_name() == Some(MESSAGES_TABLE)
+                && r.index_name() == Some(MESSAGES_INDEX)
+                && r.select() == Some(&Select::Count)
+                && r.limit() == Some(100)
+                && values.and_then(|v| v.get(":c")) == Some(&s(conversation))
+                && values.and_then(|v| v.get(":after")) == after.map(s).as_ref()
+        })
+        .then_output(move || QueryOutput::builder().count(count).build())
+}
+
+/// The COUNT Query checking that `message_id` is a message of `conversation`: `found` or not.
+pub fn count_message(conversation: &'static str, message_id: &'static str, found: bool) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::query)
+        .match_requests(move |r| {
+            let values = r.expression_attribute_values();
+            r.table_name() == Some(MESSAGES_TABLE)
+                && r.index_name() == Some(MESSAGES_INDEX)
+                && r.key_condition_expression() == Some("#c = :c AND #m = :m")
+                && r.select() == Some(&Select::Count)
+                && r.limit() == Some(1)
+                && values.and_then(|v| v.get(":c")) == Some(&s(conversation))
+                && values.and_then(|v| v.get(":m")) == Some(&s(message_id))
+        })
+        .then_output(move || QueryOutput::builder().count(i32::from(found)).build())
 }

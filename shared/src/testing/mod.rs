@@ -20,27 +20,29 @@ mod memory_store;
 mod mocked_chat;
 mod recording_notifier;
 mod requests;
+mod room_rules;
 
 pub use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 
 pub use apigateway_rules::{post_event, post_gone, post_ok};
 pub use call_log::CallLog;
 pub use conversation_items::{
-    direct_conversation, direct_member_item, member_item, room_message_item, watch_item,
-    with_read_point,
+    direct_conversation, direct_member_item, direct_meta_item, member_item, room_item,
+    room_message_item, watch_item, with_joined_at, with_last_message, with_read_point,
 };
 pub use conversation_rules::{
-    advance_read_point, batch_get_these_users, get_member, join_direct, query_direct_partners,
-    query_members, query_members_after, query_watchers, record_last_message,
-    record_last_message_superseded,
+    advance_read_point, batch_get_members, batch_get_these_users, get_member, get_room,
+    is_conversation_key, join_direct, query_direct_partners, query_members, query_members_after,
+    query_watchers, record_last_message, record_last_message_superseded,
 };
 pub use dynamodb_items::{
     Item, connection_item, message_item, n, s, ss, user_item, with_attachment, with_avatar,
 };
 pub use dynamodb_rules::{
-    attach_connection, attach_connection_name_taken, batch_get_users, delete_connection,
-    detach_connection, put_connection, put_message_duplicate, put_message_fails,
-    put_message_stored, query_messages, query_users, set_avatar,
+    attach_connection, attach_connection_name_taken, batch_get_users, count_message,
+    count_messages_after, delete_connection, detach_connection, put_connection,
+    put_message_duplicate, put_message_fails, put_message_stored, query_messages, query_users,
+    set_avatar,
 };
 pub use memory_store::MemoryStore;
 pub use mocked_chat::{
@@ -48,7 +50,14 @@ pub use mocked_chat::{
     permissive_chat,
 };
 pub use recording_notifier::{Post, RecordingNotifier};
-pub use requests::{anonymous_request, identity, reply_json, route_request};
+pub use requests::{
+    anonymous_request, assert_error_reply, code_and_action, identity, reply_json, route_request,
+};
+pub use room_rules::{
+    check_failed, check_passed, is_rename, is_role_update, member_removed,
+    member_removed_meanwhile, members_added, members_added_cancelled, ownership_handed, role_set,
+    room_created, room_renamed,
+};
 
 /// The clock every test runs at.
 pub const NOW: i64 = 1_764_000_000_000;

@@ -45,3 +45,24 @@ pub fn reply_json(response: &Response) -> serde_json::Value {
         _ => serde_json::Value::Null,
     }
 }
+
+/// The `type`, `code` and `action` of an event (an `error` event's telling fields).
+pub fn code_and_action(event: &serde_json::Value) -> (Option<&str>, Option<&str>, Option<&str>) {
+    (
+        event["type"].as_str(),
+        event["code"].as_str(),
+        event["action"].as_str(),
+    )
+}
+
+/// Asserts that `event` is the `error` event `code` answering `request`, echoing its `requestId`
+/// (none if it had none).
+#[track_caller]
+pub fn assert_error_reply(event: &serde_json::Value, code: &str, request: &serde_json::Value) {
+    assert_eq!(
+        (event["type"].as_str(), event["code"].as_str()),
+        (Some("error"), Some(code)),
+        "{request}"
+    );
+    assert_eq!(event["requestId"], request["requestId"], "{request}");
+}
