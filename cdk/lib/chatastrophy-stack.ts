@@ -28,10 +28,10 @@ export interface ChatastrophyStackProps extends StackProps {
 }
 
 /**
- * Chatastrophy: WebSocket API -> one Rust Lambda per route -> DynamoDB (Clients, Messages,
- * Conversations), with
- * alarms and a dashboard, the web client on S3 + CloudFront and a media bucket (profile pictures and
- * attachments, reached by the browser through URLs the upload-url and download-url functions sign).
+ * Chatastrophy: WebSocket API -> one Rust Lambda per concept, serving its routes -> DynamoDB
+ * (Clients, Messages, Conversations), with alarms and a dashboard, the web client on S3 +
+ * CloudFront and a media bucket (profile pictures and attachments, reached by the browser through
+ * URLs the media-urls function signs).
  * Users sign up and in with Cognito; a Rust authorizer checks their access token on `$connect`.
  */
 export class ChatastrophyStack extends Stack {
@@ -84,7 +84,7 @@ export class ChatastrophyStack extends Stack {
       accessLogs: accessLogs.bucket,
     });
 
-    // After the media bucket (upload-url and download-url sign URLs for it), which needs the
+    // After the media bucket (media-urls signs URLs for it), which needs the
     // site's origin for CORS; the routes come last (see ChatWebSocketApi).
     this.functions = new ChatFunctions(this, 'Functions', {
       settings,
@@ -96,9 +96,12 @@ export class ChatastrophyStack extends Stack {
     });
     // Only $connect is authorized (the only route a WebSocket API authorizes); the others run on
     // the connection it accepted and get its context as requestContext.authorizer.
+    // A function of custom routes gets one route per action.
     for (const { spec, fn } of this.functions.functions) {
-      const authorizer = spec.routeKey === '$connect' ? this.identity.connectAuthorizer : undefined;
-      this.webSocket.addLambdaRoute(spec.routeKey, fn, spec.twoWay, authorizer);
+      for (const routeKey of spec.routeKeys) {
+        const authorizer = routeKey === '$connect' ? this.identity.connectAuthorizer : undefined;
+        this.webSocket.addLambdaRoute(routeKey, fn, spec.twoWay, authorizer);
+      }
     }
 
     this.monitoring = new ChatMonitoring(this, 'Monitoring', {

@@ -6,19 +6,20 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { FUNCTION_DEFAULTS, type LambdaArchitecture, type StageSettings } from './config';
-import { type DynamoDbGrant, type FunctionSpec, loadRouteRegistry, type RouteRegistry } from './route-registry';
+import {
+  type DynamoDbGrant,
+  type FunctionSpec,
+  loadRouteRegistry,
+  MEDIA_KEY_PREFIXES,
+  type RouteRegistry,
+} from './route-registry';
 import type { TableDefinition, TableKey } from './table-definitions';
 import type { ChatTables } from './tables';
 import type { ChatWebSocketApi } from './websocket-api';
 import { acknowledge, nagRef } from './nag';
 
-/**
- * Key prefixes of user media in the media bucket (docs/protocol.md, "Media"): profile pictures are
- * `avatars/<user>/<id>.<ext>`, attachments `attachments/dm/<a>/<b>/<sender>/<id>.<ext>` or
- * `attachments/room/<room>/<sender>/<id>.<ext>`. A function with `s3` actions may use them on
- * objects under these prefixes and nowhere else.
- */
-export const MEDIA_KEY_PREFIXES = ['avatars/', 'attachments/'] as const;
+/** Key prefixes of user media in the media bucket (defined with the registry's `s3` grants). */
+export { MEDIA_KEY_PREFIXES };
 
 /** Environment variable holding the media bucket's name (functions with `s3` actions only). */
 export const MEDIA_BUCKET_ENV = 'MEDIA_BUCKET';
@@ -34,7 +35,7 @@ export const MEDIA_BUCKET_ENV = 'MEDIA_BUCKET';
  */
 export const FUNCTION_REGISTRY: RouteRegistry = loadRouteRegistry();
 
-/** The route handlers, one WebSocket route each. */
+/** The route handlers: one WebSocket route each, or one per action (`routeKeys`). */
 export const ROUTE_FUNCTIONS: readonly FunctionSpec[] = FUNCTION_REGISTRY.routes;
 
 /** The `$connect` authorizer (`<assetDir>/authorizer/bootstrap`, built by ChatIdentity). */
@@ -46,8 +47,13 @@ export const LAMBDA_BINARIES: readonly string[] = FUNCTION_REGISTRY.functions.ma
 
 /** The console description: which route the function serves (or authorizes) and what it does. */
 export function functionDescription(spec: FunctionSpec): string {
-  const role = spec.kind === 'authorizer' ? `${spec.routeKey} authorizer` : spec.routeKey;
+  const role = spec.kind === 'authorizer' ? `${spec.routeKey} authorizer` : functionRole(spec);
   return `Chatastrophy ${role}: ${spec.description}`;
+}
+
+/** What a route function is, in a description or an alarm: the routes it serves (`editMessage, react`). */
+export function functionRole(spec: FunctionSpec): string {
+  return spec.routeKeys.join(', ');
 }
 
 /** Fails with a hint to build the Lambdas unless `<assetDir>/<name>/bootstrap` exists for every name. */
@@ -146,8 +152,9 @@ export interface RouteFunction extends RustFunction {
 }
 
 /**
- * One arm64 `provided.al2023` function per route, each with its own role (explicit statements, no
- * managed policies), its own log group (retention set) and JSON logging.
+ * One arm64 `provided.al2023` function per registry entry (a concept: one or several routes), each
+ * with its own role (explicit statements, no managed policies), its own log group (retention set)
+ * and JSON logging.
  */
 export class ChatFunctions extends Construct {
   readonly functions: RouteFunction[] = [];
@@ -223,22 +230,28 @@ export class ChatFunctions extends Construct {
           'PostToConnection targets a connection id only known at run time; the ARN is pinned to this API, this stage and the POST method, the narrowest form execute-api:ManageConnections allows.',
       });
     }
-    if (spec.s3.length > 0) {
-      // Objects under the media prefixes only: no bucket-level action (ListBucket, GetBucket*), no
-      // other object action (Delete, tagging, ACLs), no key outside avatars/ and attachments/.
+    // Objects under the granted media prefixes only: no bucket-level action (ListBucket,
+    // GetBucket*), no object action the registry does not list, no key outside the prefixes. One
+    // statement per set of actions, on every prefix granting exactly that set.
+    const prefixesByActions = new Map<string, string[]>();
+    for (const { prefix, actions } of spec.s3) {
+      const key = actions.join(',');
+      prefixesByActions.set(key, [...(prefixesByActions.get(key) ?? []), prefix]);
+    }
+    for (const [actions, prefixes] of prefixesByActions) {
       role.addToPolicy(
         new iam.PolicyStatement({
-          actions: [...spec.s3],
-          resources: MEDIA_KEY_PREFIXES.map((prefix) => mediaBucket.arnForObjects(`${prefix}*`)),
+          actions: actions.split(','),
+          resources: prefixes.map((prefix) => mediaBucket.arnForObjects(`${prefix}*`)),
         }),
       );
       acknowledge(
         role,
-        ...MEDIA_KEY_PREFIXES.map((prefix) => ({
+        ...prefixes.map((prefix) => ({
           id: `AwsSolutions-IAM5[Resource::${nagRef(mediaBucket, 'Arn')}/${prefix}*]`,
           reason:
-            `Presigned URLs are signed for object keys the function chooses at run time (${prefix}<user or conversation>/<ULID>.<ext>); ` +
-            `the grant is pinned to this bucket's ${prefix} prefix and to exactly ${spec.s3.join(', ')}, with no bucket-level action.`,
+            `The function names object keys at run time (${prefix}<user or conversation>/<ULID>.<ext>: presigned URLs, or a deleted message's attachment); ` +
+            `the grant is pinned to this bucket's ${prefix} prefix and to exactly ${actions.split(',').join(', ')}, with no bucket-level action.`,
         })),
       );
     }

@@ -14,9 +14,9 @@ export interface ChatMediaProps {
 /**
  * Private bucket for user media: profile pictures (`avatars/…`) and message attachments
  * (`attachments/…`, see `MEDIA_KEY_PREFIXES` in functions.ts and docs/protocol.md). Browsers never
- * reach it without a presigned URL: the `upload-url` function signs a single-object PUT (key, type
- * and size fixed by the signature) and `download-url` signs GETs, each with its own role's narrow
- * object permission. So the bucket needs CORS for the site's origin (PUT and GET only: there is no
+ * reach it without a presigned URL: the `media-urls` function signs a single-object PUT (key, type
+ * and size fixed by the signature) for `getUploadUrl` and GETs for `getDownloadUrl`, with its
+ * role's narrow object permissions. So the bucket needs CORS for the site's origin (PUT and GET only: there is no
  * presigned POST upload) but no public access. Abandoned multipart uploads are aborted after a day.
  */
 export class ChatMedia extends Construct {

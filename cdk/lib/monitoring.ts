@@ -6,7 +6,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { ChatFunctions } from './functions';
+import { type ChatFunctions, functionRole } from './functions';
 import type { ChatTables } from './tables';
 import type { TableKey } from './table-definitions';
 import type { ChatWebSocketApi } from './websocket-api';
@@ -124,7 +124,7 @@ export class ChatMonitoring extends Construct {
 
     // Per function: the route handlers, then the extra ones (the authorizer).
     const monitored: MonitoredFunction[] = [
-      ...functions.functions.map((f) => ({ name: f.spec.name, role: f.spec.routeKey, fn: f.fn })),
+      ...functions.functions.map((f) => ({ name: f.spec.name, role: functionRole(f.spec), fn: f.fn })),
       ...(props.extraFunctions ?? []),
     ];
     const fnMetrics = (f: MonitoredFunction) => ({

@@ -22,6 +22,21 @@ export interface DynamoDbGrant {
   readonly actions: readonly DynamoDbAction[];
 }
 
+/**
+ * Key prefixes of user media in the media bucket (docs/protocol.md, "Media"): profile pictures are
+ * `avatars/<user>/<id>.<ext>`, attachments `attachments/dm/<a>/<b>/<sender>/<id>.<ext>` or
+ * `attachments/room/<room>/<sender>/<id>.<ext>`. A function's `s3` grant names the prefixes its
+ * object actions apply to, and no object outside them.
+ */
+export const MEDIA_KEY_PREFIXES = ['avatars/', 'attachments/'] as const;
+export type MediaKeyPrefix = (typeof MEDIA_KEY_PREFIXES)[number];
+
+/** The S3 object actions a function may call on the media objects under one key prefix. */
+export interface S3Grant {
+  readonly prefix: MediaKeyPrefix;
+  readonly actions: readonly S3Action[];
+}
+
 /** One cargo-lambda binary in `<assetDir>/<name>/bootstrap` and what it may do. */
 export interface FunctionSpec {
   /** Binary name = cargo-lambda output directory = construct id. */
@@ -29,10 +44,15 @@ export interface FunctionSpec {
   /** The crate under `functions/` that builds it. */
   readonly crate: string;
   readonly kind: FunctionKind;
-  /** The WebSocket route it handles (the authorizer: the route it authorizes, `$connect`). */
-  readonly routeKey: string;
+  /**
+   * The API Gateway route (`$connect`, `$disconnect`, `$default`) it handles (the authorizer: the
+   * route it authorizes). Absent for a function of custom routes: see `routeKeys`.
+   */
+  readonly routeKey?: string;
   /** The protocol's `action` values it answers (docs/protocol.md). */
   readonly actions: readonly string[];
+  /** The WebSocket routes it handles: its `routeKey`, else one route per action (derived). */
+  readonly routeKeys: readonly string[];
   /** Two-way route: the Lambda's returned body goes back to the client as the route response. */
   readonly twoWay: boolean;
   /** Gets MANAGEMENT_ENDPOINT and `execute-api:ManageConnections` (posts to connections). */
@@ -40,8 +60,8 @@ export interface FunctionSpec {
   readonly description: string;
   /** In file order (the order of the IAM statements). Non-empty: the function gets the table environment. */
   readonly dynamodb: readonly DynamoDbGrant[];
-  /** Object actions on the media bucket; non-empty: the function gets MEDIA_BUCKET. */
-  readonly s3: readonly S3Action[];
+  /** Object actions on the media bucket per key prefix; non-empty: the function gets MEDIA_BUCKET. */
+  readonly s3: readonly S3Grant[];
 }
 
 export interface RouteRegistry {
@@ -123,6 +143,39 @@ function dynamoDbGrant(ctx: Context, where: string, key: string, value: unknown)
   return { key, table: table as TableKey, indexName, actions };
 }
 
+/** `<prefix>` (one of MEDIA_KEY_PREFIXES) -> object actions. */
+function s3Grants(ctx: Context, where: string, value: unknown): S3Grant[] {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    fail(ctx, `${where} must be an object of <media key prefix> -> actions`);
+  }
+  return Object.entries(value).map(([prefix, actions]) => {
+    if (!(MEDIA_KEY_PREFIXES as readonly string[]).includes(prefix)) {
+      fail(ctx, `${where}: "${prefix}" is not a media key prefix (${MEDIA_KEY_PREFIXES.join(', ')})`);
+    }
+    const granted = iamActions(ctx, `${where}["${prefix}"]`, actions, 's3');
+    if (granted.length === 0) fail(ctx, `${where}["${prefix}"] grants nothing: list an action or drop the key`);
+    return { prefix: prefix as MediaKeyPrefix, actions: granted };
+  });
+}
+
+/**
+ * `routeKey` names one of API Gateway's own routes (`$connect`, ...); a function without one serves
+ * custom routes, one per action (the key API Gateway selects by `$request.body.action`).
+ */
+function routeKeys(ctx: Context, where: (field: string) => string, routeKey: unknown, actions: readonly string[]) {
+  if (routeKey !== undefined) {
+    const key = str(ctx, where('routeKey'), routeKey);
+    if (!key.startsWith('$')) {
+      fail(ctx, `${where('routeKey')} "${key}": only API Gateway's $ routes have one; a custom route's key is its action`);
+    }
+    return { routeKey: key, routeKeys: [key] };
+  }
+  if (actions.length === 0) fail(ctx, `${where('actions')}: a function without routeKey needs an action per route`);
+  const dollar = actions.find((a) => a.startsWith('$'));
+  if (dollar !== undefined) fail(ctx, `${where('actions')}: "${dollar}" is a routeKey, not an action`);
+  return { routeKey: undefined, routeKeys: [...actions] };
+}
+
 function functionSpec(ctx: Context, index: number, value: unknown): FunctionSpec {
   if (!value || typeof value !== 'object') fail(ctx, `functions[${index}] must be an object`);
   const f = value as Record<string, unknown>;
@@ -134,17 +187,18 @@ function functionSpec(ctx: Context, index: number, value: unknown): FunctionSpec
   if (!grants || typeof grants !== 'object' || Array.isArray(grants)) {
     fail(ctx, `${where('dynamodb')} must be an object of <table>[/index/<name>] -> actions`);
   }
+  const actions = strings(ctx, where('actions'), f.actions);
   return {
     name,
     crate: str(ctx, where('crate'), f.crate),
     kind: f.kind,
-    routeKey: str(ctx, where('routeKey'), f.routeKey),
-    actions: strings(ctx, where('actions'), f.actions),
+    ...routeKeys(ctx, where, f.routeKey, actions),
+    actions,
     twoWay: bool(ctx, where('twoWay'), f.twoWay),
     postsToConnections: bool(ctx, where('postsToConnections'), f.postsToConnections),
     description: str(ctx, where('description'), f.description),
     dynamodb: Object.entries(grants).map(([key, actions]) => dynamoDbGrant(ctx, where('dynamodb'), key, actions)),
-    s3: iamActions(ctx, where('s3'), f.s3, 's3'),
+    s3: s3Grants(ctx, where('s3'), f.s3),
   };
 }
 
@@ -179,7 +233,7 @@ export function parseRouteRegistry(raw: unknown, tables: TableDefinitions, file 
   const functions = list.map((f, i) => functionSpec(ctx, i, f));
   const routes = functions.filter((f) => f.kind === 'route');
   unique(ctx, 'function name', functions.map((f) => f.name));
-  unique(ctx, 'route key', routes.map((f) => f.routeKey));
+  unique(ctx, 'route key', routes.flatMap((f) => f.routeKeys));
   const authorizer = checkAuthorizer(ctx, functions.filter((f) => f.kind === 'authorizer'));
   return { functions, routes, authorizer };
 }

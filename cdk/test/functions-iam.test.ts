@@ -18,6 +18,8 @@ interface Expected {
   manageConnections: boolean;
   /** S3 actions on the media bucket's `avatars/*` and `attachments/*` objects. */
   media: string[];
+  /** S3 actions on the media bucket's `attachments/*` objects only. */
+  attachments: string[];
 }
 
 const NOTHING: Expected = {
@@ -29,6 +31,7 @@ const NOTHING: Expected = {
   byMember: [],
   manageConnections: false,
   media: [],
+  attachments: [],
 };
 /** A handler's grants: NOTHING plus what is written out; `tables` follows from any DynamoDB grant. */
 function grants(own: Partial<Omit<Expected, 'tables'>>): Expected {
@@ -61,35 +64,49 @@ const EXPECTED: Record<string, Expected> = {
     clients: FAN_OUT,
     messages: ['dynamodb:PutItem'],
     conversations: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    // The message replied to (replyTo), found by its id.
+    byConversation: ['dynamodb:Query'],
     manageConnections: true,
   }),
-  'get-messages': grants({ conversations: ['dynamodb:GetItem'], byConversation: ['dynamodb:Query'] }),
-  'upload-url': grants({ conversations: ['dynamodb:GetItem'], media: ['s3:PutObject'] }),
-  'download-url': grants({ conversations: ['dynamodb:GetItem'], media: ['s3:GetObject'] }),
+  // The quoted messages not on the page, by their keys.
+  'get-messages': grants({
+    conversations: ['dynamodb:GetItem'],
+    byConversation: ['dynamodb:Query'],
+    messages: ['dynamodb:BatchGetItem'],
+  }),
+  // editMessage, deleteMessage, react: the message by its id, one conditional update (a reaction
+  // re-reads the item on a concurrent change), the conversation's last message revised, the
+  // deleted message's attachment removed (attachments only, never an avatar).
+  'change-message': grants({
+    clients: FAN_OUT,
+    messages: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    conversations: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    byConversation: ['dynamodb:Query'],
+    manageConnections: true,
+    attachments: ['s3:DeleteObject'],
+  }),
+  // The rate gate is a Clients item per typer and conversation.
+  typing: grants({
+    clients: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    conversations: ['dynamodb:GetItem', 'dynamodb:Query'],
+    manageConnections: true,
+  }),
+  // getUploadUrl signs PUTs, getDownloadUrl GETs; both read a room's membership.
+  'media-urls': grants({ conversations: ['dynamodb:GetItem'], media: ['s3:PutObject', 's3:GetObject'] }),
   'set-avatar': grants({
     clients: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     byMember: ['dynamodb:Query'],
     manageConnections: true,
   }),
-  'create-room': grants({ clients: FAN_OUT, conversations: ['dynamodb:PutItem'], manageConnections: true }),
-  'rename-room': grants({
+  // createRoom puts the room (PutItem); addMembers reads which newcomers are already members
+  // (BatchGetItem) and puts the others' member items; removeMember deletes one (DeleteItem);
+  // renameRoom, addMembers, removeMember and setRole read the room, list its members and update it.
+  rooms: grants({
     clients: FAN_OUT,
-    conversations: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-    manageConnections: true,
-  }),
-  'add-members': grants({
-    clients: FAN_OUT,
-    conversations: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-    manageConnections: true,
-  }),
-  'remove-member': grants({
-    clients: FAN_OUT,
-    conversations: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-    manageConnections: true,
-  }),
-  'set-role': grants({
-    clients: FAN_OUT,
-    conversations: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    conversations: [
+      'dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ],
     manageConnections: true,
   }),
   'get-members': grants({
@@ -164,20 +181,20 @@ function ids(built: Built) {
 }
 
 /** `<media bucket ARN>/avatars/*`, `<media bucket ARN>/attachments/*` as synthesized. */
-function mediaObjectArns(built: Built): unknown[] {
+function mediaObjectArns(built: Built, objects: readonly string[] = MEDIA_OBJECTS): unknown[] {
   const bucketArn = { 'Fn::GetAtt': [ids(built).media, 'Arn'] };
-  return MEDIA_OBJECTS.map((suffix) => ({ 'Fn::Join': ['', [bucketArn, suffix]] }));
+  return objects.map((suffix) => ({ 'Fn::Join': ['', [bucketArn, suffix]] }));
 }
 
 describe('route functions', () => {
   const built = builtStage('dev');
 
-  it('one function per route: eighteen, plus the $connect authorizer, plus CDK handlers (BucketDeployment, auto-delete)', () => {
-    assert.equal(Object.keys(EXPECTED).length, 18);
+  it('one function per concept: fifteen, plus the $connect authorizer, plus CDK handlers (BucketDeployment, auto-delete)', () => {
+    assert.equal(Object.keys(EXPECTED).length, 15);
     assert.deepEqual(ROUTE_FUNCTIONS.map((f) => f.name).sort(), Object.keys(EXPECTED).sort());
     assert.deepEqual([...LAMBDA_BINARIES].sort(), Object.keys(ALL_FUNCTIONS).sort());
     const fns = Object.values(resources(built.template, 'AWS::Lambda::Function'));
-    assert.equal(fns.filter((f) => f.Properties.Runtime === 'provided.al2023').length, 19);
+    assert.equal(fns.filter((f) => f.Properties.Runtime === 'provided.al2023').length, 16);
   });
 
   for (const name of Object.keys(ALL_FUNCTIONS)) {
@@ -215,7 +232,7 @@ describe('route functions', () => {
     const archs = Object.values(resources(x86.template, 'AWS::Lambda::Function'))
       .filter((f) => f.Properties.Runtime === 'provided.al2023')
       .map((f) => f.Properties.Architectures);
-    assert.deepEqual(archs, Array(19).fill(['x86_64']));
+    assert.deepEqual(archs, Array(16).fill(['x86_64']));
   });
 
   it('a missing bootstrap fails the synth with a hint to build the Lambdas', () => {
@@ -225,7 +242,7 @@ describe('route functions', () => {
     );
   });
 
-  it('environment: table names and index only where a table is used; management endpoint only where it posts; media bucket only where it signs URLs; pool ids only for the authorizer', () => {
+  it('environment: table names and index only where a table is used; management endpoint only where it posts; media bucket only where it signs URLs or deletes attachments; pool ids only for the authorizer', () => {
     const { clients, messages, conversations, api, media } = ids(built);
     const endpoint = {
       'Fn::Join': ['', ['https://', { Ref: api }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/dev']],
@@ -239,7 +256,7 @@ describe('route functions', () => {
       const keys = [
         ...(expected.tables ? ENV_ALL : []),
         ...(expected.manageConnections ? ['MANAGEMENT_ENDPOINT'] : []),
-        ...(expected.media.length > 0 ? ['MEDIA_BUCKET'] : []),
+        ...(expected.media.length + expected.attachments.length > 0 ? ['MEDIA_BUCKET'] : []),
         ...(name === 'authorizer' ? ['USER_POOL_CLIENT_ID', 'USER_POOL_ID'] : []),
       ].sort();
       assert.deepEqual(Object.keys(vars).sort(), keys, name);
@@ -251,15 +268,15 @@ describe('route functions', () => {
         assert.equal(vars.CONVERSATIONS_BY_MEMBER_INDEX, 'byMember', name);
       }
       if (expected.manageConnections) assert.deepEqual(vars.MANAGEMENT_ENDPOINT, endpoint, name);
-      if (expected.media.length > 0) assert.deepEqual(vars.MEDIA_BUCKET, { Ref: media }, name);
+      if (expected.media.length + expected.attachments.length > 0) assert.deepEqual(vars.MEDIA_BUCKET, { Ref: media }, name);
     }
   });
 
-  it('MEDIA_BUCKET is set for upload-url and download-url only, to the media bucket name', () => {
+  it('MEDIA_BUCKET is set for media-urls and change-message only, to the media bucket name', () => {
     const { media } = ids(built);
     const withBucket = Object.keys(ALL_FUNCTIONS)
       .filter((name) => fnInfo(built, name).fn.Properties.Environment?.Variables?.MEDIA_BUCKET !== undefined);
-    assert.deepEqual(withBucket.sort(), ['download-url', 'upload-url']);
+    assert.deepEqual(withBucket.sort(), ['change-message', 'media-urls']);
     for (const name of withBucket) {
       assert.deepEqual(fnInfo(built, name).fn.Properties.Environment.Variables.MEDIA_BUCKET, { Ref: media }, name);
     }
@@ -319,6 +336,7 @@ describe('least-privilege IAM per function', () => {
       add(expected.byMember, byMemberArn);
       if (expected.manageConnections) add(['execute-api:ManageConnections'], connectionsArn);
       for (const objects of mediaObjectArns(built)) add(expected.media, objects);
+      for (const objects of mediaObjectArns(built, ['/attachments/*'])) add(expected.attachments, objects);
 
       assert.deepEqual([...grants.keys()].sort(), [...expectedGrants.keys()].sort(), `${name}: action set`);
       for (const [action, res] of expectedGrants) {
@@ -332,33 +350,40 @@ describe('least-privilege IAM per function', () => {
       fnInfo(built, name).statements.some((s) => asList(s.Action).includes('execute-api:ManageConnections')),
     );
     assert.deepEqual(posting.sort(), [
-      'add-members', 'connect', 'create-room', 'disconnect', 'mark-read', 'remove-member', 'rename-room', 'send-message',
-      'set-avatar', 'set-role',
+      'change-message', 'connect', 'disconnect', 'mark-read', 'rooms', 'send-message', 'set-avatar', 'typing',
     ]);
-    for (const name of ['upload-url', 'download-url', 'get-members', 'get-conversations', 'search-people', 'watch-presence', 'authorizer']) {
+    for (const name of ['media-urls', 'get-members', 'get-conversations', 'search-people', 'watch-presence', 'authorizer']) {
       assert.ok(!contains(fnInfo(built, name).statements, 'execute-api:'), `${name} cannot post to connections`);
       assert.equal(fnInfo(built, name).fn.Properties.Environment.Variables.MANAGEMENT_ENDPOINT, undefined, name);
     }
   });
 
-  for (const [name, action] of [['upload-url', 's3:PutObject'], ['download-url', 's3:GetObject']] as const) {
-    it(`${name}: one S3 statement, exactly ${action} on exactly avatars/* and attachments/* of the media bucket`, () => {
-      const s3Statements = fnInfo(built, name).statements.filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')));
-      assert.equal(s3Statements.length, 1);
-      const [statement] = s3Statements;
-      assert.deepEqual(asList(statement.Action), [action]);
-      assert.deepEqual(sorted(asList(statement.Resource)), sorted(mediaObjectArns(built)));
-      // Nothing on the bucket itself (ListBucket, GetBucket*): no resource is the bare bucket ARN.
-      const bucketArn = { 'Fn::GetAtt': [ids(built).media, 'Arn'] };
-      assert.ok(!asList(statement.Resource).some((r) => JSON.stringify(r) === JSON.stringify(bucketArn)));
-    });
-  }
+  it('media-urls: one S3 statement, exactly s3:PutObject and s3:GetObject on exactly avatars/* and attachments/* of the media bucket', () => {
+    const s3Statements = fnInfo(built, 'media-urls').statements.filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')));
+    assert.equal(s3Statements.length, 1);
+    const [statement] = s3Statements;
+    assert.deepEqual(asList(statement.Action).sort(), ['s3:GetObject', 's3:PutObject']);
+    assert.deepEqual(sorted(asList(statement.Resource)), sorted(mediaObjectArns(built)));
+    // Nothing on the bucket itself (ListBucket, GetBucket*): no resource is the bare bucket ARN.
+    const bucketArn = { 'Fn::GetAtt': [ids(built).media, 'Arn'] };
+    assert.ok(!asList(statement.Resource).some((r) => JSON.stringify(r) === JSON.stringify(bucketArn)));
+  });
 
-  it('no function but upload-url and download-url has any s3: action', () => {
+  it('change-message: one S3 statement, exactly s3:DeleteObject on exactly attachments/* (never an avatar)', () => {
+    const s3Statements = fnInfo(built, 'change-message').statements.filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')));
+    assert.equal(s3Statements.length, 1);
+    const [statement] = s3Statements;
+    assert.deepEqual(asList(statement.Action), ['s3:DeleteObject']);
+    assert.deepEqual(asList(statement.Resource), mediaObjectArns(built, ['/attachments/*']));
+  });
+
+  it('no function but media-urls and change-message has any s3: action; only change-message deletes', () => {
     const withS3 = Object.keys(ALL_FUNCTIONS).filter((name) =>
       fnInfo(built, name).statements.some((s) => asList(s.Action).some((a) => a.toLowerCase().startsWith('s3:'))),
     );
-    assert.deepEqual(withS3.sort(), ['download-url', 'upload-url']);
+    assert.deepEqual(withS3.sort(), ['change-message', 'media-urls']);
+    const deleting = Object.keys(ALL_FUNCTIONS).filter((name) => contains(fnInfo(built, name).statements, 's3:DeleteObject'));
+    assert.deepEqual(deleting, ['change-message']);
   });
 
   it('the media prefixes cover every key layout of docs/protocol.md, and nothing else', () => {
@@ -377,10 +402,11 @@ describe('least-privilege IAM per function', () => {
     assert.deepEqual(MEDIA_KEY_PREFIXES.map((p) => `/${p}*`), MEDIA_OBJECTS);
   });
 
-  it('no function may GetItem on the Clients table (the caller comes from the authorizer\'s context); GetItem is a Conversations membership read', () => {
+  it('no function may GetItem on the Clients table (the caller comes from the authorizer\'s context); GetItem is a Conversations membership read, or change-message\'s re-read of a message', () => {
     for (const name of Object.keys(ALL_FUNCTIONS)) {
       for (const s of fnInfo(built, name).statements.filter((s) => asList(s.Action).includes('dynamodb:GetItem'))) {
-        assert.deepEqual(asList(s.Resource), [conversationsArn], name);
+        const allowed = name === 'change-message' ? [conversationsArn, messagesArn] : [conversationsArn];
+        assert.ok(allowed.some((arn) => JSON.stringify(asList(s.Resource)) === JSON.stringify([arn])), name);
       }
     }
   });
@@ -391,19 +417,18 @@ describe('least-privilege IAM per function', () => {
     }
   });
 
-  it('upload-url and download-url read room memberships only (GetItem on Conversations); the authorizer has no DynamoDB access', () => {
-    for (const name of ['upload-url', 'download-url']) {
-      const dynamo = fnInfo(built, name).statements.filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')));
-      assert.deepEqual(dynamo.map((s) => [asList(s.Action), asList(s.Resource)]), [[['dynamodb:GetItem'], [conversationsArn]]], name);
-    }
+  it('media-urls reads room memberships only (GetItem on Conversations); the authorizer has no DynamoDB access', () => {
+    const dynamo = fnInfo(built, 'media-urls').statements.filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')));
+    assert.deepEqual(dynamo.map((s) => [asList(s.Action), asList(s.Resource)]), [[['dynamodb:GetItem'], [conversationsArn]]]);
     assert.ok(!contains(fnInfo(built, 'authorizer').statements, 'dynamodb:'));
   });
 
-  it('get-messages, get-conversations and mark-read query the byConversation index only, never the Messages table itself', () => {
+  it('get-messages, get-conversations and mark-read query the byConversation index, never the Messages table itself (get-messages only batch-reads quoted messages)', () => {
     for (const name of ['get-messages', 'get-conversations', 'mark-read']) {
       const { statements } = fnInfo(built, name);
       const onMessagesTable = statements.filter((s) => contains(s.Resource, messagesArn) && !contains(s.Resource, '/index/'));
-      assert.deepEqual(onMessagesTable, [], name);
+      const expected = name === 'get-messages' ? [['dynamodb:BatchGetItem']] : [];
+      assert.deepEqual(onMessagesTable.map((s) => asList(s.Action)), expected, name);
     }
   });
 

@@ -210,7 +210,7 @@ describe('$connect is authorized by the authorizer', () => {
 
   it('no other route has an authorizer (WebSocket APIs authorize $connect only)', () => {
     const others = routes.filter(([, r]) => r.Properties.RouteKey !== '$connect');
-    assert.equal(others.length, 17);
+    assert.equal(others.length, 21);
     for (const [, r] of others) {
       assert.equal(r.Properties.AuthorizerId, undefined, r.Properties.RouteKey);
       assert.equal(r.Properties.AuthorizationType, 'NONE', r.Properties.RouteKey);

@@ -3,9 +3,8 @@ import { describe, it } from 'node:test';
 import { build, builtStage, contains, resources, type Built } from './helpers';
 
 const FUNCTIONS = [
-  'connect', 'disconnect', 'send-message', 'get-messages', 'upload-url', 'download-url', 'set-avatar',
-  'create-room', 'rename-room', 'add-members', 'remove-member', 'set-role', 'get-members', 'get-conversations',
-  'mark-read', 'search-people', 'watch-presence', 'default',
+  'connect', 'disconnect', 'send-message', 'get-messages', 'change-message', 'typing', 'media-urls', 'set-avatar',
+  'rooms', 'get-members', 'get-conversations', 'mark-read', 'search-people', 'watch-presence', 'default',
 ];
 /** The route handlers and the $connect authorizer. */
 const ALL_FUNCTIONS = [...FUNCTIONS, 'authorizer'];
@@ -25,8 +24,8 @@ describe('alarms', () => {
   const apiId = built.stack.getLogicalId(built.stack.webSocket.api.node.defaultChild as any);
   const all = alarms(built);
 
-  it('(18 route functions + authorizer) x 3 + 3 API + 3 tables x 2 = 66 alarms, all notifying the SNS topic (alarm and OK)', () => {
-    assert.equal(all.length, 66);
+  it('(15 route functions + authorizer) x 3 + 3 API + 3 tables x 2 = 57 alarms, all notifying the SNS topic (alarm and OK)', () => {
+    assert.equal(all.length, 57);
     assert.equal(built.stack.functions.functions.length, FUNCTIONS.length);
     for (const a of all) {
       assert.deepEqual(a.AlarmActions, [{ Ref: topicId }]);
@@ -55,6 +54,14 @@ describe('alarms', () => {
     });
   }
 
+  it('an alarm names the function and the routes it serves', () => {
+    const fnId = fnLogicalId(built, 'change-message');
+    const errors = all.find(
+      (a) => a.MetricName === 'Errors' && contains(a.Dimensions, { Name: 'FunctionName', Value: { Ref: fnId } }),
+    )!;
+    assert.match(errors.AlarmDescription, /change-message \(editMessage, deleteMessage, react\) returned/);
+  });
+
   it('WebSocket API: IntegrationError, ExecutionError and ClientError on this API and stage', () => {
     const api = all.filter((a) => a.Namespace === 'AWS/ApiGateway');
     assert.deepEqual(api.map((a) => a.MetricName).sort(), ['ClientError', 'ExecutionError', 'IntegrationError']);
@@ -72,7 +79,7 @@ describe('alarms', () => {
   /** The operations the functions call on each table or its indexes, written out from routes.json by hand. */
   const OPERATIONS = {
     clients: ['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'PutItem', 'Query', 'UpdateItem'],
-    messages: ['PutItem', 'Query'],
+    messages: ['BatchGetItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
     conversations: ['BatchGetItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
   };
   for (const [label, which] of [['Clients', 'clients'], ['Messages', 'messages'], ['Conversations', 'conversations']] as const) {

@@ -72,8 +72,24 @@ describe('shared/routes.json loader', () => {
       const raw = withEntry('search-people', (f) => (f.dynamodb = { clients: [action] }));
       assert.throws(() => parse(raw), new RegExp(`search-people\\)\\.dynamodb\\["clients"\\]: "${action.replace('*', '\\*')}" is not a dynamodb: action`));
     }
-    const raw = withEntry('upload-url', (f) => (f.s3 = ['dynamodb:PutItem']));
-    assert.throws(() => parse(raw), /upload-url\)\.s3: "dynamodb:PutItem" is not a s3: action/);
+    const raw = withEntry('media-urls', (f) => (f.s3 = { 'avatars/': ['dynamodb:PutItem'] }));
+    assert.throws(() => parse(raw), /media-urls\)\.s3\["avatars\/"\]: "dynamodb:PutItem" is not a s3: action/);
+  });
+
+  it('reads S3 grants per media key prefix, and rejects another prefix, an empty grant or a list', () => {
+    assert.deepEqual(parse(json).routes.find((f) => f.name === 'change-message')!.s3, [
+      { prefix: 'attachments/', actions: ['s3:DeleteObject'] },
+    ]);
+    assert.throws(
+      () => parse(withEntry('media-urls', (f) => (f.s3 = { '': ['s3:PutObject'] }))),
+      /media-urls\)\.s3: "" is not a media key prefix \(avatars\/, attachments\/\)/,
+    );
+    assert.throws(
+      () => parse(withEntry('media-urls', (f) => (f.s3 = { 'site/': ['s3:PutObject'] }))),
+      /"site\/" is not a media key prefix/,
+    );
+    assert.throws(() => parse(withEntry('media-urls', (f) => (f.s3 = { 'avatars/': [] }))), /grants nothing/);
+    assert.throws(() => parse(withEntry('media-urls', (f) => (f.s3 = ['s3:PutObject']))), /must be an object of <media key prefix> -> actions/);
   });
 
   it('rejects an empty grant, a repeated action and a malformed key', () => {
@@ -102,7 +118,24 @@ describe('shared/routes.json loader', () => {
 
   it('rejects a repeated name or route key', () => {
     assert.throws(() => parse(withEntry('default', (f) => (f.name = 'connect'))), /function name "connect" appears twice/);
-    assert.throws(() => parse(withEntry('default', (f) => (f.routeKey = 'getConversations'))), /route key "getConversations" appears twice/);
+    assert.throws(() => parse(withEntry('default', (f) => (f.routeKey = '$disconnect'))), /route key "\$disconnect" appears twice/);
+    assert.throws(
+      () => parse(withEntry('typing', (f) => (f.actions = ['typing', 'getConversations']))),
+      /route key "getConversations" appears twice/,
+    );
+  });
+
+  it('a function without routeKey gets one route per action; routeKey is for API Gateway\'s $ routes only', () => {
+    const registry = parse(json);
+    assert.deepEqual(registry.routes.find((f) => f.name === 'change-message')!.routeKeys, ['editMessage', 'deleteMessage', 'react']);
+    assert.deepEqual(registry.routes.find((f) => f.name === 'default')!.routeKeys, ['$default']);
+    assert.deepEqual(registry.routes.find((f) => f.name === 'connect')!.routeKeys, ['$connect']);
+    assert.throws(
+      () => parse(withEntry('typing', (f) => (f.routeKey = 'typing'))),
+      /\(typing\)\.routeKey "typing": only API Gateway's \$ routes have one/,
+    );
+    assert.throws(() => parse(withEntry('typing', (f) => (f.actions = []))), /\(typing\)\.actions: a function without routeKey needs an action per route/);
+    assert.throws(() => parse(withEntry('typing', (f) => (f.actions = ['$default']))), /"\$default" is a routeKey, not an action/);
   });
 
   it('names the file in its errors', () => {
@@ -116,15 +149,22 @@ describe('the synthesized WebSocket API serves exactly the registry', () => {
   const built = builtStage('dev');
   const routes = Object.values(resources(built.template, 'AWS::ApiGatewayV2::Route'));
 
-  it('one route per registry route, same keys', () => {
+  /** Read from routes.json as written: its `routeKey`, else one route per action. */
+  const routeKeysOf = (f: any): string[] => (f.routeKey !== undefined ? [f.routeKey] : f.actions);
+  const routeFunctions = json.functions.filter((f: any) => f.kind === 'route');
+
+  it('one route per $ route and per action of the other functions, same keys', () => {
     const keys = routes.map((r) => r.Properties.RouteKey);
-    assert.deepEqual(keys.sort(), json.functions.filter((f: any) => f.kind === 'route').map((f: any) => f.routeKey).sort());
+    assert.deepEqual(keys.sort(), routeFunctions.flatMap(routeKeysOf).sort());
+    for (const action of ['editMessage', 'deleteMessage', 'react', 'typing']) assert.ok(keys.includes(action), action);
   });
 
   it('two-way exactly where the registry says so', () => {
-    for (const f of json.functions.filter((f: any) => f.kind === 'route')) {
-      const route = routes.find((r) => r.Properties.RouteKey === f.routeKey)!;
-      assert.equal(route.Properties.RouteResponseSelectionExpression, f.twoWay ? '$default' : undefined, f.routeKey);
+    for (const f of routeFunctions) {
+      for (const key of routeKeysOf(f)) {
+        const route = routes.find((r) => r.Properties.RouteKey === key)!;
+        assert.equal(route.Properties.RouteResponseSelectionExpression, f.twoWay ? '$default' : undefined, key);
+      }
     }
   });
 });

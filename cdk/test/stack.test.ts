@@ -12,23 +12,25 @@ describe('resource counts', () => {
       'AWS::DynamoDB::Table': 3, // Clients, Messages, Conversations
       'AWS::ApiGatewayV2::Api': 1,
       'AWS::ApiGatewayV2::Stage': 1,
-      'AWS::ApiGatewayV2::Route': 18,
-      'AWS::ApiGatewayV2::Integration': 18,
-      'AWS::ApiGatewayV2::RouteResponse': 16, // the two-way routes: all but $connect and $disconnect
+      // One per $ route, one per action of the other functions (change-message serves three, rooms
+      // five, media-urls two).
+      'AWS::ApiGatewayV2::Route': 22,
+      'AWS::ApiGatewayV2::Integration': 22,
+      'AWS::ApiGatewayV2::RouteResponse': 20, // the two-way routes: all but $connect and $disconnect
       'AWS::ApiGatewayV2::Authorizer': 1, // on $connect
       'AWS::ApiGateway::Account': 1,
       // One per route + one for the $connect authorizer.
-      'AWS::Lambda::Permission': 19,
-      // 18 route handlers + the authorizer + CDK's BucketDeployment handler + CDK's S3 auto-delete provider (dev).
-      'AWS::Lambda::Function': 21,
-      // 18 route handlers + the authorizer + CDK's BucketDeployment handler + API Gateway logging + auto-delete.
-      'AWS::IAM::Role': 22,
+      'AWS::Lambda::Permission': 23,
+      // 15 route handlers + the authorizer + CDK's BucketDeployment handler + CDK's S3 auto-delete provider (dev).
+      'AWS::Lambda::Function': 18,
+      // 15 route handlers + the authorizer + CDK's BucketDeployment handler + API Gateway logging + auto-delete.
+      'AWS::IAM::Role': 19,
       // One policy per route handler role + the authorizer's + the BucketDeployment handler's.
-      'AWS::IAM::Policy': 20,
+      'AWS::IAM::Policy': 17,
       // One per route handler, the authorizer's, access logs, execution logs, the BucketDeployment handler's.
-      'AWS::Logs::LogGroup': 22,
-      // (18 route handlers + the authorizer) x 3 + 3 API + 3 tables x 2.
-      'AWS::CloudWatch::Alarm': 66,
+      'AWS::Logs::LogGroup': 19,
+      // (15 route handlers + the authorizer) x 3 + 3 API + 3 tables x 2.
+      'AWS::CloudWatch::Alarm': 57,
       'AWS::Cognito::UserPool': 1,
       'AWS::Cognito::UserPoolClient': 1,
       'AWS::CloudWatch::Dashboard': 1,

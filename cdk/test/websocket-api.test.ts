@@ -8,7 +8,7 @@ import { build, builtStage, contains, resources } from './helpers';
  * each route is wired; what each function may do is checked by hand in functions-iam.test.ts.
  */
 const ROUTES: Record<string, [string, boolean]> = Object.fromEntries(
-  ROUTE_FUNCTIONS.map((spec) => [spec.routeKey, [spec.name, spec.twoWay]]),
+  ROUTE_FUNCTIONS.flatMap((spec) => spec.routeKeys.map((key) => [key, [spec.name, spec.twoWay]])),
 );
 
 describe('WebSocket API', () => {
@@ -49,10 +49,12 @@ describe('WebSocket API', () => {
         assert.ok(!contains(integration.Properties.IntegrationUri, { 'Fn::GetAtt': [otherId, 'Arn'] }));
       }
 
-      // API Gateway may invoke the function for this route.
-      const permissions = Object.values(resources(built.template, 'AWS::Lambda::Permission')).filter((p) =>
+      // API Gateway may invoke the function for this route, one permission per route it serves.
+      const fnPermissions = Object.values(resources(built.template, 'AWS::Lambda::Permission')).filter((p) =>
         contains(p.Properties.FunctionName, { 'Fn::GetAtt': [fnId, 'Arn'] }),
       );
+      assert.equal(fnPermissions.length, Object.values(ROUTES).filter(([n]) => n === fnName).length);
+      const permissions = fnPermissions.filter((p) => contains(p.Properties.SourceArn, `/*${routeKey}`));
       assert.equal(permissions.length, 1);
       assert.equal(permissions[0].Properties.Action, 'lambda:InvokeFunction');
       assert.equal(permissions[0].Properties.Principal, 'apigateway.amazonaws.com');

@@ -13,6 +13,7 @@ use aws_sdk_dynamodb::types::TimeToLiveSpecification;
 use aws_sdk_s3::types::{CorsConfiguration, CorsRule};
 use aws_types::SdkConfig;
 use chat_domain::auth::{AccessTokenVerifier, AuthConfigError, HttpKeySource, TokenSettings};
+use chat_domain::s3::S3MediaRemover;
 use chat_domain::schema::{TableDefinition, Tables};
 use chat_domain::{
     ApiGatewayNotifier, Chat, DynamoStore, MediaAccess, S3MediaSigner, SystemClock, TableNames,
@@ -258,6 +259,7 @@ pub async fn start_gateway(config: StackConfig) -> Result<RunningGateway, StackE
     .collect();
     let s3 = s3_client(&sdk, &config.ministack_endpoint);
     ensure_media_bucket(&s3, &config.media_bucket, &origins).await?;
+    let media_remover = S3MediaRemover::new(s3, config.media_bucket.clone());
     let media = MediaAccess::new(
         store,
         S3MediaSigner::presign_only(
@@ -287,6 +289,7 @@ pub async fn start_gateway(config: StackConfig) -> Result<RunningGateway, StackE
         verifier,
         chat,
         media,
+        media_remover,
     };
     gateway::start(listener, gateway_config, handlers).map_err(listen_error)
 }

@@ -1,11 +1,13 @@
 //! The DynamoDB adapters against AWS's DynamoDB Local, on tables created from `shared/tables.json`:
 //! the key design, GSI pagination, the conditional idempotent put, the TTL attribute, profile
 //! pictures and attachments; rooms, memberships, read points and presence watches in
-//! [`conversations`].
+//! [`conversations`]; edits, deletions, reactions, replies and the typing gate in [`lifecycle`].
 
 // A test crate's root takes its modules from `tests/`, where every file is a test binary.
 #[path = "dynamodb_adapters/conversations.rs"]
 mod conversations;
+#[path = "dynamodb_adapters/lifecycle.rs"]
+mod lifecycle;
 mod support;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -62,6 +64,10 @@ fn message(from: &str, to: &str, n: u32, at: i64) -> Message {
         attachment: None,
         sent_at: at,
         client_message_id: ClientMessageId::parse(&format!("m-{n}")).unwrap(),
+        edited_at: None,
+        deleted: None,
+        reply_to: None,
+        reactions: Vec::new(),
     }
 }
 

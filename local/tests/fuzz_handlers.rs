@@ -1,6 +1,6 @@
 //! Fuzzing every route handler's input path: whatever body (or `Sec-WebSocket-Protocol` header)
-//! arrives, the handler answers (an event for the caller, or a status for `$connect`) and never
-//! panics or fails the invocation. The store answers "nothing there" to everything, so valid requests run their use
+//! arrives, the handler answers (an event for the caller, or a status for `$connect` and for a
+//! `typing` that went through) and never panics or fails the invocation. The store answers "nothing there" to everything, so valid requests run their use
 //! case too. The `$connect` authorizer, given any handshake, refuses it as `Unauthorized` (the
 //! fuzzer cannot sign with the pool's key) without panicking. `make test` runs a few hundred
 //! cases; `make fuzz` runs `FUZZ_CASES` of each.
@@ -16,8 +16,9 @@ use chat_domain::auth::{
 use chat_domain::events::ServerEvent;
 use chat_domain::lambda::{HandlerError, Request, Response};
 use chat_domain::routes::Registry;
+use chat_domain::s3::S3MediaRemover;
 use chat_domain::testing::{
-    MockChat, MockMedia, mock_media, permissive_chat, reply_json, route_request,
+    MockChat, MockMedia, mock_media, permissive_chat, permissive_remover, reply_json, route_request,
 };
 
 use chat_domain::rules::SystemClock;
@@ -60,6 +61,9 @@ fn bodies() -> impl Strategy<Value = String> {
             Just("member"),
             Just("bob"),
             Just("fuzzer"),
+            // Values the reaction field accepts.
+            Just("\u{1F44D}"),
+            Just("\u{2764}"),
         ]
         .prop_map(Value::from),
         (0u64..20_000_000).prop_map(Value::from),
@@ -96,6 +100,9 @@ fn bodies() -> impl Strategy<Value = String> {
         Just("role"),
         Just("messageId"),
         Just("prefix"),
+        Just("emoji"),
+        Just("reacted"),
+        Just("replyTo"),
     ];
     let request =
         (action, prop::collection::vec((field, value), 0..8)).prop_map(|(action, fields)| {
@@ -290,6 +297,7 @@ thread_local! {
         .expect("a runtime");
     static CHAT: MockChat = permissive_chat();
     static MEDIA: MockMedia = mock_media().0;
+    static REMOVER: S3MediaRemover = permissive_remover();
     static VERIFIER: Verifier = AccessTokenVerifier::new(
         TokenSettings::new(POOL_ISSUER, CLIENT_ID),
         InMemoryKeys,
@@ -297,54 +305,81 @@ thread_local! {
     );
 }
 
-fn run<T>(work: impl AsyncFnOnce(&MockChat, &MockMedia) -> T) -> T {
-    RUNTIME
-        .with(|runtime| CHAT.with(|chat| MEDIA.with(|media| runtime.block_on(work(chat, media)))))
+/// What the handlers run on: the chat, the media use cases, the attachment remover.
+#[derive(Clone, Copy)]
+struct Ports<'p> {
+    chat: &'p MockChat,
+    media: &'p MockMedia,
+    remover: &'p S3MediaRemover,
 }
 
-/// The routes a client message can take: every route of the registry but the connection's own
-/// `$connect` and `$disconnect`.
-fn message_routes() -> impl Iterator<Item = &'static str> {
+fn run<T>(work: impl AsyncFnOnce(Ports<'_>) -> T) -> T {
+    RUNTIME.with(|runtime| {
+        CHAT.with(|chat| {
+            MEDIA.with(|media| {
+                REMOVER.with(|remover| {
+                    runtime.block_on(work(Ports {
+                        chat,
+                        media,
+                        remover,
+                    }))
+                })
+            })
+        })
+    })
+}
+
+/// The functions a client message can reach, with one of their route keys: every route function
+/// of the registry but the connection's own `$connect` and `$disconnect`. A function serving
+/// several routes runs once per body: its handler is the same whichever route took it there.
+fn message_functions() -> impl Iterator<Item = (&'static str, &'static str)> {
     Registry::get()
         .routes()
-        .map(|route| route.route_key.as_str())
-        .filter(|key| !matches!(*key, "$connect" | "$disconnect"))
+        .map(|function| (function.name.as_str(), function.route_keys()[0]))
+        .filter(|(_, key)| !matches!(*key, "$connect" | "$disconnect"))
 }
 
-/// Calls the handler of a message route; a registered route this test has no handler for fails it.
+/// Calls the handler of a message function; a registered function this test has no handler for
+/// fails it.
 async fn invoke(
-    chat: &MockChat,
-    media: &MockMedia,
-    route_key: &str,
+    ports: Ports<'_>,
+    function: &str,
     request: Request,
 ) -> Result<Response, HandlerError> {
-    match route_key {
-        "sendMessage" => route_send_message::handle(chat, request).await,
-        "getMessages" => route_get_messages::handle(chat, request).await,
-        "getUploadUrl" => route_upload_url::handle(media, request).await,
-        "getDownloadUrl" => route_download_url::handle(media, request).await,
-        "setAvatar" => route_set_avatar::handle(chat, request).await,
-        "createRoom" => route_create_room::handle(chat, request).await,
-        "renameRoom" => route_rename_room::handle(chat, request).await,
-        "addMembers" => route_add_members::handle(chat, request).await,
-        "removeMember" => route_remove_member::handle(chat, request).await,
-        "setRole" => route_set_role::handle(chat, request).await,
-        "getMembers" => route_get_members::handle(chat, request).await,
-        "getConversations" => route_get_conversations::handle(chat, request).await,
-        "markRead" => route_mark_read::handle(chat, request).await,
-        "searchPeople" => route_search_people::handle(chat, request).await,
-        "watchPresence" => route_watch_presence::handle(chat, request).await,
-        "$default" => route_default::handle(request).await,
-        other => panic!("{other} is a route of shared/routes.json without a handler in `invoke`"),
+    let Ports {
+        chat,
+        media,
+        remover,
+    } = ports;
+    match function {
+        "send-message" => route_send_message::handle(chat, request).await,
+        "get-messages" => route_get_messages::handle(chat, request).await,
+        "change-message" => route_change_message::handle(chat, remover, request).await,
+        "typing" => route_typing::handle(chat, request).await,
+        "media-urls" => route_media_urls::handle(media, request).await,
+        "set-avatar" => route_set_avatar::handle(chat, request).await,
+        "rooms" => route_rooms::handle(chat, request).await,
+        "get-members" => route_get_members::handle(chat, request).await,
+        "get-conversations" => route_get_conversations::handle(chat, request).await,
+        "mark-read" => route_mark_read::handle(chat, request).await,
+        "search-people" => route_search_people::handle(chat, request).await,
+        "watch-presence" => route_watch_presence::handle(chat, request).await,
+        "default" => route_default::handle(request).await,
+        other => {
+            panic!("{other} is a function of shared/routes.json without a handler in `invoke`")
+        }
     }
 }
 
-async fn every_route(chat: &MockChat, media: &MockMedia, body: &str) -> Vec<Response> {
+async fn every_function(ports: Ports<'_>, body: &str) -> Vec<(&'static str, Response)> {
     let mut responses = Vec::new();
-    for route_key in message_routes() {
+    for (function, route_key) in message_functions() {
         let request = route_request(route_key, "c1", "fuzzer", Some(body));
-        let response = invoke(chat, media, route_key, request).await;
-        responses.push(response.unwrap_or_else(|error| panic!("{route_key} failed: {error}")));
+        let response = invoke(ports, function, request).await;
+        responses.push((
+            function,
+            response.unwrap_or_else(|error| panic!("{function} failed: {error}")),
+        ));
     }
     responses
 }
@@ -354,8 +389,12 @@ proptest! {
 
     #[test]
     fn every_message_route_answers_any_body_with_an_event(body in bodies()) {
-        for response in run(async |chat, media| every_route(chat, media, &body).await) {
+        for (function, response) in run(async |ports| every_function(ports, &body).await) {
             prop_assert_eq!(response.status_code, 200);
+            // A typing signal that went through (or was dropped) answers nothing.
+            if function == "typing" && response.body.is_none() {
+                continue;
+            }
             let event: ServerEvent = serde_json::from_value(reply_json(&response)).expect("a protocol event");
             if let ServerEvent::Error { code, .. } = event {
                 prop_assert!(!code.is_empty());
@@ -371,7 +410,7 @@ proptest! {
         if let Ok(value) = header.parse() {
             request.headers.insert("sec-websocket-protocol", value);
         }
-        let response = run(async |chat, _| route_connect::handle(chat, request).await).expect("$connect answers");
+        let response = run(async |ports| route_connect::handle(ports.chat, request).await).expect("$connect answers");
         prop_assert_eq!(response.status_code, 200);
         if let Some(echoed) = response.headers.get("sec-websocket-protocol") {
             prop_assert_eq!(echoed, "chatastrophy.v1");

@@ -14,7 +14,7 @@ use crate::chat::Chat;
 use crate::dynamodb::{DynamoStore, TableNames};
 use crate::media_access::MediaAccess;
 use crate::rules::SystemClock;
-use crate::s3::S3MediaSigner;
+use crate::s3::{S3MediaRemover, S3MediaSigner};
 use crate::schema::{TableDefinition, Tables};
 
 /// Environment variable holding the API Gateway management endpoint
@@ -144,14 +144,35 @@ pub(crate) fn aws_tls_context() -> Result<TlsContext, ConfigError> {
 /// The chat of a route function that posts to connections, from the environment.
 pub fn posting_chat_from_env()
 -> Result<Chat<DynamoStore, ApiGatewayNotifier, SystemClock>, ConfigError> {
+    posting_chat(&aws_sdk_config()?)
+}
+
+fn posting_chat(
+    sdk: &SdkConfig,
+) -> Result<Chat<DynamoStore, ApiGatewayNotifier, SystemClock>, ConfigError> {
     let tables = table_names_from_env()?;
     let endpoint = management_endpoint_from_env()?;
-    let sdk = aws_sdk_config()?;
     Ok(Chat::new(
-        DynamoStore::new(dynamodb_client(&sdk), tables),
-        ApiGatewayNotifier::new(management_client(&sdk, &endpoint)),
+        DynamoStore::new(dynamodb_client(sdk), tables),
+        ApiGatewayNotifier::new(management_client(sdk, &endpoint)),
         SystemClock,
     ))
+}
+
+/// The posting chat of a route function that also deletes media (a deleted message's
+/// attachment), from the environment: one SDK configuration for both.
+pub fn posting_chat_and_media_remover_from_env() -> Result<
+    (
+        Chat<DynamoStore, ApiGatewayNotifier, SystemClock>,
+        S3MediaRemover,
+    ),
+    ConfigError,
+> {
+    let bucket = required(MEDIA_BUCKET_ENV)?;
+    let sdk = aws_sdk_config()?;
+    let chat = posting_chat(&sdk)?;
+    let s3 = aws_sdk_s3::Client::from_conf(s3_config(&sdk).build());
+    Ok((chat, S3MediaRemover::new(s3, bucket)))
 }
 
 /// The chat of a route function whose replies travel in the route response: it cannot post.

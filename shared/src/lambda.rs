@@ -129,17 +129,51 @@ pub fn chat_error_event(error: &ChatError, action: &str, echo: Echo) -> ServerEv
     ServerEvent::error(error.code(), error.to_string(), Some(action), echo)
 }
 
+/// The requests a route function serves: one action's ([`RoutedAction`]), or, for a function of
+/// several routes, an enum with one variant per action's request.
+pub trait ServedActions: Sized {
+    /// The routes served, as an error about an action routed elsewhere names them.
+    const ROUTES: &'static str;
+
+    /// The function's request (`None` when API Gateway routed another route's action here).
+    fn from_action(action: ClientAction) -> Option<Self>;
+
+    /// The action this request is: its refusals name it.
+    fn name(&self) -> &'static str;
+
+    /// The ids its answer and refusals echo.
+    fn echo(&self) -> Echo;
+}
+
+impl<A: RoutedAction> ServedActions for A {
+    const ROUTES: &'static str = A::NAME;
+
+    fn from_action(action: ClientAction) -> Option<Self> {
+        <A as RoutedAction>::from_action(action)
+    }
+
+    fn name(&self) -> &'static str {
+        A::NAME
+    }
+
+    fn echo(&self) -> Echo {
+        <A as RoutedAction>::echo(self)
+    }
+}
+
 /// The one shape of every route that serves an action as its verified caller: decode the body
 /// into the route's request `A`, run `use_case` with it, and reply with its event, or with the
-/// `error` event (echoing the request's ids) when the body or the use case fails.
-pub async fn serve_action<'r, A, F, Fut>(
+/// `error` event (naming the action and echoing the request's ids) when the body or the use case
+/// fails. A use case that answers nothing (`None`) gets a bare 200: API Gateway sends no frame.
+pub async fn serve_action<'r, A, F, Fut, R>(
     request: &'r Request,
     use_case: F,
 ) -> Result<Response, HandlerError>
 where
-    A: RoutedAction,
+    A: ServedActions,
     F: FnOnce(Caller<'r>, A) -> Fut,
-    Fut: Future<Output = Result<ServerEvent, ChatError>>,
+    Fut: Future<Output = Result<R, ChatError>>,
+    R: Into<Option<ServerEvent>>,
 {
     route_as_caller(request, |caller| async move {
         let decoded = match decode(request) {
@@ -148,14 +182,14 @@ where
         };
         let name = decoded.name();
         let Some(action) = A::from_action(decoded) else {
-            return reply(&routed_elsewhere(name, A::NAME));
+            return reply(&routed_elsewhere(name, A::ROUTES));
         };
-        let echo = action.echo();
-        let event = match use_case(caller, action).await {
-            Ok(event) => event,
-            Err(error) => chat_error_event(&error, A::NAME, echo),
+        let (name, echo) = (action.name(), action.echo());
+        let answer = match use_case(caller, action).await {
+            Ok(answer) => answer.into(),
+            Err(error) => Some(chat_error_event(&error, name, echo)),
         };
-        reply(&event)
+        answer.map_or_else(|| status(200), |event| reply(&event))
     })
     .await
 }

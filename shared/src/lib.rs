@@ -16,6 +16,7 @@ pub mod media_access;
 pub mod model;
 pub mod ports;
 pub mod protocol;
+pub mod reactions;
 pub mod rooms;
 pub mod routes;
 pub mod rules;

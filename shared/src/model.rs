@@ -5,6 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::conversation::ConversationId;
 use crate::media::{Attachment, MediaKey};
+use crate::reactions::Reaction;
 use crate::rooms::Role;
 use crate::rules::{CONNECTION_TTL_SECS, ClientMessageId, RuleError, UserKey, Username};
 
@@ -55,6 +56,38 @@ pub struct Message {
     /// Server time (epoch ms).
     pub sent_at: i64,
     pub client_message_id: ClientMessageId,
+    /// When its author last edited the text (epoch ms).
+    pub edited_at: Option<i64>,
+    /// Set once the message is deleted: then text, attachment, reply and reactions are gone.
+    pub deleted: Option<Deletion>,
+    /// The message of the same conversation this one answers.
+    pub reply_to: Option<MessageRef>,
+    /// Sorted by emoji; empty for a deleted message.
+    pub reactions: Vec<Reaction>,
+}
+
+/// Who deleted a message, and when (epoch ms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deletion {
+    pub by: Username,
+    pub at: i64,
+}
+
+/// Another message of the same conversation, by id and by its key in the messages table (so a
+/// page's quotes are read in one batch, not one index query each).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRef {
+    pub id: String,
+    pub dedup_key: String,
+}
+
+impl MessageRef {
+    pub fn to(message: &Message) -> Self {
+        Self {
+            id: message.id.clone(),
+            dedup_key: message.dedup_key(),
+        }
+    }
 }
 
 impl Message {
@@ -115,6 +148,8 @@ pub struct LastMessage {
     pub preview: String,
     pub attachment_name: Option<String>,
     pub sent_at: i64,
+    /// The message was deleted since (then preview and attachment name are empty).
+    pub deleted: bool,
 }
 
 impl LastMessage {
@@ -128,6 +163,7 @@ impl LastMessage {
                 .as_ref()
                 .map(|attachment| attachment.name.as_str().to_owned()),
             sent_at: message.sent_at,
+            deleted: message.deleted.is_some(),
         }
     }
 }
@@ -247,6 +283,10 @@ mod tests {
             attachment: None,
             sent_at: 1,
             client_message_id: ClientMessageId::parse("c-1").unwrap(),
+            edited_at: None,
+            deleted: None,
+            reply_to: None,
+            reactions: Vec::new(),
         }
     }
 

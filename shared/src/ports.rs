@@ -16,6 +16,7 @@ use crate::model::{
     Connection, ConversationMeta, HistoryCursor, Member, MemberPage, Message, MessagePage,
     PutOutcome, ReadAdvance, Room, User, UserPage,
 };
+use crate::reactions::Emoji;
 use crate::rooms::Role;
 use crate::rules::{PageLimit, UserKey, Username};
 
@@ -192,6 +193,106 @@ pub trait MessageHistory: Send + Sync {
     ) -> impl Future<Output = Result<MessagePage, StoreError>> + Send;
 }
 
+/// Finds messages of a conversation by id (history's index) or by their keys.
+pub trait MessageLookup: Send + Sync {
+    /// The message `message_id` of `conversation` (`None`: no such message there). Read through
+    /// the `byConversation` index, so a message stored a moment ago may not be found yet.
+    fn message(
+        &self,
+        conversation: &ConversationId,
+        message_id: &str,
+    ) -> impl Future<Output = Result<Option<Message>, StoreError>> + Send;
+
+    /// The messages of `conversation` among `dedup_keys` (their keys in the messages table), in
+    /// no particular order: the quotes of a history page, in one batch.
+    fn messages_by_key(
+        &self,
+        conversation: &ConversationId,
+        dedup_keys: &[String],
+    ) -> impl Future<Output = Result<Vec<Message>, StoreError>> + Send;
+}
+
+/// Changes a stored message: its text, or its deletion (a tombstone stays).
+pub trait MessageRevision: Send + Sync {
+    /// Replaces the text of `message` (as read) and stamps `edited_at`, unless it was deleted
+    /// meanwhile: one conditional write.
+    fn edit_message(
+        &self,
+        message: &Message,
+        text: &str,
+        edited_at: i64,
+    ) -> impl Future<Output = Result<RevisionOutcome, StoreError>> + Send;
+
+    /// Empties `message` (text, attachment, reply, reactions) and records who deleted it and
+    /// when, unless it was deleted already: one conditional write.
+    fn delete_message(
+        &self,
+        message: &Message,
+        by: &Username,
+        at: i64,
+    ) -> impl Future<Output = Result<RevisionOutcome, StoreError>> + Send;
+}
+
+/// Outcome of a [`MessageRevision`] write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+// One per write, moved straight to the caller: boxing the message would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum RevisionOutcome {
+    /// The message as it is now.
+    Revised(Message),
+    /// It was deleted (before this call): nothing changed.
+    Deleted,
+    /// There is no such message: nothing changed.
+    Missing,
+}
+
+/// Reactions on messages: atomic per message, whatever the concurrent toggles.
+pub trait ReactionStore: Send + Sync {
+    /// Makes `user`'s reaction with `emoji` on `message` (as read) be `reacted`, keeping at most
+    /// `max_distinct` distinct emojis on the message.
+    fn set_reaction(
+        &self,
+        message: &Message,
+        user: &UserKey,
+        emoji: &Emoji,
+        reacted: bool,
+        max_distinct: usize,
+    ) -> impl Future<Output = Result<ReactionOutcome, StoreError>> + Send;
+}
+
+/// Outcome of [`ReactionStore::set_reaction`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReactionOutcome {
+    /// The reaction changed; `count` is the emoji's count now.
+    Changed { count: u32 },
+    /// It already was as asked (a retry, or another tab): nothing was written.
+    Unchanged { count: u32 },
+    /// Nothing changed: a new emoji would exceed the distinct limit.
+    TooMany,
+    /// Nothing changed: the message is deleted.
+    Deleted,
+    /// Nothing changed: there is no such message.
+    Missing,
+}
+
+/// Lets through at most one typing signal per user and conversation per
+/// [`crate::reactions::TYPING_INTERVAL_MS`].
+pub trait TypingGate: Send + Sync {
+    /// Whether `user`'s typing signal at `now` (epoch ms) may be forwarded (and records it if so).
+    fn try_typing(
+        &self,
+        conversation: &ConversationId,
+        user: &UserKey,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// Removes stored media: a deleted message's attachment.
+pub trait MediaDeletion: Send + Sync {
+    /// Deletes the object; one that is already gone is not an error.
+    fn delete_object(&self, key: &MediaKey) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
 /// Reads conversations and memberships by key.
 pub trait ConversationLookup: Send + Sync {
     /// `user`'s membership of `conversation` (strongly consistent: a removal counts at once).
@@ -265,6 +366,13 @@ pub trait ConversationActivity: Send + Sync {
         conversation: &ConversationId,
         user: &Username,
         now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Updates the conversation's last message to `message` as it is now (edited or deleted),
+    /// if it still is the last one; otherwise nothing changes.
+    fn revise_last_message(
+        &self,
+        message: &Message,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Moves `user`'s read point in `conversation` forward to `message_id`, never back.
@@ -343,6 +451,10 @@ pub trait ChatStore:
     + ProfileStore
     + MessageWriter
     + MessageHistory
+    + MessageLookup
+    + MessageRevision
+    + ReactionStore
+    + TypingGate
     + ConversationLookup
     + ConversationBatchLookup
     + MemberListing
@@ -364,6 +476,10 @@ impl<T> ChatStore for T where
         + ProfileStore
         + MessageWriter
         + MessageHistory
+        + MessageLookup
+        + MessageRevision
+        + ReactionStore
+        + TypingGate
         + ConversationLookup
         + ConversationBatchLookup
         + MemberListing

@@ -1,4 +1,4 @@
-//! The function registry, `shared/routes.json`: every Lambda function of the chat, the route it
+//! The function registry, `shared/routes.json`: every Lambda function of the chat, the routes it
 //! serves and what it may do. The CDK stack derives each function and its IAM from it; here it
 //! gives the local gateway its route selection and the tests their lists of routes.
 
@@ -35,7 +35,10 @@ pub struct FunctionSpec {
     #[serde(rename = "crate")]
     pub crate_name: String,
     pub kind: FunctionKind,
-    pub route_key: String,
+    /// The API Gateway route (`$connect`, `$disconnect`, `$default`) it serves, or authorizes.
+    /// Absent for a function of custom routes: it gets one route per entry of `actions`.
+    #[serde(default)]
+    pub route_key: Option<String>,
     /// The `action` values this function serves (`$request.body.action`).
     pub actions: Vec<String>,
     /// Whether the function's returned body goes back to the caller as the route response.
@@ -44,13 +47,21 @@ pub struct FunctionSpec {
     pub description: String,
     /// DynamoDB actions per table (`clients`) or index (`messages/index/byConversation`).
     pub dynamodb: BTreeMap<String, Vec<String>>,
-    /// S3 actions on the media bucket's objects.
-    pub s3: Vec<String>,
+    /// S3 object actions per media key prefix (`attachments/`).
+    pub s3: BTreeMap<String, Vec<String>>,
 }
 
 impl FunctionSpec {
     pub fn is_route(&self) -> bool {
         self.kind == FunctionKind::Route
+    }
+
+    /// The API Gateway routes it serves: its `$` route, else one per action.
+    pub fn route_keys(&self) -> Vec<&str> {
+        match &self.route_key {
+            Some(key) => vec![key.as_str()],
+            None => self.actions.iter().map(String::as_str).collect(),
+        }
     }
 }
 
@@ -78,12 +89,26 @@ impl Registry {
             .flat_map(|f| f.actions.iter().map(String::as_str))
     }
 
-    /// The route API Gateway selects for a body's `action` (route selection
-    /// `$request.body.action`): the route whose key it is, else `$default`.
-    pub fn route_key_for(&self, action: &str) -> &str {
+    /// Every route key of the WebSocket API, with the function that serves it, in registry order.
+    pub fn route_keys(&self) -> impl Iterator<Item = (&str, &FunctionSpec)> {
         self.routes()
-            .find(|f| !f.route_key.starts_with('$') && f.route_key == action)
-            .map_or(DEFAULT_ROUTE, |f| f.route_key.as_str())
+            .flat_map(|f| f.route_keys().into_iter().map(move |key| (key, f)))
+    }
+
+    /// The route function that serves `route_key`.
+    pub fn route_function(&self, route_key: &str) -> Option<&FunctionSpec> {
+        self.route_keys()
+            .find(|(key, _)| *key == route_key)
+            .map(|(_, function)| function)
+    }
+
+    /// The route API Gateway selects for a body's `action` (route selection
+    /// `$request.body.action`): the custom route whose key it is, else `$default`.
+    pub fn route_key_for(&self, action: &str) -> &str {
+        self.route_keys()
+            .map(|(key, _)| key)
+            .find(|key| !key.starts_with('$') && *key == action)
+            .unwrap_or(DEFAULT_ROUTE)
     }
 }
 
@@ -94,6 +119,9 @@ mod tests {
 
     use super::*;
     use crate::schema::Tables;
+
+    /// The key prefixes of the media bucket (`cdk/lib/functions.ts`, `shared/src/s3.rs`).
+    const MEDIA_KEY_PREFIXES: [&str; 2] = ["avatars/", "attachments/"];
 
     fn crates_under_functions() -> BTreeSet<(String, String)> {
         let functions = Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions");
@@ -137,22 +165,24 @@ mod tests {
     }
 
     #[test]
-    fn route_keys_and_actions_are_unique_and_custom_routes_serve_their_own_action() {
+    fn route_keys_and_actions_are_unique_and_only_dollar_routes_name_their_key() {
         let registry = Registry::get();
         let mut keys = BTreeSet::new();
+        for (key, route) in registry.route_keys() {
+            assert!(keys.insert(key), "two routes on {key} ({})", route.name);
+        }
         for route in registry.routes() {
-            assert!(
-                keys.insert(&route.route_key),
-                "two routes on {}",
-                route.route_key
-            );
-            if !route.route_key.starts_with('$') {
-                assert_eq!(
-                    route.actions,
-                    std::slice::from_ref(&route.route_key),
-                    "{}",
+            match &route.route_key {
+                Some(key) => assert!(
+                    key.starts_with('$'),
+                    "{}: routeKey is for API Gateway's $ routes; a custom route's key is its action",
                     route.name
-                );
+                ),
+                None => assert!(
+                    !route.actions.is_empty() && route.actions.iter().all(|a| !a.starts_with('$')),
+                    "{}: a function of custom routes needs actions, none starting with $",
+                    route.name
+                ),
             }
         }
         let actions: Vec<_> = registry.actions().collect();
@@ -164,8 +194,46 @@ mod tests {
             .filter(|f| f.kind == FunctionKind::Authorizer)
             .collect();
         assert_eq!(authorizers.len(), 1);
-        assert_eq!(authorizers[0].route_key, "$connect");
+        assert_eq!(authorizers[0].route_key.as_deref(), Some("$connect"));
         assert!(authorizers[0].dynamodb.is_empty() && authorizers[0].s3.is_empty());
+    }
+
+    /// The sections of a manifest (`[lib]`, `[[bin]]`, ...) with their lines, in file order.
+    fn manifest_sections(manifest: &str) -> Vec<(&str, Vec<&str>)> {
+        let mut sections: Vec<(&str, Vec<&str>)> = Vec::new();
+        for line in manifest.lines().map(str::trim) {
+            if line.starts_with('[') {
+                sections.push((line, Vec::new()));
+            } else if let Some((_, lines)) = sections.last_mut() {
+                lines.push(line);
+            }
+        }
+        sections
+    }
+
+    #[test]
+    fn function_crates_build_no_empty_unit_test_or_doctest_harness() {
+        let functions = Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions");
+        for (folder, _) in crates_under_functions() {
+            let path = functions.join(&folder).join("Cargo.toml");
+            let manifest = std::fs::read_to_string(&path).unwrap();
+            let sections = manifest_sections(&manifest);
+            let has = |header: &str, settings: &[&str]| {
+                let matching: Vec<_> = sections.iter().filter(|(h, _)| *h == header).collect();
+                !matching.is_empty()
+                    && matching
+                        .iter()
+                        .all(|(_, lines)| settings.iter().all(|s| lines.contains(s)))
+            };
+            assert!(
+                has("[lib]", &["test = false", "doctest = false"])
+                    && has("[[bin]]", &["test = false"]),
+                "{}: a function crate's tests live in tests/ (handler.rs); its manifest needs \
+                 `[lib]` with `test = false` and `doctest = false`, and `[[bin]]` with \
+                 `test = false`, or CI links an empty test harness for each (copy a sibling's)",
+                path.display()
+            );
+        }
     }
 
     #[test]
@@ -199,7 +267,15 @@ mod tests {
                 assert!(!actions.is_empty(), "{}: empty grant", function.name);
                 assert!(actions.iter().all(|a| a.starts_with("dynamodb:")));
             }
-            assert!(function.s3.iter().all(|a| a.starts_with("s3:")));
+            for (prefix, actions) in &function.s3 {
+                assert!(
+                    MEDIA_KEY_PREFIXES.contains(&prefix.as_str()),
+                    "{}: no media prefix {prefix}",
+                    function.name
+                );
+                assert!(!actions.is_empty(), "{}: empty grant", function.name);
+                assert!(actions.iter().all(|a| a.starts_with("s3:")));
+            }
         }
     }
 
@@ -214,5 +290,30 @@ mod tests {
             "a route key"
         );
         assert_eq!(registry.route_key_for("nope"), DEFAULT_ROUTE);
+    }
+
+    #[test]
+    fn custom_routes_are_one_per_action_and_dollar_routes_one_per_function() {
+        let registry = Registry::get();
+        for route in registry.routes() {
+            for action in &route.actions {
+                let key = registry.route_key_for(action);
+                let expected = route.route_key.as_deref().unwrap_or(action);
+                assert_eq!(key, expected, "{}", route.name);
+                assert_eq!(
+                    registry.route_function(key).map(|f| f.name.as_str()),
+                    Some(route.name.as_str())
+                );
+            }
+        }
+        assert_eq!(
+            registry.route_function("$connect").map(|f| f.name.as_str()),
+            Some("connect"),
+            "the route, not its authorizer"
+        );
+        assert!(
+            registry.route_function("ping").is_none(),
+            "taken by $default"
+        );
     }
 }

@@ -85,6 +85,8 @@ pub enum RuleError {
     InvalidMessageId,
     #[error("prefix must be 1-{USERNAME_MAX_CHARS} characters a username may contain")]
     InvalidPrefix,
+    #[error("emoji must be exactly one emoji")]
+    InvalidEmoji,
 }
 
 impl RuleError {
@@ -111,6 +113,7 @@ impl RuleError {
             Self::TooManyMembers => "too_many_members",
             Self::InvalidMessageId => "invalid_message_id",
             Self::InvalidPrefix => "invalid_prefix",
+            Self::InvalidEmoji => "invalid_emoji",
         }
     }
 }

@@ -1,13 +1,15 @@
-//! The S3 adapter of [`MediaSigner`]: presigned `PutObject` and `GetObject` on the media bucket.
-//! Presigning is computed locally from the function's credentials; it never calls S3.
+//! The S3 adapters of the media bucket: [`MediaSigner`] (presigned `PutObject` and `GetObject`,
+//! computed locally from the function's credentials, never calling S3) and [`MediaDeletion`]
+//! (`DeleteObject`, a deleted message's attachment).
 
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_s3::Client;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::{PresignedRequest as S3Presigned, PresigningConfig};
 
 use crate::media::{MediaKey, MediaType};
-use crate::ports::{MediaSigner, PresignedRequest, SignError};
+use crate::ports::{MediaDeletion, MediaSigner, PresignedRequest, SignError, StoreError};
 
 /// Headers a browser sets itself and may not set from script (the `Content-Length` is still
 /// signed, so S3 refuses a body of another size).
@@ -125,6 +127,46 @@ impl MediaSigner for S3MediaSigner {
     }
 }
 
+/// Deletes objects of one bucket. Separate from [`S3MediaSigner`], whose client may be unable to
+/// send anything ([`S3MediaSigner::presign_only`]): this one's client sends requests.
+#[derive(Debug, Clone)]
+pub struct S3MediaRemover {
+    client: Client,
+    bucket: String,
+}
+
+impl S3MediaRemover {
+    pub fn new(client: Client, bucket: impl Into<String>) -> Self {
+        Self {
+            client,
+            bucket: bucket.into(),
+        }
+    }
+}
+
+impl MediaDeletion for S3MediaRemover {
+    async fn delete_object(&self, key: &MediaKey) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key.to_string())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // S3 answers a missing key with success; a store that says 404/NoSuchKey means the
+            // same: the object is gone, which is what a retried deletion wants.
+            Err(SdkError::ServiceError(e))
+                if e.err().code() == Some("NoSuchKey") || e.raw().status().as_u16() == 404 =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(StoreError::request("DeleteObject", e)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +203,74 @@ mod tests {
                 .starts_with("https://media.s3.eu-west-1.amazonaws.com/avatars/alice/")
         );
         assert!(upload.url.contains("X-Amz-Signature="), "{}", upload.url);
+    }
+
+    /// A remover of bucket `media` whose client answers each DeleteObject of `key` with `status`
+    /// (and an S3 error document with `code`, if any).
+    fn remover_answering(
+        key: &MediaKey,
+        status: u16,
+        code: Option<&'static str>,
+    ) -> (S3MediaRemover, aws_smithy_mocks::Rule) {
+        use aws_sdk_s3::primitives::SdkBody;
+        use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+        let key = key.to_string();
+        let rule = mock!(aws_sdk_s3::Client::delete_object)
+            .match_requests(move |r| r.bucket() == Some("media") && r.key() == Some(key.as_str()))
+            .then_http_response(move || {
+                let body = code.map_or_else(SdkBody::empty, |code| {
+                    SdkBody::from(format!(
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+                         <Error><Code>{code}</Code><Message>refused</Message></Error>"
+                    ))
+                });
+                aws_smithy_runtime_api::http::Response::new(
+                    aws_smithy_runtime_api::http::StatusCode::try_from(status).unwrap(),
+                    body,
+                )
+            });
+        let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, [&rule], |config| config
+            .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled()));
+        (S3MediaRemover::new(client, "media"), rule)
+    }
+
+    fn attachment_key() -> MediaKey {
+        let user = |name| crate::rules::Username::parse(name).unwrap().key();
+        MediaKey::new_attachment(user("alice"), user("bob"), MediaType::Pdf)
+    }
+
+    #[tokio::test]
+    async fn deleting_an_object_sends_one_delete_object_for_its_key() {
+        let key = attachment_key();
+        let (remover, rule) = remover_answering(&key, 204, None);
+        remover.delete_object(&key).await.unwrap();
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_object_already_gone_is_deleted() {
+        let key = attachment_key();
+        let (remover, rule) = remover_answering(&key, 404, Some("NoSuchKey"));
+        remover.delete_object(&key).await.unwrap();
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_refused_deletion_is_an_error() {
+        let key = attachment_key();
+        let (remover, _rule) = remover_answering(&key, 403, Some("AccessDenied"));
+        let error = remover.delete_object(&key).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                StoreError::Request {
+                    operation: "DeleteObject",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
     }
 
     #[tokio::test]

@@ -7,9 +7,10 @@ use std::collections::BTreeSet;
 use chat_domain::ChatError;
 use chat_domain::events::{Echo, MessageView, RoomView, ServerEvent, UserView};
 use chat_domain::protocol::{
-    ADD_MEMBERS, CREATE_ROOM, GET_CONVERSATIONS, GET_DOWNLOAD_URL, GET_MEMBERS, GET_MESSAGES,
-    GET_UPLOAD_URL, MARK_READ, PING, ProtocolError, REMOVE_MEMBER, RENAME_ROOM, SEARCH_PEOPLE,
-    SEND_MESSAGE, SET_AVATAR, SET_ROLE, WATCH_PRESENCE,
+    ADD_MEMBERS, CREATE_ROOM, DELETE_MESSAGE, EDIT_MESSAGE, GET_CONVERSATIONS, GET_DOWNLOAD_URL,
+    GET_MEMBERS, GET_MESSAGES, GET_UPLOAD_URL, MARK_READ, PING, ProtocolError, REACT,
+    REMOVE_MEMBER, RENAME_ROOM, SEARCH_PEOPLE, SEND_MESSAGE, SET_AVATAR, SET_ROLE, TYPING,
+    WATCH_PRESENCE,
 };
 use chat_domain::routes::Registry;
 use chat_domain::rules::{RuleError, Username};
@@ -45,6 +46,7 @@ fn rule_errors() -> Vec<RuleError> {
         RuleError::TooManyMembers,
         RuleError::InvalidMessageId,
         RuleError::InvalidPrefix,
+        RuleError::InvalidEmoji,
     ];
     for error in &all {
         match error {
@@ -67,7 +69,8 @@ fn rule_errors() -> Vec<RuleError> {
             | RuleError::InvalidRole
             | RuleError::TooManyMembers
             | RuleError::InvalidMessageId
-            | RuleError::InvalidPrefix => {}
+            | RuleError::InvalidPrefix
+            | RuleError::InvalidEmoji => {}
         }
     }
     all
@@ -117,6 +120,10 @@ fn chat_errors() -> Vec<ChatError> {
         ChatError::RoomFull,
         ChatError::OwnerMustTransfer,
         ChatError::UnknownMessage,
+        ChatError::MessageDeleted,
+        ChatError::NotAuthor,
+        ChatError::TooManyReactions,
+        ChatError::Rule(RuleError::EmptyText),
         ChatError::Conflict,
         ChatError::NotInRoom(Username::parse("bob").unwrap().key()),
         ChatError::Store(store),
@@ -137,6 +144,10 @@ fn chat_errors() -> Vec<ChatError> {
             | ChatError::RoomFull
             | ChatError::OwnerMustTransfer
             | ChatError::UnknownMessage
+            | ChatError::MessageDeleted
+            | ChatError::NotAuthor
+            | ChatError::TooManyReactions
+            | ChatError::Rule(_)
             | ChatError::Conflict
             | ChatError::NotInRoom(_)
             | ChatError::Store(_)
@@ -164,6 +175,33 @@ fn event_types() -> BTreeSet<String> {
             with: None,
             messages: vec![],
             next_cursor: None,
+        },
+        ServerEvent::MessageEdited {
+            conversation_id: "room#x".into(),
+            message_id: "m".into(),
+            text: "t".into(),
+            edited_at: Some(1),
+            request_id: None,
+        },
+        ServerEvent::MessageDeleted {
+            conversation_id: "room#x".into(),
+            message_id: "m".into(),
+            deleted_at: 1,
+            deleted_by: "a".into(),
+            request_id: None,
+        },
+        ServerEvent::Reaction {
+            conversation_id: "room#x".into(),
+            message_id: "m".into(),
+            emoji: "👍".into(),
+            count: 1,
+            user: "a".into(),
+            reacted: true,
+            request_id: None,
+        },
+        ServerEvent::Typing {
+            conversation_id: "room#x".into(),
+            from: "a".into(),
         },
         ServerEvent::Presence { user: user.clone() },
         ServerEvent::Room {
@@ -235,6 +273,10 @@ fn event_types() -> BTreeSet<String> {
                 ServerEvent::Message { .. }
                 | ServerEvent::MessageAck { .. }
                 | ServerEvent::Messages { .. }
+                | ServerEvent::MessageEdited { .. }
+                | ServerEvent::MessageDeleted { .. }
+                | ServerEvent::Reaction { .. }
+                | ServerEvent::Typing { .. }
                 | ServerEvent::Presence { .. }
                 | ServerEvent::Room { .. }
                 | ServerEvent::Membership { .. }
@@ -293,6 +335,10 @@ fn every_action_and_event_has_its_section_with_an_example() {
     let actions = [
         SEND_MESSAGE,
         GET_MESSAGES,
+        EDIT_MESSAGE,
+        DELETE_MESSAGE,
+        REACT,
+        TYPING,
         CREATE_ROOM,
         RENAME_ROOM,
         ADD_MEMBERS,

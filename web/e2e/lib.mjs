@@ -259,15 +259,17 @@ export class SocketUser {
 
   /**
    * Sends one message to `to` (a username: their direct conversation; or a `room#…` id) and waits
-   * for its `messageAck` (an `error` naming it rejects).
+   * for its `messageAck` (an `error` naming it rejects). `replyTo`: the id of a message it answers.
    */
-  async sendMessage(to, text) {
+  async sendMessage(to, text, { replyTo } = {}) {
     const clientMessageId = `seed-${Date.now().toString(36)}-${this.seq++}`;
     const answer = this.next(
       (e) => (e.type === 'messageAck' || e.type === 'error') && (e.message?.clientMessageId ?? e.clientMessageId) === clientMessageId,
       `messageAck for ${clientMessageId}`,
     );
-    this.ws.send(JSON.stringify({ action: 'sendMessage', conversationId: conversationIdOf(this.username, to), text, clientMessageId }));
+    this.ws.send(
+      JSON.stringify({ action: 'sendMessage', conversationId: conversationIdOf(this.username, to), text, clientMessageId, ...(replyTo ? { replyTo } : {}) }),
+    );
     const event = await answer;
     if (event.type === 'error') throw new Error(`${this.username} → ${to}: ${event.code}: ${event.message}`);
     return event.message;
@@ -298,6 +300,16 @@ export class SocketUser {
   /** Creates a room with these first members; resolves with its `room#<ULID>` id. */
   async createRoom(name, members) {
     return (await this.request('createRoom', { name, members })).room.conversationId;
+  }
+
+  /** Reacts to a message of `to` (a username or a `room#…` id) with one emoji. */
+  async react(to, messageId, emoji, reacted = true) {
+    return this.request('react', { conversationId: conversationIdOf(this.username, to), messageId, emoji, reacted });
+  }
+
+  /** Edits my message of `to`. */
+  async editMessage(to, messageId, text) {
+    return this.request('editMessage', { conversationId: conversationIdOf(this.username, to), messageId, text });
   }
 
   /** Marks `to` (a username or a `room#…` id) read up to `messageId`. */

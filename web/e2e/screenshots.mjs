@@ -1,12 +1,14 @@
 // Screenshots for the README, light mode: a room open next to the inbox on a desktop (1280x800),
 // and at phone width (390x844, 2x) the inbox and the same room. run.sh runs this on a fresh data
 // store before the tests, so the inbox and the directory hold only the people made here. Writes to
-// SCREENSHOT_DIR (default: e2e/artifacts/screenshots; `npm run e2e:screenshots` writes docs/screenshots/).
+// SCREENSHOT_DIR (default: e2e/artifacts/screenshots; `npm run e2e:screenshots` writes docs/screenshots/);
+// the desktop room in dark mode (a toolbar hovered) and the phone's message actions go to
+// e2e/artifacts/screenshots/ only, for a look.
 //
 //   conversation-desktop.png   inbox-phone.png   conversation-phone.png
 
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   ARTIFACTS,
   expectAttribute,
@@ -57,18 +59,22 @@ try {
   await say('Ines', bookClub, 'Yes please, I’ve wanted to read it for ages.');
   await say('Omar', bookClub, 'Chapter 12 of this one had me in tears though 😭');
 
-  // The room on screen: three people, the newest message Maya's, read by the two others.
+  // The room on screen: three people, the newest message Maya's, read by the two others; with
+  // reactions (Maya's own 👍 among them), a reply quoting Lena and an edited message.
   const crew = await sockets.Jonas.createRoom('Climbing crew', [me, 'Lena']);
-  const climbing = [
-    ['Jonas', 'Bouldering tonight? The new wall at the gym just opened 🧗'],
-    ['Lena', 'I’m in! Can someone bring chalk? I ran out.'],
-    [me, 'I have a spare bag, I’ll bring it.'],
-    ['Jonas', 'Perfect. Meet at the entrance at 7?'],
-    ['Lena', 'Works for me. I’ll book the wall for 7:15: https://example.com/gym/booking'],
-    [me, 'See you at 7! 🙌'],
-  ];
-  let last;
-  for (const [from, text] of climbing) last = await say(from, crew, text);
+  const post = (from, text, options) => sockets[from].sendMessage(crew, text, options);
+  const wall = await post('Jonas', 'Bouldering tonight? The new wall at the gym just opened 🧗');
+  const chalk = await post('Lena', 'I’m in! Can someone bring chalk? I ran out.');
+  await post(me, 'I have a spare bag, I’ll bring it.', { replyTo: chalk.id });
+  const meet = await post('Jonas', 'Perfect. Meet at the entrance at 6:30?');
+  const booking = await post('Lena', 'Works for me. I’ll book the wall for 7:15: https://example.com/gym/booking');
+  await sockets.Jonas.editMessage(crew, meet.id, 'Perfect. Meet at the entrance at 7?');
+  const last = await post(me, 'See you at 7! 🙌');
+  await sockets.Lena.react(crew, wall.id, '👍');
+  await sockets[me].react(crew, wall.id, '👍');
+  await sockets.Lena.react(crew, wall.id, '🔥');
+  await sockets[me].react(crew, booking.id, '🙏');
+  await sockets.Jonas.react(crew, last.id, '❤️');
   await sockets.Jonas.markRead(crew, last.id);
   await sockets.Lena.markRead(crew, last.id);
 
@@ -95,11 +101,27 @@ try {
     if (inbox) await shoot(inbox);
 
     await openRoom(page, crew);
-    await expectText(messageTexts(page).last(), climbing.at(-1)[1]);
+    await expectText(messageTexts(page).last(), 'See you at 7! 🙌');
+    await expectText(page.getByTestId('message-edited'), 'edited');
+    await expectText(page.getByTestId('message-quote-text'), 'I’m in! Can someone bring chalk? I ran out.');
     await expectText(page.getByTestId('read-by-receipt'), 'Read by 2');
     await page.getByRole('textbox', { name: 'Message', exact: true }).blur();
     await page.getByTestId('message-log').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
     await shoot(room);
+    // For a look, never committed (the artifacts only): the desktop room in dark mode with a
+    // message's toolbar (hovered), and on the phone a message's actions opened by its "⋯".
+    const look = join(resolve(ARTIFACTS), 'screenshots', phone ? 'conversation-phone-actions.png' : 'conversation-desktop-dark.png');
+    mkdirSync(dirname(look), { recursive: true });
+    const chalkMessage = page.getByTestId('message').filter({ hasText: 'Can someone bring chalk?' }).first();
+    if (phone) {
+      await chalkMessage.getByRole('button', { name: 'Show message actions' }).click();
+      await chalkMessage.getByRole('button', { name: 'React', exact: true }).click();
+    } else {
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await chalkMessage.hover();
+    }
+    await page.screenshot({ path: look, animations: 'disabled' });
+    console.log(`  wrote ${look}`);
     await page.context().close();
   }
 } catch (error) {

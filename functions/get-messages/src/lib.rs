@@ -5,18 +5,17 @@ use chat_domain::Chat;
 use chat_domain::chat::GetMessages;
 use chat_domain::events::ServerEvent;
 use chat_domain::lambda::{self, HandlerError, Request, Response};
-use chat_domain::ports::{ConversationLookup, MessageHistory};
+use chat_domain::ports::{ConversationLookup, MessageHistory, MessageLookup};
 
-pub async fn handle<S: MessageHistory + ConversationLookup, N, C>(
+pub async fn handle<S: MessageHistory + MessageLookup + ConversationLookup, N, C>(
     chat: &Chat<S, N, C>,
     request: Request,
 ) -> Result<Response, HandlerError> {
     lambda::serve_action(&request, |caller, get: GetMessages| async move {
         let history = chat.history(&caller.identity.username, &get).await?;
         Ok(ServerEvent::messages(
-            history.conversation.id().as_str(),
-            history.with,
-            &history.page,
+            &history,
+            &caller.identity.username.key(),
         ))
     })
     .await

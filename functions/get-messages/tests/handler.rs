@@ -306,3 +306,42 @@ async fn a_non_member_gets_not_a_member_and_the_room_is_not_read() {
     );
     assert_eq!(log.calls(), ["GetItem"], "no Query of its messages");
 }
+
+#[tokio::test]
+async fn quoted_messages_off_the_page_are_read_in_one_batch_and_those_on_it_from_the_page() {
+    // The newest replies to an older message off the page (m-1) and to one on the page (m-3).
+    let off_page = message_item("01JDQ8Z7W4K3M2N1P0Q9R00001", "bob", "Alice", "m-1");
+    let mut page = messages(3, 5);
+    page[0] = with_reply_to(page[0].clone(), "01JDQ8Z7W4K3M2N1P0Q9R00001", "bob#m-1");
+    page[1] = with_reply_to(page[1].clone(), "01JDQ8Z7W4K3M2N1P0Q9R00003", "bob#m-3");
+    let query = query_messages(CONVERSATION, 11, page, None);
+    let quotes = batch_get_messages(
+        vec![off_page.clone()],
+        vec![with_edit(off_page, "edited", NOW)],
+    );
+    let (chat, log) = mock_chat(&[&query, &quotes], &[]);
+
+    let response = handle(
+        &chat,
+        get_messages(json!({"action": "getMessages", "with": "bob", "limit": 10})),
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(
+        log.calls(),
+        ["Query", "BatchGetItem"],
+        "one read for the quotes off the page"
+    );
+    let listed = reply_json(&response)["messages"].clone();
+    assert_eq!(
+        listed[0]["replyTo"],
+        json!({"messageId": "01JDQ8Z7W4K3M2N1P0Q9R00001", "from": "bob", "text": "edited"}),
+        "the quote as the original is now"
+    );
+    assert_eq!(
+        listed[1]["replyTo"]["messageId"],
+        "01JDQ8Z7W4K3M2N1P0Q9R00003"
+    );
+    assert_eq!(listed[1]["replyTo"]["from"], "bob");
+}

@@ -9,7 +9,7 @@ use chat_domain::events::ServerEvent;
 use chat_domain::lambda::{self, HandlerError, Request, Response};
 use chat_domain::ports::{
     ConnectionCleanup, ConnectionNotifier, ConversationActivity, ConversationLookup, MemberListing,
-    MessageWriter, UserLookup,
+    MessageLookup, MessageWriter, UserLookup,
 };
 use chat_domain::rules::Clock;
 use tracing::info;
@@ -21,6 +21,7 @@ pub async fn handle<S, N, C>(
 where
     S: UserLookup
         + MessageWriter
+        + MessageLookup
         + ConnectionCleanup
         + ConversationLookup
         + ConversationActivity
@@ -41,7 +42,7 @@ where
             failed = delivery.failed,
             "message sent"
         );
-        Ok(ServerEvent::message_ack(&sent.message, sent.duplicate))
+        Ok(ServerEvent::message_ack(&sent))
     })
     .await
 }

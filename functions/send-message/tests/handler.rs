@@ -800,3 +800,81 @@ async fn a_room_file_must_be_the_senders_upload_for_that_room() {
         }
     }
 }
+
+/// Bob's message Alice replies to (stored with dedup key `bob#b-1`).
+const ORIGINAL: &str = "01JDQ8Z7W4K3M2N1P0Q9R8S7A1";
+
+fn reply_to_original() -> Value {
+    json!({"action": "sendMessage", "to": "bob", "text": "yes", "clientMessageId": "m-2", "replyTo": ORIGINAL})
+}
+
+#[tokio::test]
+async fn a_reply_looks_up_the_original_then_stores_its_reference_and_quotes_it() {
+    let users = sender_and_users(&["c2"], &[SENDER]);
+    let original = query_message(
+        DIRECT,
+        ORIGINAL,
+        Some(message_item(ORIGINAL, "bob", "Alice", "b-1")),
+    );
+    let put = mock!(aws_sdk_dynamodb::Client::put_item)
+        .match_requests(|r| {
+            let item = r.item();
+            r.table_name() == Some(MESSAGES_TABLE)
+                && item.and_then(|i| i.get("replyToId")) == Some(&s(ORIGINAL))
+                && item.and_then(|i| i.get("replyToKey")) == Some(&s("bob#b-1"))
+        })
+        .then_output(|| PutItemOutput::builder().build());
+    let [meta, join_alice, join_bob, read] = alice_to_bob_bookkeeping(None);
+    let quoting = |event: &Value| event["message"]["replyTo"]["messageId"] == ORIGINAL;
+    let c2 = post_event("c2", quoting);
+    let (chat, log) = mock_chat(
+        &[
+            &users,
+            &original,
+            &put,
+            &meta,
+            &join_alice,
+            &join_bob,
+            &read,
+        ],
+        &[&c2],
+    );
+
+    let ack = reply_json(&handle(&chat, send(reply_to_original())).await.unwrap());
+
+    assert_eq!(
+        log.calls()[..3],
+        ["BatchGetItem", "Query", "PutItem"],
+        "the original is checked before the reply is stored"
+    );
+    assert_eq!(ack["type"], "messageAck", "{ack}");
+    assert_eq!(
+        ack["message"]["replyTo"],
+        json!({"messageId": ORIGINAL, "from": "bob", "text": "hello"})
+    );
+    assert_eq!(log.posts(), ["PostToConnection c2"]);
+}
+
+#[tokio::test]
+async fn a_reply_to_a_deleted_or_unknown_message_is_refused_before_anything_is_stored() {
+    let tombstone = with_deletion(
+        message_item(ORIGINAL, "bob", "Alice", "b-1"),
+        "bob",
+        NOW - 5,
+    );
+    for (found, code) in [
+        (Some(tombstone), "message_deleted"),
+        (None, "invalid_message_id"),
+    ] {
+        let users = sender_and_users(&["c2"], &[SENDER]);
+        let original = query_message(DIRECT, ORIGINAL, found);
+        let (chat, log) = mock_chat(&[&users, &original], &[]);
+        let body = reply_to_original();
+
+        let event = reply_json(&handle(&chat, send(body.clone())).await.unwrap());
+
+        assert_error_reply(&event, code, &body);
+        assert_eq!(event["action"], "sendMessage");
+        assert_eq!(log.calls(), ["BatchGetItem", "Query"], "{code}");
+    }
+}

@@ -6,9 +6,12 @@
 //! The `$connect` authorizer checks tokens signed by a key generated at start, whose JWKS this
 //! emulator serves: each process fetches it once, on its first invocation, as on AWS.
 //! With the AWS calls per action (exported by the mocked-SDK tests) it prices a million actions.
+//! Every invocation must succeed (a 2xx answer that is no `error` event), or the run fails: each
+//! function's event, and what is seeded before the rounds, make one action's success path.
 //!
 //! Usage: bench-cold-start --lambda-dir DIR --calls-dir DIR [--runs N] [--json PATH] [--arm64-dir DIR]
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -23,12 +26,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chat_domain::DynamoStore;
+use chat_domain::conversation::ConversationId;
 use chat_domain::identity::Identity;
-use chat_domain::model::Connection;
-use chat_domain::ports::{ConnectionStore, UserSessions};
+use chat_domain::model::{Connection, Member, Message, Room};
+use chat_domain::ports::{ConnectionStore, MessageWriter, RoomCreation, UserSessions};
+use chat_domain::rooms::Role;
 use chat_domain::routes::{FunctionKind, FunctionSpec, Registry};
-use chat_domain::rules::Username;
+use chat_domain::rules::{ClientMessageId, Clock, Username, new_message_id};
+use chat_domain::{DynamoStore, SystemClock};
+use futures_util::{StreamExt, TryStreamExt};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use local_stack::dynamodb_local::{DynamoDbLocal, Storage};
 use local_stack::stack;
@@ -273,9 +279,8 @@ async fn run_once(
             .map_err(|_| "emulator dropped")?;
         invocations.push(sent.elapsed());
         let response = result.map_err(|e| format!("invocation failed: {e}"))?;
-        let status = response["statusCode"].as_i64().unwrap_or(200);
-        if status >= 500 {
-            return Err(format!("handler answered {response}"));
+        if let Some(refusal) = refusal(&response) {
+            return Err(format!("handler answered {refusal}: {response}"));
         }
         // An `Unauthorized` arrives as an invocation error above; a Deny would be a policy.
         if expect_allow && !allows(&response) {
@@ -322,6 +327,18 @@ fn websocket_event(
         event["headers"] = json!({"Sec-WebSocket-Protocol": "chatastrophy.v1, token"});
     }
     event
+}
+
+/// Why a function's answer is not a success, if it is not: a status other than 2xx (a failure, or
+/// a refused `$connect`), or an `error` event, which API Gateway answers with 200. Every measured
+/// invocation must succeed, so that the benchmark times the work of the action, not a refusal.
+fn refusal(response: &Value) -> Option<String> {
+    let status = response["statusCode"].as_i64().unwrap_or(200);
+    if !(200..300).contains(&status) {
+        return Some(format!("status {status}"));
+    }
+    let answer: Value = serde_json::from_str(response["body"].as_str()?).ok()?;
+    (answer["type"] == "error").then(|| "an error event".to_owned())
 }
 
 /// Whether an authorizer's answer is an Allow policy (and only that).
@@ -472,6 +489,82 @@ fn grants_no_aws_access(function: &FunctionSpec) -> bool {
     function.dynamodb.is_empty() && function.s3.is_empty() && !function.posts_to_connections
 }
 
+/// The text of the messages seeded in the bench room.
+const SEEDED_TEXT: &str = "cold start";
+
+/// What the room and message actions work on, seeded before the rounds.
+struct BenchRoom {
+    /// A room of alice's (owner) and bob's (member).
+    id: ConversationId,
+    /// A message of alice's in the room, which she edits.
+    edited: String,
+    /// Messages of alice's in the room, oldest first: bob marks the next one read at each
+    /// invocation, so every `markRead` moves his read point (a read point never moves back).
+    to_read: Vec<String>,
+}
+
+/// Through the adapter, as `createRoom` and `sendMessage` store them: the room and its messages
+/// (`reads` of them to mark read). The room's last message is not recorded: an edit of a message
+/// that is not the last revises no inbox preview either way, and the inbox's work is the same.
+async fn seed_bench_room(
+    store: &DynamoStore,
+    reads: usize,
+) -> Result<BenchRoom, Box<dyn std::error::Error>> {
+    let now = SystemClock.now_millis();
+    let (alice, bob) = (Username::parse("alice")?, Username::parse("bob")?);
+    let id = ConversationId::new_room(now);
+    let member = |username: &Username, role| Member {
+        conversation_id: id.clone(),
+        username: username.clone(),
+        role,
+        joined_at: now,
+        read_message_id: None,
+    };
+    let room = Room {
+        id: id.clone(),
+        name: "Cold start".into(),
+        created_by: alice.clone(),
+        created_at: now,
+        member_count: 2,
+    };
+    store
+        .create_room(
+            &room,
+            &[member(&alice, Role::Owner), member(&bob, Role::Member)],
+        )
+        .await?;
+    // One millisecond apart, so that their ids (ULIDs) sort in this order.
+    let message = |from: &Username, offset: usize| {
+        let sent_at = now + i64::try_from(offset).unwrap_or(i64::MAX - now);
+        Message {
+            id: new_message_id(sent_at),
+            conversation_id: id.clone(),
+            from: from.clone(),
+            to: None,
+            text: SEEDED_TEXT.into(),
+            attachment: None,
+            sent_at,
+            client_message_id: ClientMessageId::generate(),
+            edited_at: None,
+            deleted: None,
+            reply_to: None,
+            reactions: Vec::new(),
+        }
+    };
+    let edited = message(&alice, 0);
+    let to_read: Vec<Message> = (1..=reads).map(|offset| message(&alice, offset)).collect();
+    futures_util::stream::iter(std::iter::once(&edited).chain(&to_read))
+        .map(|message| store.put_message(message))
+        .buffer_unordered(8)
+        .try_collect::<Vec<_>>()
+        .await?;
+    Ok(BenchRoom {
+        id,
+        edited: edited.id,
+        to_read: to_read.into_iter().map(|message| message.id).collect(),
+    })
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = options()?;
@@ -481,12 +574,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sdk = stack::local_sdk_config()?;
     let client = stack::dynamodb_client(&sdk, &dynamodb.endpoint());
     stack::ensure_tables(&client, &tables).await?;
-    // Alice (connection "bench-alice") writes to bob. Carol comes and goes: see the connect and
-    // disconnect cases.
+    // Alice (connection "bench-alice") writes to bob, in their direct conversation and in a room
+    // of theirs; dave creates rooms. Carol comes and goes: see the connect and disconnect cases.
     let store = DynamoStore::new(client, tables.clone());
     let seeded = [
         ("alice", "bench-alice".to_owned()),
         ("bob", "bench-bob".to_owned()),
+        ("dave", "bench-dave".to_owned()),
     ];
     for (name, connection_id) in seeded {
         let username = Username::parse(name)?;
@@ -503,6 +597,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .await?;
     }
+    // Every round's processes, the unrecorded first included, run INVOCATIONS invocations each.
+    let bench_room = seed_bench_room(&store, (options.runs + 1) * INVOCATIONS).await?;
 
     // The authorizer's pool key: one per run, its JWKS served below.
     let (signing_key, jwks_document) = bench_key()?;
@@ -572,6 +668,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // and nobody else: a fan-out (setAvatar's profile) does not grow from round to round.
     let carol_connections = Arc::new(Mutex::new(VecDeque::new()));
     let opened = carol_connections.clone();
+    let room = bench_room.id.as_str();
+    let edited_message = bench_room.edited;
+    let edit_state = Cell::new(false);
+    let to_read = bench_room.to_read;
+    let read_next = Cell::new(0);
+    let bob_key = Username::parse("bob")?.key();
     // The event of each function of the registry, by its name there.
     let events: Vec<(&str, EventFor)> = vec![
         (
@@ -636,14 +738,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }),
         ),
         (
-            "upload-url",
-            Box::new(|_| {
-                let body = json!({"action": "getUploadUrl", "purpose": "attachment", "to": "bob", "contentType": "image/png", "size": 48213});
-                websocket_event("getUploadUrl", "alice", "bench-alice", Some(body))
-            }),
-        ),
-        (
-            "download-url",
+            // One of its two routes: both run the same binary, whose cold start is measured.
+            "media-urls",
             Box::new(|_| {
                 let body = json!({"action": "getDownloadUrl", "keys": [
                     "avatars/bob/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png",
@@ -656,6 +752,99 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Box::new(|_| {
                 let body = json!({"action": "setAvatar", "key": "avatars/alice/01JDQ8Z7W4K3M2N1P0Q9R8S7T6.png"});
                 websocket_event("setAvatar", "alice", "bench-alice", Some(body))
+            }),
+        ),
+        (
+            // One of its three routes (see media-urls): an edit, the scenario whose calls its
+            // handler test exports for the cost table. Alice's message gets each text in turn
+            // (the same text again would store nothing), so every invocation writes and tells bob.
+            "change-message",
+            Box::new({
+                let edit_room = room.to_owned();
+                move |_| {
+                    let edited = !edit_state.get();
+                    edit_state.set(edited);
+                    let text = if edited {
+                        "cold start, edited"
+                    } else {
+                        SEEDED_TEXT
+                    };
+                    let body = json!({"action": "editMessage", "conversationId": edit_room, "messageId": edited_message, "text": text, "requestId": "bench"});
+                    websocket_event("editMessage", "alice", "bench-alice", Some(body))
+                }
+            }),
+        ),
+        (
+            // Forwarded at most once per user and conversation every 3 s, and a round lasts less:
+            // each invocation types as a new user (who needs no registering) to bob, so that every
+            // one is forwarded (to bob's connection) rather than dropped.
+            "typing",
+            Box::new(move |_| {
+                let typist = format!("t-{}", ulid::Ulid::generate()).to_lowercase();
+                let conversation = Username::parse(&typist)
+                    .map(|typist| ConversationId::direct(&typist.key(), &bob_key))
+                    .map_or_else(|_| String::new(), |id| id.as_str().to_owned());
+                let body = json!({"action": "typing", "conversationId": conversation});
+                websocket_event("typing", &typist, "bench-typist", Some(body))
+            }),
+        ),
+        (
+            // One of its five routes (see media-urls): a new room of dave's with bob each
+            // invocation. Dave's rather than alice's, so that alice's inbox (get-conversations)
+            // keeps its size from round to round.
+            "rooms",
+            Box::new(|_| {
+                let body = json!({"action": "createRoom", "name": "Cold start", "members": ["bob"], "requestId": "bench"});
+                websocket_event("createRoom", "dave", "bench-dave", Some(body))
+            }),
+        ),
+        (
+            "get-members",
+            Box::new({
+                let members_room = room.to_owned();
+                move |_| {
+                    let body = json!({"action": "getMembers", "conversationId": members_room, "requestId": "bench"});
+                    websocket_event("getMembers", "alice", "bench-alice", Some(body))
+                }
+            }),
+        ),
+        (
+            "get-conversations",
+            Box::new(|_| {
+                let body = json!({"action": "getConversations", "requestId": "bench"});
+                websocket_event("getConversations", "alice", "bench-alice", Some(body))
+            }),
+        ),
+        (
+            // Bob rather than alice reads, so that alice's unread count in the room, which her
+            // inbox (get-conversations) counts, does not shrink from round to round.
+            "mark-read",
+            Box::new({
+                let read_room = room.to_owned();
+                move |_| {
+                    let next = read_next.get();
+                    read_next.set(next + 1);
+                    let message_id = to_read.get(next).or(to_read.last());
+                    let body = json!({"action": "markRead", "conversationId": read_room, "messageId": message_id, "requestId": "bench"});
+                    websocket_event("markRead", "bob", "bench-bob", Some(body))
+                }
+            }),
+        ),
+        (
+            "search-people",
+            Box::new(|_| {
+                let body = json!({"action": "searchPeople", "prefix": "bo", "requestId": "bench"});
+                websocket_event("searchPeople", "alice", "bench-alice", Some(body))
+            }),
+        ),
+        (
+            "watch-presence",
+            Box::new({
+                let watch_room = room.to_owned();
+                move |_| {
+                    let body = json!({"action": "watchPresence", "conversationId": watch_room, "usernames": ["bob"], "requestId": "bench"});
+                    websocket_event("watchPresence", "alice", "bench-alice", Some(body))
+                }
             }),
         ),
     ];
@@ -808,7 +997,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (rru, wru, posts) = capacity_units(&calls);
         // In and reply for two-way routes; $connect/$disconnect (and the authorizer of the
         // $connect) are not billed as messages.
-        let route_messages = if matches!(function.route_key.as_str(), "$connect" | "$disconnect") {
+        let route_messages = if matches!(
+            function.route_key.as_deref(),
+            Some("$connect" | "$disconnect")
+        ) {
             0
         } else {
             1 + usize::from(function.two_way)

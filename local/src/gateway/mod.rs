@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{get, post};
+use chat_domain::s3::S3MediaRemover;
 use chat_domain::{ApiGatewayNotifier, Chat, DynamoStore, MediaAccess, S3MediaSigner, SystemClock};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -57,6 +58,8 @@ pub struct Handlers {
     pub verifier: LocalVerifier,
     pub chat: LocalChat,
     pub media: LocalMedia,
+    /// Deletes a deleted message's attachment from the local S3.
+    pub media_remover: S3MediaRemover,
 }
 
 /// A gateway serving on its listener until [`RunningGateway::stop`].
@@ -136,11 +139,13 @@ pub fn start(
         verifier,
         chat,
         media,
+        media_remover,
     } = handlers;
     let gateway = Gateway(Arc::new(Shared {
         config,
         chat,
         media,
+        media_remover,
         verifier,
         domain_name: addr.to_string(),
         connections: Mutex::new(HashMap::new()),

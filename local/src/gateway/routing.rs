@@ -1,7 +1,7 @@
 //! Routing, as API Gateway does it: the route a message takes (`$request.body.action`, matched
 //! against the route keys of the function registry `shared/routes.json`, else `$default`), the
-//! event API Gateway sends to Lambda for it, and the call of that route's handler, the same
-//! function its Lambda binary runs.
+//! event API Gateway sends to Lambda for it, and the call of the handler of the function serving
+//! that route (one function may serve several), the same function its Lambda binary runs.
 //!
 //! API Gateway behaviour kept here: the authorizer's context reaches every event as
 //! `requestContext.authorizer`; a route's returned body is sent back to the caller (two-way
@@ -47,52 +47,54 @@ impl Gateway {
         request
     }
 
-    /// The route keys [`Self::invoke`] has an arm for: the registry's routes, no more and no less
-    /// (a unit test compares them), so a route added to `shared/routes.json` needs an arm there.
+    /// The functions [`Self::invoke`] has an arm for: the registry's route functions, no more and
+    /// no less (a unit test compares them), so a function added to `shared/routes.json` needs an
+    /// arm there.
     #[cfg(test)]
-    const INVOKED_ROUTE_KEYS: &[&str] = &[
-        "$connect",
-        "$disconnect",
-        "sendMessage",
-        "getMessages",
-        "getUploadUrl",
-        "getDownloadUrl",
-        "setAvatar",
-        "getMembers",
-        "getConversations",
-        "markRead",
-        "searchPeople",
-        "watchPresence",
-        "createRoom",
-        "renameRoom",
-        "addMembers",
-        "removeMember",
-        "setRole",
-        DEFAULT_ROUTE,
+    const INVOKED_FUNCTIONS: &[&str] = &[
+        "connect",
+        "disconnect",
+        "send-message",
+        "get-messages",
+        "change-message",
+        "typing",
+        "media-urls",
+        "set-avatar",
+        "get-members",
+        "get-conversations",
+        "mark-read",
+        "search-people",
+        "watch-presence",
+        "rooms",
+        "default",
     ];
 
-    /// Calls the route's handler: the same function its Lambda binary runs.
+    /// Calls the handler of the function serving the route: the same function its Lambda binary
+    /// runs.
     async fn invoke(&self, route_key: &str, request: Request) -> Result<Response, HandlerError> {
         let (chat, media) = (&self.0.chat, &self.0.media);
+        let function = Registry::get()
+            .route_function(route_key)
+            .map_or("default", |function| function.name.as_str());
         // Boxed: each handler's future nests the SDK's deep future types.
-        match route_key {
-            "$connect" => Box::pin(route_connect::handle(chat, request)).await,
-            "$disconnect" => Box::pin(route_disconnect::handle(chat, request)).await,
-            "sendMessage" => Box::pin(route_send_message::handle(chat, request)).await,
-            "getMessages" => Box::pin(route_get_messages::handle(chat, request)).await,
-            "getUploadUrl" => Box::pin(route_upload_url::handle(media, request)).await,
-            "getDownloadUrl" => Box::pin(route_download_url::handle(media, request)).await,
-            "setAvatar" => Box::pin(route_set_avatar::handle(chat, request)).await,
-            "getMembers" => Box::pin(route_get_members::handle(chat, request)).await,
-            "getConversations" => Box::pin(route_get_conversations::handle(chat, request)).await,
-            "markRead" => Box::pin(route_mark_read::handle(chat, request)).await,
-            "searchPeople" => Box::pin(route_search_people::handle(chat, request)).await,
-            "watchPresence" => Box::pin(route_watch_presence::handle(chat, request)).await,
-            "createRoom" => Box::pin(route_create_room::handle(chat, request)).await,
-            "renameRoom" => Box::pin(route_rename_room::handle(chat, request)).await,
-            "addMembers" => Box::pin(route_add_members::handle(chat, request)).await,
-            "removeMember" => Box::pin(route_remove_member::handle(chat, request)).await,
-            "setRole" => Box::pin(route_set_role::handle(chat, request)).await,
+        match function {
+            "connect" => Box::pin(route_connect::handle(chat, request)).await,
+            "disconnect" => Box::pin(route_disconnect::handle(chat, request)).await,
+            "send-message" => Box::pin(route_send_message::handle(chat, request)).await,
+            "get-messages" => Box::pin(route_get_messages::handle(chat, request)).await,
+            "change-message" => {
+                let remover = &self.0.media_remover;
+                Box::pin(route_change_message::handle(chat, remover, request)).await
+            }
+            "typing" => Box::pin(route_typing::handle(chat, request)).await,
+            "media-urls" => Box::pin(route_media_urls::handle(media, request)).await,
+            "set-avatar" => Box::pin(route_set_avatar::handle(chat, request)).await,
+            "get-members" => Box::pin(route_get_members::handle(chat, request)).await,
+            "get-conversations" => Box::pin(route_get_conversations::handle(chat, request)).await,
+            "mark-read" => Box::pin(route_mark_read::handle(chat, request)).await,
+            "search-people" => Box::pin(route_search_people::handle(chat, request)).await,
+            "watch-presence" => Box::pin(route_watch_presence::handle(chat, request)).await,
+            "rooms" => Box::pin(route_rooms::handle(chat, request)).await,
             _ => Box::pin(route_default::handle(request)).await,
         }
     }
@@ -197,6 +199,10 @@ mod tests {
         for media in ["getUploadUrl", "getDownloadUrl", "setAvatar"] {
             assert_eq!(select_route(&format!(r#"{{"action":"{media}"}}"#)), media);
         }
+        // One function, one route per action.
+        for change in ["editMessage", "deleteMessage", "react", "typing"] {
+            assert_eq!(select_route(&format!(r#"{{"action":"{change}"}}"#)), change);
+        }
         for unmatched in [
             r#"{"action":"ping"}"#,
             r#"{"action":"dance"}"#,
@@ -211,37 +217,44 @@ mod tests {
     }
 
     #[test]
-    fn every_registered_action_selects_the_route_that_serves_it() {
-        for route in Registry::get().routes() {
-            for action in &route.actions {
+    fn every_registered_action_selects_a_route_of_the_function_that_serves_it() {
+        let registry = Registry::get();
+        for function in registry.routes() {
+            for action in &function.actions {
                 let body = json!({ "action": action }).to_string();
-                assert_eq!(select_route(&body), route.route_key, "{}", route.name);
+                let route_key = select_route(&body);
+                assert!(
+                    function.route_keys().contains(&route_key),
+                    "{action} -> {route_key}"
+                );
+                let invoked = registry.route_function(route_key).map(|f| &f.name);
+                assert_eq!(invoked, Some(&function.name), "{action}");
             }
         }
     }
 
     #[test]
-    fn the_gateway_invokes_a_handler_for_every_registered_route_and_no_other() {
+    fn the_gateway_invokes_a_handler_for_every_registered_function_and_no_other() {
         let registered: BTreeSet<&str> = Registry::get()
             .routes()
-            .map(|route| route.route_key.as_str())
+            .map(|function| function.name.as_str())
             .collect();
-        let invoked: BTreeSet<&str> = Gateway::INVOKED_ROUTE_KEYS.iter().copied().collect();
+        let invoked: BTreeSet<&str> = Gateway::INVOKED_FUNCTIONS.iter().copied().collect();
         assert_eq!(
             invoked.len(),
-            Gateway::INVOKED_ROUTE_KEYS.len(),
-            "a route key twice in INVOKED_ROUTE_KEYS"
+            Gateway::INVOKED_FUNCTIONS.len(),
+            "a function twice in INVOKED_FUNCTIONS"
         );
         let without_handler: Vec<_> = registered.difference(&invoked).collect();
         let unregistered: Vec<_> = invoked.difference(&registered).collect();
         assert!(
             without_handler.is_empty(),
-            "routes of shared/routes.json the gateway has no handler for (add an arm to \
-             Gateway::invoke and its key to Gateway::INVOKED_ROUTE_KEYS): {without_handler:?}"
+            "route functions of shared/routes.json the gateway has no handler for (add an arm to \
+             Gateway::invoke and its name to Gateway::INVOKED_FUNCTIONS): {without_handler:?}"
         );
         assert!(
             unregistered.is_empty(),
-            "route keys the gateway invokes that shared/routes.json does not list: {unregistered:?}"
+            "functions the gateway invokes that shared/routes.json does not list: {unregistered:?}"
         );
     }
 }

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use axum::extract::ws::Message;
 use chat_domain::SystemClock;
 use chat_domain::rules::Clock;
+use chat_domain::s3::S3MediaRemover;
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -46,6 +47,7 @@ pub(super) struct Shared {
     pub(super) config: GatewayConfig,
     pub(super) chat: LocalChat,
     pub(super) media: LocalMedia,
+    pub(super) media_remover: S3MediaRemover,
     pub(super) verifier: LocalVerifier,
     pub(super) domain_name: String,
     pub(super) connections: Mutex<HashMap<String, Live>>,

@@ -71,6 +71,10 @@ fn room_message(room: &ConversationId, from: &str, n: u32, at: i64) -> Message {
         attachment: None,
         sent_at: at,
         client_message_id: ClientMessageId::parse(&format!("r-{n}")).unwrap(),
+        edited_at: None,
+        deleted: None,
+        reply_to: None,
+        reactions: Vec::new(),
     }
 }
 

@@ -13,7 +13,7 @@ use crate::ports::{
 };
 use crate::rules::{Clock, UserKey};
 
-use super::Chat;
+use super::{Access, Chat};
 
 /// What happened to the posts of one fan-out.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +123,32 @@ where
             .collect();
         let users: Vec<UserKey> = users.into_iter().collect();
         self.post_to_users(&users, event, skip).await
+    }
+
+    /// Posts `event` to every member of the conversation `me` reached through `access` (a room's
+    /// members, a direct conversation's two users) but `skip`. Best effort: the change is
+    /// stored, so a failed read of the members costs only the live delivery (history has it).
+    pub(super) async fn post_to_conversation(
+        &self,
+        access: &Access,
+        me: &UserKey,
+        event: &ServerEvent,
+        skip: Option<&str>,
+    ) -> Delivery {
+        let posted = match access {
+            Access::Room(member) => {
+                self.post_to_members(&member.conversation_id, &[], event, skip)
+                    .await
+            }
+            Access::Direct(direct) => {
+                self.post_to_users(&[me.clone(), direct.other.clone()], event, skip)
+                    .await
+            }
+        };
+        posted.unwrap_or_else(|error| {
+            warn!(%error, "could not read the conversation's members to deliver a change");
+            Delivery::default()
+        })
     }
 }
 

@@ -2,13 +2,13 @@
 
 use tracing::warn;
 
-use crate::conversation::ConversationRef;
+use crate::conversation::{ConversationId, ConversationRef};
 use crate::events::ServerEvent;
 use crate::media::Attachment;
-use crate::model::{HistoryCursor, Message, MessagePage, PutOutcome};
+use crate::model::{HistoryCursor, Message, MessagePage, MessageRef, PutOutcome};
 use crate::ports::{
     ConnectionCleanup, ConnectionNotifier, ConversationActivity, ConversationLookup, MemberListing,
-    MessageHistory, MessageWriter, UserLookup,
+    MessageHistory, MessageLookup, MessageWriter, UserLookup,
 };
 use crate::rules::{
     ClientMessageId, Clock, MessageText, PageLimit, UserKey, Username, new_message_id,
@@ -27,6 +27,8 @@ pub struct SendMessage {
     pub attachment: Option<Attachment>,
     /// The client's id, or a generated one when the client sent none (then a retry is not deduplicated).
     pub client_message_id: ClientMessageId,
+    /// The id of the message (of the same conversation, not deleted) this one answers.
+    pub reply_to: Option<String>,
 }
 
 /// `getMessages`: a page of a conversation's history.
@@ -43,6 +45,9 @@ pub struct SentMessage {
     /// The message as stored (the original one when this was a retry).
     pub message: Message,
     pub duplicate: bool,
+    /// The message it answers, as it is now (`None` when it answers none, or that one was not
+    /// found).
+    pub quoted: Option<Message>,
     pub delivery: Delivery,
 }
 
@@ -54,11 +59,14 @@ pub struct History {
     /// named the conversation); `None` for a room.
     pub with: Option<String>,
     pub page: MessagePage,
+    /// The messages the page's messages answer, as they are now (each once, in no particular
+    /// order; one that cannot be found is missing).
+    pub quoted: Vec<Message>,
 }
 
 impl<S, N, C> Chat<S, N, C>
 where
-    S: MessageHistory + ConversationLookup,
+    S: MessageHistory + MessageLookup + ConversationLookup,
 {
     /// A page of one of the caller's conversations, newest first.
     pub async fn history(
@@ -78,11 +86,45 @@ where
             .store
             .message_page(conversation.id(), request.limit, request.cursor.as_ref())
             .await?;
+        let quoted = self.quoted_by(conversation.id(), &page.messages).await?;
         Ok(History {
             conversation,
             with,
             page,
+            quoted,
         })
+    }
+
+    /// The messages `messages` answer: those on the page from it, the others in one batch read.
+    async fn quoted_by(
+        &self,
+        conversation: &ConversationId,
+        messages: &[Message],
+    ) -> Result<Vec<Message>, ChatError> {
+        let mut quoted: Vec<Message> = Vec::new();
+        let mut missing: Vec<String> = Vec::new();
+        for reference in messages
+            .iter()
+            .filter_map(|message| message.reply_to.as_ref())
+        {
+            if quoted.iter().any(|found| found.id == reference.id)
+                || missing.contains(&reference.dedup_key)
+            {
+                continue;
+            }
+            match messages.iter().find(|message| message.id == reference.id) {
+                Some(on_page) => quoted.push(on_page.clone()),
+                None => missing.push(reference.dedup_key.clone()),
+            }
+        }
+        if !missing.is_empty() {
+            let read = self.store.messages_by_key(conversation, &missing).await?;
+            quoted.extend(
+                read.into_iter()
+                    .filter(|message| message.conversation_id == *conversation),
+            );
+        }
+        Ok(quoted)
     }
 }
 
@@ -90,6 +132,7 @@ impl<S, N, C> Chat<S, N, C>
 where
     S: UserLookup
         + MessageWriter
+        + MessageLookup
         + ConnectionCleanup
         + ConversationLookup
         + ConversationActivity
@@ -100,7 +143,8 @@ where
     /// Persists the message (once, whatever the retries) and records it as its conversation's
     /// latest (a fixed number of writes, whatever the room's size), then delivers it to every
     /// live connection of the other members and to the sender's other connections
-    /// (`connection_id` is the sending one, which gets the answer instead).
+    /// (`connection_id` is the sending one, which gets the answer instead). A reply names a
+    /// message of the same conversation that is not deleted; the event carries its quote.
     pub async fn send_message(
         &self,
         me: &Username,
@@ -134,6 +178,20 @@ where
                 "the attachment is not your upload for this conversation",
             ));
         }
+        let quoted = match &request.reply_to {
+            Some(message_id) => {
+                let original = self
+                    .store
+                    .message(access.id(), message_id)
+                    .await?
+                    .ok_or(ChatError::UnknownMessage)?;
+                if original.deleted.is_some() {
+                    return Err(ChatError::MessageDeleted);
+                }
+                Some(original)
+            }
+            None => None,
+        };
 
         // The name as the user's record spells it (their first sign-in's spelling).
         let from = match (&sender, &access) {
@@ -154,6 +212,10 @@ where
             attachment: request.attachment,
             sent_at: now,
             client_message_id: request.client_message_id,
+            edited_at: None,
+            deleted: None,
+            reply_to: quoted.as_ref().map(MessageRef::to),
+            reactions: Vec::new(),
         };
         let outcome = self.store.put_message(&message).await?;
         let stored = match &outcome {
@@ -165,14 +227,21 @@ where
         if let PutOutcome::Duplicate(original) = outcome {
             // The first attempt delivered it; recipients that missed the live event find it in
             // history and their inbox, so a retry only re-acknowledges.
+            let quoted = quoted.filter(|quoted| {
+                original
+                    .reply_to
+                    .as_ref()
+                    .is_some_and(|reference| reference.id == quoted.id)
+            });
             return Ok(SentMessage {
                 message: *original,
                 duplicate: true,
+                quoted,
                 delivery: Delivery::default(),
             });
         }
 
-        let event = ServerEvent::message(&message);
+        let event = ServerEvent::message(&message, quoted.as_ref());
         let delivery = match &access {
             Access::Direct(_) => {
                 let sender_others = sender
@@ -199,6 +268,7 @@ where
         Ok(SentMessage {
             message,
             duplicate: false,
+            quoted,
             delivery,
         })
     }

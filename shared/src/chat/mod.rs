@@ -6,22 +6,25 @@
 mod access;
 mod delivery;
 mod inbox;
+mod lifecycle;
 mod messages;
 mod people;
 mod presence;
 mod rooms;
 #[cfg(all(test, feature = "test-support"))]
 mod tests;
+mod typing;
 
 use thiserror::Error;
 
 use crate::conversation::ConversationError;
 use crate::ports::{SignError, StoreError};
-use crate::rules::{UserKey, Username};
+use crate::rules::{RuleError, UserKey, Username};
 
 pub use access::Access;
 pub use delivery::Delivery;
 pub use inbox::{GetConversations, InboxCursor, InboxEntry, InboxPage, MarkRead, ReadPoint};
+pub use lifecycle::{DeleteMessage, Deleted, EditMessage, Edited, React, Reacted};
 pub use messages::{GetMessages, History, SendMessage, SentMessage};
 pub use people::{SearchPeople, SetAvatar};
 pub use presence::{WatchPresence, Watched};
@@ -29,6 +32,7 @@ pub use rooms::{
     AddMembers, CreateRoom, GetMembers, MembershipChange, MembershipChangeKind, RemoveMember,
     RenameRoom, RoomMembers, SetRole,
 };
+pub use typing::{Typing, TypingOutcome};
 
 /// Why a use case could not do what was asked.
 #[derive(Debug, Error)]
@@ -54,6 +58,21 @@ pub enum ChatError {
     OwnerMustTransfer,
     #[error("that message is not in this conversation")]
     UnknownMessage,
+    #[error("that message was deleted")]
+    MessageDeleted,
+    #[error(
+        "only the author may edit a message, and delete it (in a room, also an owner or admin)"
+    )]
+    NotAuthor,
+    #[error(
+        "a message carries at most {} different reactions",
+        crate::reactions::MAX_DISTINCT_REACTIONS
+    )]
+    TooManyReactions,
+    /// A rule that only the stored message can tell is broken (emptying the text of a message
+    /// without an attachment).
+    #[error(transparent)]
+    Rule(#[from] RuleError),
     #[error("the room changed meanwhile; try again")]
     Conflict,
     #[error("\"{0}\" is not a member of this room")]
@@ -79,6 +98,10 @@ impl ChatError {
             Self::RoomFull => "room_full",
             Self::OwnerMustTransfer => "owner_must_transfer",
             Self::UnknownMessage => "invalid_message_id",
+            Self::MessageDeleted => "message_deleted",
+            Self::NotAuthor => "not_author",
+            Self::TooManyReactions => "too_many_reactions",
+            Self::Rule(rule) => rule.code(),
             Self::Conflict => "conflict",
             Self::NotInRoom(_) => "not_in_room",
             Self::ForbiddenMedia(_) => "forbidden_media",

@@ -4,7 +4,7 @@
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
 use crate::conversation::ConversationId;
 use crate::model::{ConversationMeta, LastMessage, Member, MemberPage, Message, ReadAdvance, Room};
@@ -12,7 +12,7 @@ use crate::ports::{
     ConversationActivity, ConversationBatchLookup, ConversationLookup, MemberListing,
     MembershipIndex, StoreError,
 };
-use crate::rooms::Role;
+use crate::rooms::{Role, preview};
 use crate::rules::{UserKey, Username};
 
 use super::items::{get_s, is_room, member_from, meta_from, n, room_from, s};
@@ -229,6 +229,7 @@ impl ConversationActivity for DynamoStore {
             .expression_attribute_names("#preview", attr::LAST_PREVIEW)
             .expression_attribute_names("#at", attr::LAST_AT)
             .expression_attribute_names("#attachment", attr::LAST_ATTACHMENT_NAME)
+            .expression_attribute_names("#deleted", attr::LAST_DELETED)
             .expression_attribute_values(":cid", s(conversation.as_str()))
             .expression_attribute_values(":kind", s(kind))
             .expression_attribute_values(":id", s(&last.message_id))
@@ -240,11 +241,12 @@ impl ConversationActivity for DynamoStore {
         } else {
             request
         };
+        // A new last message is not deleted, whatever the one before was.
         let request = match &last.attachment_name {
             Some(name) => request
-                .update_expression(format!("{set}, #attachment = :attachment"))
+                .update_expression(format!("{set}, #attachment = :attachment REMOVE #deleted"))
                 .expression_attribute_values(":attachment", s(name)),
-            None => request.update_expression(format!("{set} REMOVE #attachment")),
+            None => request.update_expression(format!("{set} REMOVE #attachment, #deleted")),
         };
         match request.send().await {
             Ok(_) => Ok(()),
@@ -286,6 +288,38 @@ impl ConversationActivity for DynamoStore {
             .await
             .map_err(|e| StoreError::request("UpdateItem join direct", e))?;
         Ok(())
+    }
+
+    async fn revise_last_message(&self, message: &Message) -> Result<(), StoreError> {
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.tables.conversations)
+            .set_key(Some(Self::meta_key(&message.conversation_id)))
+            .expression_attribute_names("#lastId", attr::LAST_MESSAGE_ID)
+            .expression_attribute_names("#preview", attr::LAST_PREVIEW)
+            .expression_attribute_names("#deleted", attr::LAST_DELETED)
+            .expression_attribute_values(":id", s(&message.id));
+        let request = if message.deleted.is_some() {
+            request
+                .update_expression("SET #deleted = :true, #preview = :empty REMOVE #attachment")
+                .condition_expression("#lastId = :id")
+                .expression_attribute_names("#attachment", attr::LAST_ATTACHMENT_NAME)
+                .expression_attribute_values(":true", AttributeValue::Bool(true))
+                .expression_attribute_values(":empty", s(""))
+        } else {
+            // An edit that loses the race with a deletion leaves the deletion shown.
+            request
+                .update_expression("SET #preview = :preview")
+                .condition_expression("#lastId = :id AND attribute_not_exists(#deleted)")
+                .expression_attribute_values(":preview", s(preview(&message.text)))
+        };
+        match request.send().await {
+            Ok(_) => Ok(()),
+            // A later message is recorded now (or the message was deleted): nothing to revise.
+            Err(e) if is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(StoreError::request("UpdateItem revise last message", e)),
+        }
     }
 
     async fn advance_read_point(

@@ -5,8 +5,11 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::conversation::ConversationId;
 use crate::media::{Attachment, FileName, MediaKey};
-use crate::model::{Connection, ConversationMeta, LastMessage, Member, Message, Room, User};
+use crate::model::{
+    Connection, ConversationMeta, Deletion, LastMessage, Member, Message, MessageRef, Room, User,
+};
 use crate::ports::StoreError;
+use crate::reactions::{Emoji, Reaction};
 use crate::rooms::Role;
 use crate::rules::{ClientMessageId, UserKey, Username};
 
@@ -34,6 +37,13 @@ fn get_optional_s<'a>(item: &'a Item, name: &str) -> Result<Option<&'a str>, Sto
         .transpose()
 }
 
+/// A number attribute that may be absent (but not of another type).
+pub(super) fn get_optional_n(item: &Item, name: &str) -> Result<Option<i64>, StoreError> {
+    item.contains_key(name)
+        .then(|| get_n(item, name))
+        .transpose()
+}
+
 pub(super) fn get_n(item: &Item, name: &str) -> Result<i64, StoreError> {
     match item.get(name) {
         Some(AttributeValue::N(value)) => value
@@ -50,7 +60,10 @@ fn get_username(item: &Item, name: &str) -> Result<Username, StoreError> {
 
 /// A user key as stored (a key attribute): a username's lower-case form.
 pub(super) fn get_user_key(item: &Item, name: &str) -> Result<UserKey, StoreError> {
-    let raw = get_s(item, name)?;
+    parse_user_key(get_s(item, name)?, name)
+}
+
+fn parse_user_key(raw: &str, name: &str) -> Result<UserKey, StoreError> {
     Username::parse(raw)
         .ok()
         .map(|username| username.key())
@@ -110,21 +123,102 @@ fn attachment_from(item: &Item) -> Result<Option<Attachment>, StoreError> {
     .map_err(malformed)
 }
 
+/// The name of the attribute holding `emoji`'s reaction.
+pub(super) fn reaction_attribute(emoji: &Emoji) -> String {
+    format!("{}{emoji}", attr::REACTION_PREFIX)
+}
+
+/// The users in `emoji`'s reaction set of `item` (none when the attribute is absent).
+pub(super) fn reaction_users(item: &Item, emoji: &Emoji) -> Result<Vec<UserKey>, StoreError> {
+    let name = reaction_attribute(emoji);
+    match item.get(&name) {
+        None => Ok(Vec::new()),
+        Some(AttributeValue::Ss(users)) => {
+            let mut users = users
+                .iter()
+                .map(|user| parse_user_key(user, &name))
+                .collect::<Result<Vec<_>, _>>()?;
+            users.sort();
+            users.dedup();
+            Ok(users)
+        }
+        Some(_) => Err(StoreError::Malformed(format!("{name} is not a string set"))),
+    }
+}
+
+/// Every `reaction:<emoji>` set of the item, sorted by emoji.
+fn reactions_from(item: &Item) -> Result<Vec<Reaction>, StoreError> {
+    let mut reactions = item
+        .keys()
+        .filter_map(|name| name.strip_prefix(attr::REACTION_PREFIX))
+        .map(|raw| {
+            let emoji = Emoji::parse(raw)
+                .ok()
+                .filter(|emoji| emoji.as_str() == raw)
+                .ok_or_else(|| {
+                    StoreError::Malformed(format!("{}{raw} is not an emoji", attr::REACTION_PREFIX))
+                })?;
+            let users = reaction_users(item, &emoji)?;
+            Ok(Reaction { emoji, users })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    reactions.sort_by(|a, b| a.emoji.cmp(&b.emoji));
+    Ok(reactions)
+}
+
+fn deletion_from(item: &Item) -> Result<Option<Deletion>, StoreError> {
+    get_optional_n(item, attr::DELETED_AT)?
+        .map(|at| {
+            Ok(Deletion {
+                by: get_username(item, attr::DELETED_BY)?,
+                at,
+            })
+        })
+        .transpose()
+}
+
+fn reply_from(item: &Item) -> Result<Option<MessageRef>, StoreError> {
+    get_optional_s(item, attr::REPLY_TO_ID)?
+        .map(|id| {
+            Ok(MessageRef {
+                id: id.to_owned(),
+                dedup_key: get_s(item, attr::REPLY_TO_KEY)?.to_owned(),
+            })
+        })
+        .transpose()
+}
+
 pub(super) fn message_from(item: &Item) -> Result<Message, StoreError> {
     let to = item
         .contains_key(attr::TO)
         .then(|| get_username(item, attr::TO))
         .transpose()?;
+    let deleted = deletion_from(item)?;
+    // A tombstone shows nothing of what it was, even a reaction that landed between the
+    // deleter's read and their write.
+    let (attachment, reply_to, reactions) = if deleted.is_some() {
+        (None, None, Vec::new())
+    } else {
+        (
+            attachment_from(item)?,
+            reply_from(item)?,
+            reactions_from(item)?,
+        )
+    };
     Ok(Message {
         id: get_s(item, messages_key::MESSAGE_ID)?.to_owned(),
         conversation_id: ConversationId::from_stored(get_s(item, messages_key::CONVERSATION_ID)?),
         from: get_username(item, attr::FROM)?,
         to,
         text: get_s(item, attr::TEXT)?.to_owned(),
-        attachment: attachment_from(item)?,
+        attachment,
         sent_at: get_n(item, attr::SENT_AT)?,
         client_message_id: ClientMessageId::parse(get_s(item, attr::CLIENT_MESSAGE_ID)?)
             .map_err(|_| StoreError::Malformed("invalid clientMessageId".into()))?,
+        edited_at: get_optional_n(item, attr::EDITED_AT)?,
+        deleted,
+        reply_to,
+        reactions,
     })
 }
 
@@ -178,6 +272,13 @@ pub(super) fn meta_from(item: &Item) -> Result<ConversationMeta, StoreError> {
             preview: get_s(item, attr::LAST_PREVIEW)?.to_owned(),
             attachment_name: get_optional_s(item, attr::LAST_ATTACHMENT_NAME)?.map(str::to_owned),
             sent_at: get_n(item, attr::LAST_AT)?,
+            deleted: match item.get(attr::LAST_DELETED) {
+                None => false,
+                Some(AttributeValue::Bool(deleted)) => *deleted,
+                Some(_) => {
+                    return Err(StoreError::Malformed("lastDeleted is not a boolean".into()));
+                }
+            },
         }),
         None => None,
     };

@@ -36,6 +36,12 @@ impl MessageWriter for DynamoStore {
         if let Some(to) = &message.to {
             item.insert(attr::TO.into(), s(to.as_str()));
         }
+        if let Some(reply) = &message.reply_to {
+            item.extend([
+                (attr::REPLY_TO_ID.into(), s(&reply.id)),
+                (attr::REPLY_TO_KEY.into(), s(&reply.dedup_key)),
+            ]);
+        }
         if let Some(attachment) = &message.attachment {
             item.extend([
                 (attr::ATTACHMENT_KEY.into(), s(attachment.key.to_string())),

@@ -7,26 +7,36 @@
 //! - connection: `pk = "CONNECTION#<id>"`, `sk = "CONNECTION"` — `username`, `connectedAt`,
 //!   `expiresAt` (TTL);
 //! - watch:      `pk = "WATCH#<watched user key>"`, `sk = "<connection id>"` — `watcher`,
+//!   `expiresAt` (TTL);
+//! - typing gate: `pk = "TYPING#<conversation id>"`, `sk = "<user key>"` — `until` (epoch ms),
 //!   `expiresAt` (TTL).
 //!
 //! Messages table (`conversationId`, `dedupKey` = `<sender key>#<clientMessageId>`), read newest
-//! first through the `byConversation` GSI (`conversationId`, `messageId`); a message with a file has
-//! `attachmentKey`, `attachmentName`, `attachmentType`, `attachmentSize`; a room message has no `to`.
+//! first through the `byConversation` GSI (`conversationId`, `messageId`) — `messageId`, `from`,
+//! `to` (absent in a room), `text`, `sentAt`, `clientMessageId`; a message with a file has
+//! `attachmentKey`, `attachmentName`, `attachmentType`, `attachmentSize`; a reply has `replyToId`
+//! and `replyToKey` (the quoted message's id and `dedupKey`); an edited one `editedAt`; a deleted
+//! one (a tombstone: empty `text`, no file, reply or reactions) `deletedAt` and `deletedBy`.
+//! Reactions: one string set of user keys per emoji, `reaction:<emoji>`, and `reactionsVersion`,
+//! bumped whenever a new emoji is added (the optimistic lock of the distinct-emoji limit).
 //!
 //! Conversations table (`pk`, `sk`), a user's memberships read through the `byMember` GSI
 //! (`member`, `conversationId`):
 //! - meta:   `pk = "CONV#<id>"`, `sk = "META"` — `conversationId`, `kind` (`direct`|`room`),
 //!   `createdAt`; a room's `name`, `createdBy`, `memberCount`; the last message's
-//!   `lastMessageId`, `lastFrom`, `lastPreview`, `lastAttachmentName`, `lastAt`;
+//!   `lastMessageId`, `lastFrom`, `lastPreview`, `lastAttachmentName`, `lastAt`, `lastDeleted`
+//!   (true once that message was deleted);
 //! - member: `pk = "CONV#<id>"`, `sk = "MEMBER#<user key>"` — `member` (the user key),
 //!   `conversationId`, `username`, `role`, `joinedAt`, `readMessageId`.
 //!
 //! One file per concept: [`users`] (connections, users, the directory), [`presence`] (who hears
-//! of whom), [`messages`], [`conversations`] (memberships, activity, read points), [`rooms`]
-//! (creating and changing rooms); [`items`] turns items into records.
+//! of whom), [`messages`], [`lifecycle`] (lookups, edits, deletions, reactions, the typing gate),
+//! [`conversations`] (memberships, activity, read points), [`rooms`] (creating and changing
+//! rooms); [`items`] turns items into records.
 
 mod conversations;
 mod items;
+mod lifecycle;
 mod messages;
 mod presence;
 mod rooms;
@@ -50,6 +60,8 @@ pub mod clients_key {
     pub const SK: &str = "sk";
     pub const USERS_PARTITION: &str = "USERS";
     pub const CONNECTION_SORT: &str = "CONNECTION";
+    /// The partition of a conversation's typing gates (one item per user).
+    pub const TYPING_PARTITION_PREFIX: &str = "TYPING#";
 }
 
 /// Key attribute names of the Messages table and its index.
@@ -91,6 +103,16 @@ pub mod attr {
     pub const ATTACHMENT_NAME: &str = "attachmentName";
     pub const ATTACHMENT_TYPE: &str = "attachmentType";
     pub const ATTACHMENT_SIZE: &str = "attachmentSize";
+    pub const EDITED_AT: &str = "editedAt";
+    pub const DELETED_AT: &str = "deletedAt";
+    pub const DELETED_BY: &str = "deletedBy";
+    pub const REPLY_TO_ID: &str = "replyToId";
+    pub const REPLY_TO_KEY: &str = "replyToKey";
+    /// Each emoji's reaction is its own string set of user keys, `reaction:<emoji>`, so one
+    /// user's toggle is one atomic `ADD`/`DELETE` whatever the others do.
+    pub const REACTION_PREFIX: &str = "reaction:";
+    /// Bumped by every write that adds a new emoji: the optimistic lock of the distinct limit.
+    pub const REACTIONS_VERSION: &str = "reactionsVersion";
     pub const WATCHER: &str = "watcher";
     pub const KIND: &str = "kind";
     pub const NAME: &str = "name";
@@ -102,6 +124,10 @@ pub mod attr {
     pub const LAST_PREVIEW: &str = "lastPreview";
     pub const LAST_ATTACHMENT_NAME: &str = "lastAttachmentName";
     pub const LAST_AT: &str = "lastAt";
+    /// Set when the last message was deleted since it was recorded.
+    pub const LAST_DELETED: &str = "lastDeleted";
+    /// Until when (epoch ms) a typing gate holds further signals back.
+    pub const UNTIL: &str = "until";
     pub const ROLE: &str = "role";
     pub const JOINED_AT: &str = "joinedAt";
     pub const READ_MESSAGE_ID: &str = "readMessageId";

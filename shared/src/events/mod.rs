@@ -9,15 +9,17 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::chat::{
-    InboxPage, MembershipChange, MembershipChangeKind, ReadPoint, RoomMembers, Watched,
+    History, InboxPage, MembershipChange, MembershipChangeKind, Reacted, ReadPoint, RoomMembers,
+    SentMessage, Watched,
 };
+use crate::conversation::ConversationId;
 use crate::media_access::{DownloadGrant, GetUploadUrl, UploadGrant};
-use crate::model::{Message, MessagePage, Room, User, UserPage};
-use crate::rules::RequestId;
+use crate::model::{Deletion, Message, Room, User, UserPage};
+use crate::rules::{RequestId, UserKey, Username};
 
 pub use views::{
     AttachmentView, ConversationView, LastMessageView, MemberView, MessageView, PersonView,
-    RoomView, UserView,
+    ReactionView, ReplyView, RoomView, UserView,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +45,44 @@ pub enum ServerEvent {
         with: Option<String>,
         messages: Vec<MessageView>,
         next_cursor: Option<String>,
+    },
+    /// A message's text was edited (to the conversation's members; the answer to `editMessage`
+    /// carries its `requestId`).
+    MessageEdited {
+        conversation_id: String,
+        message_id: String,
+        text: String,
+        /// Absent only in the answer to an edit that changed nothing of a never edited message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        edited_at: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// A message was deleted: only its tombstone stays.
+    MessageDeleted {
+        conversation_id: String,
+        message_id: String,
+        deleted_at: i64,
+        deleted_by: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// `user` reacts (`reacted`) or no longer reacts with `emoji` to a message; `count` is the
+    /// emoji's count now.
+    Reaction {
+        conversation_id: String,
+        message_id: String,
+        emoji: String,
+        count: u32,
+        user: String,
+        reacted: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    /// `from` is typing in the conversation (to the other members only).
+    Typing {
+        conversation_id: String,
+        from: String,
     },
     /// A user came online or went offline: to their direct partners and watchers.
     Presence { user: UserView },
@@ -165,27 +205,88 @@ impl Echo {
 }
 
 impl ServerEvent {
-    /// A message delivered to a live connection.
-    pub fn message(message: &Message) -> Self {
+    /// A new message delivered to a live connection, with the quote of the message it answers
+    /// (`quoted`). A new message has no reactions, so it reads the same for every viewer.
+    pub fn message(message: &Message, quoted: Option<&Message>) -> Self {
         Self::Message {
-            message: message.into(),
+            message: MessageView::for_viewer(message, quoted, &message.from.key()),
         }
     }
 
-    pub fn message_ack(message: &Message, duplicate: bool) -> Self {
+    /// The sending connection's answer: the message as stored (the original one when this was a
+    /// retry), as its sender sees it.
+    pub fn message_ack(sent: &SentMessage) -> Self {
+        let message = &sent.message;
         Self::MessageAck {
-            message: message.into(),
-            duplicate,
+            message: MessageView::for_viewer(message, sent.quoted.as_ref(), &message.from.key()),
+            duplicate: sent.duplicate,
         }
     }
 
-    /// A history page of `conversation_id`; `with` names the other user of a direct conversation.
-    pub fn messages(conversation_id: &str, with: Option<String>, page: &MessagePage) -> Self {
+    /// A history page as `viewer` sees it (their reactions flagged), with the quotes resolved.
+    pub fn messages(history: &History, viewer: &UserKey) -> Self {
+        let quote = |message: &Message| {
+            let reference = message.reply_to.as_ref()?;
+            history
+                .quoted
+                .iter()
+                .find(|quoted| quoted.id == reference.id)
+        };
         Self::Messages {
-            conversation_id: conversation_id.to_owned(),
-            with,
-            messages: page.messages.iter().map(MessageView::from).collect(),
-            next_cursor: page.next.as_ref().map(|cursor| cursor.encode()),
+            conversation_id: history.conversation.id().as_str().to_owned(),
+            with: history.with.clone(),
+            messages: history
+                .page
+                .messages
+                .iter()
+                .map(|message| MessageView::for_viewer(message, quote(message), viewer))
+                .collect(),
+            next_cursor: history.page.next.as_ref().map(|cursor| cursor.encode()),
+        }
+    }
+
+    /// `message`'s text as it now is.
+    pub fn message_edited(message: &Message, request_id: Option<&RequestId>) -> Self {
+        Self::MessageEdited {
+            conversation_id: message.conversation_id.as_str().to_owned(),
+            message_id: message.id.clone(),
+            text: message.text.clone(),
+            edited_at: message.edited_at,
+            request_id: echo(request_id),
+        }
+    }
+
+    /// `message` was deleted as `deletion` says.
+    pub fn message_deleted(
+        message: &Message,
+        deletion: &Deletion,
+        request_id: Option<&RequestId>,
+    ) -> Self {
+        Self::MessageDeleted {
+            conversation_id: message.conversation_id.as_str().to_owned(),
+            message_id: message.id.clone(),
+            deleted_at: deletion.at,
+            deleted_by: deletion.by.as_str().to_owned(),
+            request_id: echo(request_id),
+        }
+    }
+
+    pub fn reaction(reacted: &Reacted, request_id: Option<&RequestId>) -> Self {
+        Self::Reaction {
+            conversation_id: reacted.conversation.as_str().to_owned(),
+            message_id: reacted.message_id.clone(),
+            emoji: reacted.emoji.as_str().to_owned(),
+            count: reacted.count,
+            user: reacted.user.as_str().to_owned(),
+            reacted: reacted.reacted,
+            request_id: echo(request_id),
+        }
+    }
+
+    pub fn typing(conversation: &ConversationId, from: &Username) -> Self {
+        Self::Typing {
+            conversation_id: conversation.as_str().to_owned(),
+            from: from.as_str().to_owned(),
         }
     }
 
@@ -341,11 +442,12 @@ mod tests {
             json!({"type": "presence", "user": {"username": "bob", "online": false, "lastSeen": 5}})
         );
         assert_eq!(
-            serde_json::to_value(ServerEvent::messages(
-                "dm#alice#bob",
-                Some("bob".into()),
-                &MessagePage::default()
-            ))
+            serde_json::to_value(ServerEvent::Messages {
+                conversation_id: "dm#alice#bob".into(),
+                with: Some("bob".into()),
+                messages: Vec::new(),
+                next_cursor: None,
+            })
             .unwrap(),
             json!({"type": "messages", "conversationId": "dm#alice#bob", "with": "bob", "messages": [], "nextCursor": null})
         );
@@ -354,6 +456,15 @@ mod tests {
 
     #[test]
     fn largest_valid_message_event_stays_far_below_the_32k_frame() {
+        // The longest emoji a reaction may be, skin tones included.
+        let emoji = emojis::iter()
+            .flat_map(|emoji| {
+                std::iter::once(emoji).chain(emoji.skin_tones().into_iter().flatten())
+            })
+            .map(emojis::Emoji::as_str)
+            .max_by_key(|emoji| emoji.len())
+            .unwrap();
+        assert!(crate::reactions::Emoji::parse(emoji).is_ok());
         let message = MessageView {
             id: "01JDQ8Z7W4K3M2N1P0Q9R8S7T6".into(),
             conversation_id: format!("dm#{}#{}", "a".repeat(32), "b".repeat(32)),
@@ -373,6 +484,23 @@ mod tests {
                 content_type: MediaType::Pptx.mime().to_owned(),
                 size: u64::MAX,
             }),
+            edited_at: Some(i64::MAX),
+            deleted_at: None,
+            deleted_by: None,
+            reply_to: Some(ReplyView {
+                message_id: "01JDQ8Z7W4K3M2N1P0Q9R8S7T6".into(),
+                from: Some("b".repeat(32)),
+                text: "😀".repeat(crate::rooms::PREVIEW_MAX_CHARS),
+                attachment_name: Some("😀".repeat(crate::rooms::PREVIEW_MAX_CHARS)),
+                deleted: false,
+            }),
+            reactions: (0..crate::reactions::MAX_DISTINCT_REACTIONS)
+                .map(|_| ReactionView {
+                    emoji: emoji.to_owned(),
+                    count: u32::MAX,
+                    reacted: true,
+                })
+                .collect(),
         };
         let size = ServerEvent::Message { message }.to_json().len();
         assert!(size < 20 * 1024, "{size} bytes");

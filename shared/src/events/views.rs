@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::chat::{InboxEntry, RoomMembers};
 use crate::media::{Attachment, MediaKey};
-use crate::model::{LastMessage, Member, Message, Room, User};
-use crate::rooms::UNREAD_COUNT_CAP;
+use crate::model::{LastMessage, Member, Message, MessageRef, Room, User};
+use crate::reactions::Reaction;
+use crate::rooms::{UNREAD_COUNT_CAP, preview};
+use crate::rules::UserKey;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -21,6 +23,76 @@ pub struct MessageView {
     pub client_message_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<AttachmentView>,
+    /// When its author last edited the text (epoch ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<i64>,
+    /// When it was deleted (epoch ms): then `text` is empty and there is no attachment, reply
+    /// or reaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<i64>,
+    /// Who deleted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<String>,
+    /// The message it answers, as that one is now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<ReplyView>,
+    /// Ordered by emoji; `reacted` is the viewer's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<ReactionView>,
+}
+
+/// The quote of the message a reply answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyView {
+    pub message_id: String,
+    /// Absent only when the quoted message cannot be found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The beginning of its text ([`crate::rooms::preview`]); empty when deleted.
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_name: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+impl ReplyView {
+    /// The quote of `reference`, from `original` when it was found.
+    pub fn new(reference: &MessageRef, original: Option<&Message>) -> Self {
+        let original = original.filter(|original| original.id == reference.id);
+        let shown = original.filter(|original| original.deleted.is_none());
+        Self {
+            message_id: reference.id.clone(),
+            from: original.map(|original| original.from.as_str().to_owned()),
+            text: shown.map(|shown| preview(&shown.text)).unwrap_or_default(),
+            // A quote is short: its file name is cut like its text.
+            attachment_name: shown
+                .and_then(|shown| shown.attachment.as_ref())
+                .map(|attachment| preview(attachment.name.as_str())),
+            deleted: original.is_some_and(|original| original.deleted.is_some()),
+        }
+    }
+}
+
+/// One emoji's reactions on a message, as one viewer sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReactionView {
+    pub emoji: String,
+    pub count: u32,
+    /// Whether the viewer is among them.
+    pub reacted: bool,
+}
+
+impl ReactionView {
+    pub fn new(reaction: &Reaction, viewer: &UserKey) -> Self {
+        Self {
+            emoji: reaction.emoji.as_str().to_owned(),
+            count: reaction.count(),
+            reacted: reaction.includes(viewer),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,17 +115,41 @@ impl From<&Attachment> for AttachmentView {
     }
 }
 
-impl From<&Message> for MessageView {
-    fn from(message: &Message) -> Self {
+impl MessageView {
+    /// `message` as `viewer` sees it (their own reactions flagged), with the quote of the message
+    /// it answers from `quoted` (which may be any message: only the one it answers is used).
+    pub fn for_viewer(message: &Message, quoted: Option<&Message>, viewer: &UserKey) -> Self {
+        let deleted = message.deleted.as_ref();
+        let shown = deleted.is_none().then_some(message);
         Self {
             id: message.id.clone(),
             conversation_id: message.conversation_id.as_str().to_owned(),
             from: message.from.as_str().to_owned(),
             to: message.to.as_ref().map(|to| to.as_str().to_owned()),
-            text: message.text.clone(),
+            text: shown.map(|shown| shown.text.clone()).unwrap_or_default(),
             sent_at: message.sent_at,
             client_message_id: message.client_message_id.as_str().to_owned(),
-            attachment: message.attachment.as_ref().map(AttachmentView::from),
+            attachment: shown
+                .and_then(|shown| shown.attachment.as_ref())
+                .map(AttachmentView::from),
+            edited_at: message.edited_at,
+            deleted_at: deleted.map(|deletion| deletion.at),
+            deleted_by: deleted.map(|deletion| deletion.by.as_str().to_owned()),
+            reply_to: shown
+                .and_then(|shown| shown.reply_to.as_ref())
+                .map(|reference| ReplyView::new(reference, quoted)),
+            reactions: shown
+                .map(|shown| {
+                    let mut reactions: Vec<ReactionView> = shown
+                        .reactions
+                        .iter()
+                        .filter(|reaction| reaction.count() > 0)
+                        .map(|reaction| ReactionView::new(reaction, viewer))
+                        .collect();
+                    reactions.sort_by(|a, b| a.emoji.cmp(&b.emoji));
+                    reactions
+                })
+                .unwrap_or_default(),
         }
     }
 }
@@ -173,6 +269,9 @@ pub struct LastMessageView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_name: Option<String>,
     pub sent_at: i64,
+    /// The message was deleted (then the preview is empty).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 impl From<&LastMessage> for LastMessageView {
@@ -180,9 +279,14 @@ impl From<&LastMessage> for LastMessageView {
         Self {
             message_id: last.message_id.clone(),
             from: last.from.as_str().to_owned(),
-            preview: last.preview.clone(),
-            attachment_name: last.attachment_name.clone(),
+            preview: if last.deleted {
+                String::new()
+            } else {
+                last.preview.clone()
+            },
+            attachment_name: last.attachment_name.clone().filter(|_| !last.deleted),
             sent_at: last.sent_at,
+            deleted: last.deleted,
         }
     }
 }

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::conversation::{ConversationId, ConversationRef};
-use crate::rules::{RequestId, RuleError, Username};
+use crate::rules::{RequestId, RuleError, Username, is_message_id};
 
 use super::ProtocolError;
 
@@ -40,6 +40,39 @@ impl Fields<'_> {
 
     pub(super) fn required_str(&self, field: &'static str) -> Result<&str, ProtocolError> {
         self.optional_str(field)?
+            .ok_or(ProtocolError::MissingField(field))
+    }
+
+    pub(super) fn optional_bool(&self, field: &'static str) -> Result<Option<bool>, ProtocolError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(value)) => Ok(Some(*value)),
+            Some(_) => Err(ProtocolError::WrongType {
+                field,
+                expected: "true or false",
+            }),
+        }
+    }
+
+    pub(super) fn required_bool(&self, field: &'static str) -> Result<bool, ProtocolError> {
+        self.optional_bool(field)?
+            .ok_or(ProtocolError::MissingField(field))
+    }
+
+    /// A message id field (`messageId`, `replyTo`): the shape of the ids this server issues.
+    pub(super) fn optional_message_id(
+        &self,
+        field: &'static str,
+    ) -> Result<Option<String>, ProtocolError> {
+        match self.optional_str(field)? {
+            None => Ok(None),
+            Some(id) if is_message_id(id) => Ok(Some(id.to_owned())),
+            Some(_) => Err(RuleError::InvalidMessageId.into()),
+        }
+    }
+
+    pub(super) fn required_message_id(&self, field: &'static str) -> Result<String, ProtocolError> {
+        self.optional_message_id(field)?
             .ok_or(ProtocolError::MissingField(field))
     }
 

@@ -32,6 +32,7 @@ pub(super) fn send_message(fields: &Fields<'_>) -> Result<SendMessage, ProtocolE
         text,
         attachment,
         client_message_id,
+        reply_to: fields.optional_message_id("replyTo")?,
     })
 }
 
@@ -142,6 +143,28 @@ mod tests {
             code_of(json!({"action": "getMessages", "conversationId": 5})),
             "invalid_field"
         );
+    }
+
+    #[test]
+    fn a_reply_names_the_message_it_answers_by_id() {
+        let send = decoded_send(
+            json!({"action": "sendMessage", "conversationId": "dm#alice#bob", "text": "yes", "replyTo": "01JDQ8Z7W4K3M2N1P0Q9R8S7T6"}),
+        );
+        assert_eq!(send.reply_to.as_deref(), Some("01JDQ8Z7W4K3M2N1P0Q9R8S7T6"));
+        let plain = decoded_send(json!({"action": "sendMessage", "to": "bob", "text": "hi"}));
+        assert_eq!(plain.reply_to, None);
+        for (reply_to, code) in [
+            (json!("x"), "invalid_message_id"),
+            (json!("01jdq8z7w4k3m2n1p0q9r8s7t6"), "invalid_message_id"),
+            (json!(7), "invalid_field"),
+        ] {
+            let refused = decode_json(
+                json!({"action": "sendMessage", "to": "bob", "text": "hi", "replyTo": reply_to, "clientMessageId": "c5"}),
+            )
+            .unwrap_err();
+            assert_eq!(refused.error.code(), code, "{reply_to}");
+            assert_eq!(refused.echo.client_message_id.as_deref(), Some("c5"));
+        }
     }
 
     #[test]

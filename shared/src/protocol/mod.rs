@@ -9,6 +9,7 @@
 mod errors;
 mod fields;
 mod inbox;
+mod lifecycle;
 mod media;
 mod messages;
 mod people;
@@ -17,8 +18,9 @@ mod rooms;
 use serde_json::Value;
 
 use crate::chat::{
-    AddMembers, CreateRoom, GetConversations, GetMembers, GetMessages, MarkRead, RemoveMember,
-    RenameRoom, SearchPeople, SendMessage, SetAvatar, SetRole, WatchPresence,
+    AddMembers, CreateRoom, DeleteMessage, EditMessage, GetConversations, GetMembers, GetMessages,
+    MarkRead, React, RemoveMember, RenameRoom, SearchPeople, SendMessage, SetAvatar, SetRole,
+    Typing, WatchPresence,
 };
 use crate::events::Echo;
 use crate::media_access::{GetDownloadUrl, GetUploadUrl};
@@ -26,6 +28,7 @@ use crate::rules::{ClientMessageId, RequestId};
 
 pub use errors::{ProtocolError, Rejection};
 pub use inbox::{GET_CONVERSATIONS, MARK_READ};
+pub use lifecycle::{DELETE_MESSAGE, EDIT_MESSAGE, REACT, TYPING};
 pub use media::{GET_DOWNLOAD_URL, GET_UPLOAD_URL};
 pub use messages::{GET_MESSAGES, SEND_MESSAGE};
 pub use people::{SEARCH_PEOPLE, SET_AVATAR, WATCH_PRESENCE};
@@ -46,6 +49,10 @@ pub const PING: &str = "ping";
 pub enum ClientAction {
     SendMessage(SendMessage),
     GetMessages(GetMessages),
+    EditMessage(EditMessage),
+    DeleteMessage(DeleteMessage),
+    React(React),
+    Typing(Typing),
     CreateRoom(CreateRoom),
     RenameRoom(RenameRoom),
     AddMembers(AddMembers),
@@ -68,6 +75,10 @@ impl ClientAction {
         match self {
             Self::SendMessage(_) => SEND_MESSAGE,
             Self::GetMessages(_) => GET_MESSAGES,
+            Self::EditMessage(_) => EDIT_MESSAGE,
+            Self::DeleteMessage(_) => DELETE_MESSAGE,
+            Self::React(_) => REACT,
+            Self::Typing(_) => TYPING,
             Self::CreateRoom(_) => CREATE_ROOM,
             Self::RenameRoom(_) => RENAME_ROOM,
             Self::AddMembers(_) => ADD_MEMBERS,
@@ -149,6 +160,10 @@ pub fn decode_action(body: &[u8]) -> Result<ClientAction, Rejection> {
     let decoded = match action {
         SEND_MESSAGE => messages::send_message(&fields).map(ClientAction::SendMessage),
         GET_MESSAGES => messages::get_messages(&fields).map(ClientAction::GetMessages),
+        EDIT_MESSAGE => lifecycle::edit_message(&fields).map(ClientAction::EditMessage),
+        DELETE_MESSAGE => lifecycle::delete_message(&fields).map(ClientAction::DeleteMessage),
+        REACT => lifecycle::react(&fields).map(ClientAction::React),
+        TYPING => lifecycle::typing(&fields).map(ClientAction::Typing),
         CREATE_ROOM => rooms::create_room(&fields).map(ClientAction::CreateRoom),
         RENAME_ROOM => rooms::rename_room(&fields).map(ClientAction::RenameRoom),
         ADD_MEMBERS => rooms::add_members(&fields).map(ClientAction::AddMembers),
@@ -239,6 +254,10 @@ mod tests {
         for action in [
             SEND_MESSAGE,
             GET_MESSAGES,
+            EDIT_MESSAGE,
+            DELETE_MESSAGE,
+            REACT,
+            TYPING,
             CREATE_ROOM,
             RENAME_ROOM,
             ADD_MEMBERS,
@@ -296,6 +315,11 @@ mod tests {
             prop_oneof![
                 Just("sendMessage".to_owned()),
                 Just("getMessages".to_owned()),
+                Just("editMessage".to_owned()),
+                Just("deleteMessage".to_owned()),
+                Just("react".to_owned()),
+                Just("typing".to_owned()),
+                Just("👍".to_owned()),
                 Just("createRoom".to_owned()),
                 Just("addMembers".to_owned()),
                 Just("markRead".to_owned()),
@@ -342,6 +366,9 @@ mod tests {
                 Just("key".to_owned()),
                 Just("name".to_owned()),
                 Just("attachment".to_owned()),
+                Just("emoji".to_owned()),
+                Just("reacted".to_owned()),
+                Just("replyTo".to_owned()),
                 any::<String>()
             ];
             prop_oneof![
@@ -371,6 +398,16 @@ mod tests {
                 if let Some(attachment) = &send.attachment {
                     assert!(attachment.size <= crate::media::ATTACHMENT_MAX_BYTES);
                 }
+            }
+            Ok(ClientAction::EditMessage(edit)) => {
+                assert!(crate::rules::is_message_id(&edit.message_id));
+                if let Some(text) = &edit.text {
+                    assert!(MessageText::parse(text.as_str()).is_ok());
+                }
+            }
+            Ok(ClientAction::React(react)) => {
+                assert!(crate::rules::is_message_id(&react.message_id));
+                assert!(crate::reactions::Emoji::parse(react.emoji.as_str()).is_ok());
             }
             Ok(ClientAction::GetUploadUrl(get)) => {
                 let purpose = get.upload_for.purpose();

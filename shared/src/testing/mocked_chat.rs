@@ -1,5 +1,5 @@
 //! The use cases over the real AWS adapters, their SDK clients mocked: [`mock_chat`] and its
-//! variants, and [`mock_media`].
+//! variants, [`mock_media`], and [`mock_remover`] (a deleted message's attachment).
 
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionOutput;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
@@ -16,7 +16,7 @@ use crate::chat::Chat;
 use crate::dynamodb::{DynamoStore, TableNames};
 use crate::media_access::MediaAccess;
 use crate::rules::FixedClock;
-use crate::s3::S3MediaSigner;
+use crate::s3::{S3MediaRemover, S3MediaSigner};
 
 use super::call_log::{CallLog, Recorder, S3Recorder};
 use super::{
@@ -72,6 +72,29 @@ pub fn permissive_chat() -> MockChat {
         RetryConfig::disabled(),
     )
     .0
+}
+
+/// The remover of deleted messages' attachments (bucket [`MEDIA_BUCKET`]) whose S3 calls must be
+/// exactly `s3` in order, logged as their operation (`DeleteObject`) in `log`: with the log of a
+/// [`mock_chat`], the one log orders S3 and DynamoDB calls.
+pub fn mock_remover(s3: &[&Rule], log: &CallLog) -> S3MediaRemover {
+    remover(s3, RuleMode::Sequential, log)
+}
+
+/// A remover whose every DeleteObject succeeds: for fuzzing the handlers' input paths.
+pub fn permissive_remover() -> S3MediaRemover {
+    let deleted = mock!(aws_sdk_s3::Client::delete_object).then_output(|| {
+        aws_sdk_s3::operation::delete_object::DeleteObjectOutput::builder().build()
+    });
+    remover(&[&deleted], RuleMode::MatchAny, &CallLog::default())
+}
+
+fn remover(s3: &[&Rule], mode: RuleMode, log: &CallLog) -> S3MediaRemover {
+    let s3_log = log.clone();
+    let client = mock_client!(aws_sdk_s3, mode, s3.iter().copied(), move |config| config
+        .interceptor(Recorder(s3_log.clone()))
+        .retry_config(RetryConfig::disabled()));
+    S3MediaRemover::new(client, MEDIA_BUCKET)
 }
 
 /// Like [`mock_chat`], with the SDK's standard retries on (3 attempts, as deployed).

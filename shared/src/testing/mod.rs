@@ -16,6 +16,7 @@ mod conversation_items;
 mod conversation_rules;
 mod dynamodb_items;
 mod dynamodb_rules;
+mod lifecycle_rules;
 mod memory_store;
 mod mocked_chat;
 mod recording_notifier;
@@ -44,10 +45,15 @@ pub use dynamodb_rules::{
     put_message_duplicate, put_message_fails, put_message_stored, query_messages, query_users,
     set_avatar,
 };
+pub use lifecycle_rules::{
+    ReactionWrite, batch_get_messages, get_message_item, message_deleted, message_edit_refused,
+    message_edited, object_deleted, query_message, reaction_conflicted, reaction_written,
+    revise_last_message, typing_gate, with_deletion, with_edit, with_reaction, with_reply_to,
+};
 pub use memory_store::MemoryStore;
 pub use mocked_chat::{
     MockChat, MockMedia, mock_chat, mock_chat_with_retries, mock_media, mock_media_with,
-    permissive_chat,
+    mock_remover, permissive_chat, permissive_remover,
 };
 pub use recording_notifier::{Post, RecordingNotifier};
 pub use requests::{

@@ -2,8 +2,9 @@ import { useEffect, useRef, useState, type ClipboardEvent, type DragEvent, type 
 import { MediaError } from '../media/upload';
 import { ATTACHMENT_ACCEPT, checkMediaFile, formatBytes, isImageType, mediaTypeOf } from '../media/mediaRules';
 import { checkText, TEXT_MAX_CHARS } from '../protocol/chatRules';
-import type { Attachment } from '../protocol/frames';
+import type { Attachment, ReplyQuote } from '../protocol/frames';
 import { EmojiPicker, type PickerDismissal } from './EmojiPicker';
+import { quoteText } from './MessageActions';
 import { FileIcon, PaperclipIcon, SmileyIcon } from './icons';
 import { useCoarsePointer } from './useCoarsePointer';
 
@@ -22,6 +23,11 @@ export interface ComposerProps {
    */
   pendingFile?: PendingFile | null;
   onPendingFileChange?(change: (file: PendingFile | null) => PendingFile | null): void;
+  /** The message the next one answers: shown above the text box, with a button to cancel it. */
+  reply?: ReplyQuote | null;
+  onCancelReply?(): void;
+  /** The text changed by typing (the session sends `typing`, throttled). */
+  onTyping?(text: string): void;
 }
 
 /** The file picked for the next message: uploading, uploaded (ready) or refused. */
@@ -49,7 +55,7 @@ const PROBLEMS = {
   invalid_text: 'The message contains a control character that cannot be sent.',
 } as const;
 
-export function Composer({ to, onSend, onUpload, draft, onDraftChange, pendingFile, onPendingFileChange }: ComposerProps) {
+export function Composer({ to, onSend, onUpload, draft, onDraftChange, pendingFile, onPendingFileChange, reply, onCancelReply, onTyping }: ComposerProps) {
   const [ownText, setOwnText] = useState('');
   const text = draft ?? ownText;
   const setText = (t: string) => (onDraftChange ? onDraftChange(t) : setOwnText(t));
@@ -155,6 +161,11 @@ export function Composer({ to, onSend, onUpload, draft, onDraftChange, pendingFi
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Escape' && reply && onCancelReply) {
+      e.preventDefault();
+      onCancelReply();
+      return;
+    }
     // Enter sends, Shift+Enter is a new line; never while an IME is composing. On a touch screen
     // Enter is a new line (its keyboard has no Shift+Enter) and the Send button sends.
     if (e.key === 'Enter' && !e.shiftKey && !touch && !e.nativeEvent.isComposing && e.keyCode !== 229) {
@@ -196,6 +207,33 @@ export function Composer({ to, onSend, onUpload, draft, onDraftChange, pendingFi
         dragging ? 'ring-2 ring-indigo-500 ring-inset' : ''
       }`}
     >
+      {reply && (
+        <div
+          role="group"
+          aria-label={`Replying to ${reply.from ?? 'a message'}`}
+          data-testid="reply-bar"
+          className="mb-2 flex items-center gap-2 rounded-xl border-l-4 border-indigo-500 bg-slate-50 py-1.5 pr-1 pl-3 text-sm dark:bg-slate-800"
+        >
+          <div className="min-w-0 flex-1">
+            <p className="text-xs font-semibold text-indigo-700 dark:text-indigo-300">Replying to {reply.from ?? 'a message'}</p>
+            <p data-testid="reply-bar-text" className="truncate text-slate-600 dark:text-slate-300">
+              {quoteText(reply)}
+            </p>
+          </div>
+          <button
+            type="button"
+            aria-label="Cancel reply"
+            data-testid="cancel-reply"
+            onClick={() => {
+              onCancelReply?.();
+              inputRef.current?.focus();
+            }}
+            className="shrink-0 rounded-full px-2 py-1 text-lg leading-none text-slate-600 hover:bg-slate-200 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-slate-300 dark:hover:bg-slate-700"
+          >
+            <span aria-hidden="true">×</span>
+          </button>
+        </div>
+      )}
       {pending && <PendingAttachment pending={pending} onRemove={removePending} onRetry={() => upload(pending.file)} />}
       <div className="relative flex items-end gap-2">
         <button
@@ -253,7 +291,10 @@ export function Composer({ to, onSend, onUpload, draft, onDraftChange, pendingFi
           autoFocus={!touch}
           aria-describedby={showCounter ? 'composer-counter' : undefined}
           aria-invalid={problemText ? true : undefined}
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => {
+            setText(e.target.value);
+            onTyping?.(e.target.value);
+          }}
           onKeyDown={onKeyDown}
           onPaste={onPaste}
           className="max-h-40 min-h-10 flex-1 resize-none [field-sizing:content] rounded-2xl border border-slate-300 bg-white px-3 py-2 text-base outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/30 dark:border-slate-700 dark:bg-slate-950"

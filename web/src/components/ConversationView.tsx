@@ -1,9 +1,12 @@
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { timeline } from '../lib/grouping';
 import { relativeTime } from '../lib/time';
 import { userKey } from '../protocol/chatRules';
 import { roomUlid } from '../protocol/conversations';
-import type { UserPresence } from '../protocol/frames';
+import { errorText } from '../protocol/errorMessages';
+import type { ChatMessage, ReplyQuote, UserPresence } from '../protocol/frames';
+import { RequestError } from '../protocol/requests';
+import { isModerator, quoteOf, typingLine, typingNames } from '../state/lifecycle';
 import { badgeText } from '../notifications/unreadBadge';
 import {
   selectOutgoing,
@@ -21,6 +24,7 @@ import { Avatar, presenceDot, RoomAvatar } from './Avatar';
 import { Composer, type PendingFile } from './Composer';
 import { ConnectionIndicator } from './ConnectionIndicator';
 import { UsersIcon } from './icons';
+import type { MessageHandlers } from './MessageActions';
 import { MessageList } from './MessageList';
 
 export interface ConversationViewProps {
@@ -82,6 +86,34 @@ export function ConversationView({
     [room, messages, me, members, otherRead],
   );
   const unreadFrom = selectUnreadFrom(conversation, me);
+  const [reply, setReply] = useState<ReplyQuote | null>(null);
+  const role = item?.role ?? state.members[conversationId]?.list.find((m) => userKey(m.username) === userKey(me))?.role;
+  const moderator = isModerator(conversation.kind, role);
+  const handlers = useMemo<MessageHandlers>(() => {
+    // A refusal comes back as a message for people (the edit box or the delete dialog shows it).
+    const explained = async (action: Promise<void>) => {
+      try {
+        await action;
+      } catch (error) {
+        throw new Error(error instanceof RequestError ? errorText(error.code, error.message) : 'Something went wrong; try again.');
+      }
+    };
+    return {
+      me,
+      moderator,
+      onReact: (messageId, emoji, reacted) => void session.react(conversationId, messageId, emoji, reacted),
+      onReply: (message: ChatMessage) => {
+        setReply(quoteOf(message));
+        document.getElementById('composer-input')?.focus();
+      },
+      onEdit: (messageId, text) => explained(session.editMessage(conversationId, messageId, text)),
+      onDelete: (messageId) => explained(session.deleteMessage(conversationId, messageId)),
+    };
+  }, [session, conversationId, me, moderator]);
+  // The message replied to was deleted meanwhile: nothing to answer any more.
+  const replyDeleted = reply !== null && messages.some((m) => m.id === reply.messageId && m.deletedAt !== undefined);
+  const shownReply = replyDeleted ? null : reply;
+  const typing = typingLine(typingNames(state.typing, conversationId));
   const backUnread = selectTotalUnread(state) - selectUnread(state, conversationId);
 
   return (
@@ -118,7 +150,16 @@ export function ConversationView({
         avatarKeyOf={avatarKeyOf}
         unreadFrom={unreadFrom}
         receipt={receipt}
+        handlers={handlers}
       />
+      <p
+        role="status"
+        aria-live="polite"
+        data-testid="typing-indicator"
+        className="h-5 shrink-0 truncate px-4 text-xs text-slate-500 italic sm:px-6 dark:text-slate-400"
+      >
+        {typing}
+      </p>
       <Composer
         to={name}
         draft={draft}
@@ -126,7 +167,14 @@ export function ConversationView({
         pendingFile={pendingFile}
         onPendingFileChange={onPendingFileChange}
         onUpload={onUpload}
-        onSend={(text, attachment) => session.sendMessage(conversation, text, attachment) !== null}
+        reply={shownReply}
+        onCancelReply={() => setReply(null)}
+        onTyping={(text) => session.noteTyping(conversationId, text)}
+        onSend={(text, attachment) => {
+          const sent = session.sendMessage(conversation, text, attachment, shownReply ?? undefined) !== null;
+          if (sent) setReply(null);
+          return sent;
+        }}
       />
     </section>
   );

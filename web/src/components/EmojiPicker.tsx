@@ -9,11 +9,13 @@ export interface EmojiPickerProps {
   onDismiss(how: PickerDismissal): void;
   /** The button that opens and closes the picker: pressing it is not a press outside. */
   toggleRef: RefObject<HTMLElement | null>;
+  /** Where it shows (default: above its button, in the composer). */
+  className?: string;
 }
 
 type LoadStatus = 'loading' | 'ready' | 'failed';
 
-export function EmojiPicker({ onPick, onDismiss, toggleRef }: EmojiPickerProps) {
+export function EmojiPicker({ onPick, onDismiss, toggleRef, className = 'absolute bottom-full left-0 z-20 mb-2' }: EmojiPickerProps) {
   const dialogRef = useRef<HTMLDivElement>(null);
   const mountRef = useRef<HTMLDivElement>(null);
   const [status, setStatus] = useState<LoadStatus>('loading');
@@ -83,7 +85,7 @@ export function EmojiPicker({ onPick, onDismiss, toggleRef }: EmojiPickerProps) 
       aria-label="Emoji"
       data-testid="emoji-picker"
       data-status={status}
-      className="absolute bottom-full left-0 z-20 mb-2 w-[min(22rem,calc(100vw-1rem))] overflow-hidden rounded-xl border border-slate-200 bg-white shadow-lg dark:border-slate-700 dark:bg-slate-900"
+      className={`${className} w-[min(22rem,calc(100vw-1rem))] overflow-hidden rounded-xl border border-slate-200 bg-white shadow-lg dark:border-slate-700 dark:bg-slate-900`}
     >
       {status === 'loading' && (
         <p role="status" className="p-4 text-sm text-slate-500 dark:text-slate-400">

@@ -1,10 +1,13 @@
 import { useCallback, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
+import { useCoarsePointer } from './useCoarsePointer';
 import { groupTimeline, type SenderGroup, type TimelineItem } from '../lib/grouping';
 import { dayLabel, fullDateTime, timeLabel } from '../lib/time';
 import { sameUser } from '../protocol/chatRules';
+import { messagePermissions } from '../state/lifecycle';
 import { receiptLabel, type Receipt } from '../state/readReceipts';
 import { AttachmentView } from './Attachment';
 import { Avatar } from './Avatar';
+import { ActionsToggle, DeleteMessageDialog, EditBox, EditedMark, MessageActions, QuoteBlock, ReactionsBar, Tombstone, type MessageHandlers } from './MessageActions';
 import { MessageText } from './MessageText';
 
 export interface MessageListProps {
@@ -28,6 +31,18 @@ export interface MessageListProps {
   unreadFrom?: string | null;
   /** "Seen" or "Read by N", under the message it names. */
   receipt?: Receipt | null;
+  /** React, reply, edit, delete (#15); without them messages have no actions. */
+  handlers?: MessageHandlers;
+}
+
+/** Scrolls to a message of the log when it is loaded, and marks it for a moment; false when it is not loaded. */
+function showMessage(root: HTMLElement | null, messageId: string): boolean {
+  const el = root?.querySelector<HTMLElement>(`[data-testid="message"][data-message-id="${CSS.escape(messageId)}"]`);
+  if (!el) return false;
+  el.scrollIntoView?.({ block: 'center', behavior: 'smooth' });
+  el.dataset.highlight = 'true';
+  setTimeout(() => delete el.dataset.highlight, 1600);
+  return true;
 }
 
 /** Distance from the bottom (px) still counted as "at the bottom". */
@@ -142,6 +157,8 @@ export function MessageList(props: MessageListProps) {
     }
   }, [items, hasMore, loadingOlder, onLoadOlder]);
 
+  const onShow = useCallback((messageId: string) => void showMessage(scrollRef.current, messageId), []);
+
   // At the very top the wheel, a swipe or the keys scroll nothing and fire no scroll event.
   const onWheel = (e: { deltaY: number }) => {
     if (e.deltaY < 0) maybeLoadOlder();
@@ -199,7 +216,16 @@ export function MessageList(props: MessageListProps) {
               </span>
             </h3>
             {day.groups.map((group) => (
-              <MessageRun key={group.key} group={group} receipt={receipt} avatarKeyOf={props.avatarKeyOf} onRetry={props.onRetry} onDiscard={props.onDiscard} />
+              <MessageRun
+                key={group.key}
+                group={group}
+                receipt={receipt}
+                avatarKeyOf={props.avatarKeyOf}
+                onRetry={props.onRetry}
+                onDiscard={props.onDiscard}
+                handlers={props.handlers}
+                onShow={onShow}
+              />
             ))}
           </section>
         ))}
@@ -247,12 +273,16 @@ function MessageRun({
   avatarKeyOf,
   onRetry,
   onDiscard,
+  handlers,
+  onShow,
 }: {
   group: SenderGroup;
   receipt: Receipt | null;
   avatarKeyOf?(name: string): string | undefined;
   onRetry(id: string): void;
   onDiscard(id: string): void;
+  handlers?: MessageHandlers;
+  onShow(messageId: string): void;
 }) {
   const firstAt = group.items[0]?.at ?? 0;
   return (
@@ -288,6 +318,8 @@ function MessageRun({
               receipt={receipt && item.kind === 'message' && item.message.id === receipt.messageId ? receipt : null}
               onRetry={onRetry}
               onDiscard={onDiscard}
+              handlers={handlers}
+              onShow={onShow}
             />
           ))}
         </ol>
@@ -296,23 +328,35 @@ function MessageRun({
   );
 }
 
-function MessageBubble({
+export function MessageBubble({
   item,
   mine,
   receipt,
   onRetry,
   onDiscard,
+  handlers,
+  onShow,
 }: {
   item: TimelineItem;
   mine: boolean;
   receipt: Receipt | null;
   onRetry(id: string): void;
   onDiscard(id: string): void;
+  handlers?: MessageHandlers;
+  onShow(messageId: string): void;
 }) {
   // A tap on the bubble shows its exact time (hovering shows it too, as the bubble's title).
   const [showTime, setShowTime] = useState(false);
-  const text = item.kind === 'message' ? item.message.text : item.outgoing.text;
-  const attachment = item.kind === 'message' ? item.message.attachment : item.outgoing.attachment;
+  const [editing, setEditing] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [actionsOpen, setActionsOpen] = useState(false);
+  const toggleRef = useRef<HTMLButtonElement>(null);
+  const coarse = useCoarsePointer();
+  const message = item.kind === 'message' ? item.message : null;
+  const deleted = message?.deletedAt !== undefined;
+  const text = message ? message.text : item.kind === 'outgoing' ? item.outgoing.text : '';
+  const attachment = message ? message.attachment : item.kind === 'outgoing' ? item.outgoing.attachment : undefined;
+  const quote = message ? message.replyTo : item.kind === 'outgoing' ? item.outgoing.replyTo : undefined;
   const status = item.kind === 'message' ? 'sent' : item.outgoing.status;
   const exact = fullDateTime(item.at);
   const bubble = mine
@@ -325,30 +369,75 @@ function MessageBubble({
     if ((e.target as Element).closest('a, button') || window.getSelection()?.toString()) return;
     setShowTime((shown) => !shown);
   };
+  const allowed = message && handlers ? messagePermissions(message, handlers.me, handlers.moderator) : null;
   return (
     <li
       data-testid="message"
       data-item-key={item.key}
       data-status={status}
-      data-message-id={item.kind === 'message' ? item.message.id : undefined}
+      data-message-id={message?.id}
       data-client-message-id={item.kind === 'message' ? item.message.clientMessageId : item.outgoing.clientMessageId}
       data-from={item.from}
-      className={`flex max-w-full flex-col ${mine ? 'items-end' : 'items-start'}`}
+      data-deleted={deleted ? 'true' : undefined}
+      data-edited={message?.editedAt !== undefined ? 'true' : undefined}
+      className={`group/message relative flex max-w-full flex-col rounded-2xl transition-shadow data-[highlight=true]:ring-2 data-[highlight=true]:ring-amber-400 ${mine ? 'items-end' : 'items-start'}`}
     >
-      {attachment && (
-        <div className={`max-w-full ${status === 'pending' ? 'opacity-70' : ''} ${text ? 'mb-0.5' : ''}`}>
-          <AttachmentView attachment={attachment} mine={mine} />
+      {quote && !deleted && <QuoteBlock quote={quote} mine={mine} onShow={onShow} />}
+      {deleted ? (
+        <div title={exact}>
+          <Tombstone />
+        </div>
+      ) : editing && message && handlers ? (
+        <EditBox message={message} mine={mine} onSave={(t) => handlers.onEdit(message.id, t)} onDone={() => setEditing(false)} />
+      ) : (
+        // On touch screens the "⋯" button sits beside the bubble (toward the middle of the log).
+        <div className={`flex max-w-full items-center gap-1 ${mine ? 'flex-row-reverse' : ''}`}>
+          <div className={`flex min-w-0 max-w-full flex-col ${mine ? 'items-end' : 'items-start'}`}>
+            {attachment && (
+              <div className={`max-w-full ${status === 'pending' ? 'opacity-70' : ''} ${text ? 'mb-0.5' : ''}`}>
+                <AttachmentView attachment={attachment} mine={mine} />
+              </div>
+            )}
+            {(text || !attachment) && (
+              <div
+                data-testid="message-bubble"
+                title={exact}
+                onClick={toggleTime}
+                className={`min-w-0 max-w-full rounded-2xl px-3 py-1.5 ${bubble} ${status === 'pending' ? 'opacity-70' : ''} ${
+                  // "edited" ends the last line when it fits there, else it goes under the text, at the end.
+                  message?.editedAt !== undefined ? 'flex flex-wrap items-baseline gap-x-1.5' : ''
+                }`}
+              >
+                <MessageText text={text} />
+                {message?.editedAt !== undefined && <EditedMark editedAt={message.editedAt} />}
+              </div>
+            )}
+            {!text && attachment && message?.editedAt !== undefined && <EditedMark editedAt={message.editedAt} />}
+          </div>
+          {coarse && allowed && (allowed.react || allowed.reply || allowed.edit || allowed.delete) && (
+            <ActionsToggle open={actionsOpen} onToggle={() => setActionsOpen((o) => !o)} toggleRef={toggleRef} />
+          )}
         </div>
       )}
-      {(text || !attachment) && (
-        <div
-          data-testid="message-bubble"
-          title={exact}
-          onClick={toggleTime}
-          className={`min-w-0 max-w-full rounded-2xl px-3 py-1.5 ${bubble} ${status === 'pending' ? 'opacity-70' : ''}`}
-        >
-          <MessageText text={text} />
-        </div>
+      {message && allowed && !editing && (
+        <MessageActions
+          message={message}
+          mine={mine}
+          allowed={allowed}
+          handlers={handlers!}
+          onEdit={() => setEditing(true)}
+          onDelete={() => setDeleting(true)}
+          open={actionsOpen}
+          onOpenChange={setActionsOpen}
+          toggleRef={toggleRef}
+        />
+      )}
+      {message && !deleted && message.reactions && message.reactions.length > 0 && (
+        <ReactionsBar
+          reactions={message.reactions}
+          mine={mine}
+          onToggle={handlers ? (emoji, reacted) => handlers.onReact(message.id, emoji, reacted) : undefined}
+        />
       )}
       {(showTime || status !== 'sent') && (
         <div className="flex flex-wrap items-center gap-x-2 px-2 text-[11px] text-slate-500 dark:text-slate-400">
@@ -384,6 +473,9 @@ function MessageBubble({
         </div>
       )}
       {receipt && <ReceiptLabel receipt={receipt} />}
+      {deleting && message && handlers && (
+        <DeleteMessageDialog message={message} mine={mine} onDelete={() => handlers.onDelete(message.id)} onClose={() => setDeleting(false)} />
+      )}
     </li>
   );
 }

@@ -14,14 +14,18 @@ import {
 import type {
   AddMembersAction,
   CreateRoomAction,
+  DeleteMessageAction,
+  EditMessageAction,
   GetConversationsAction,
   GetMembersAction,
   MarkReadAction,
+  ReactAction,
   RemoveMemberAction,
   RenameRoomAction,
   Role,
   SearchPeopleAction,
   SetRoleAction,
+  TypingAction,
   WatchPresenceAction,
 } from './frames';
 
@@ -91,4 +95,23 @@ export function searchPeople(prefix: string, cursor?: string | null, limit = PEO
 /** One request per 50 users (my own name left out: I know whether I am online). */
 export function watchPresence(conversationId: string, usernames: readonly string[], me?: string | null): Request<WatchPresenceAction>[] {
   return chunks(distinctUsers(usernames, me)).map((batch) => ({ action: 'watchPresence', conversationId, usernames: batch }));
+}
+
+/** Edits my message: the text as stored (trimmed; empty removes it beside an attachment). */
+export function editMessage(conversationId: string, messageId: string, text: string): Request<EditMessageAction> {
+  return { action: 'editMessage', conversationId, messageId, text: text.trim() };
+}
+
+export function deleteMessage(conversationId: string, messageId: string): Request<DeleteMessageAction> {
+  return { action: 'deleteMessage', conversationId, messageId };
+}
+
+/** `reacted`: the state wanted (true adds my reaction, false takes it back). */
+export function react(conversationId: string, messageId: string, emoji: string, reacted: boolean): Request<ReactAction> {
+  return { action: 'react', conversationId, messageId, emoji, reacted };
+}
+
+/** I am typing (no answer; no requestId). */
+export function typing(conversationId: string): TypingAction {
+  return { action: 'typing', conversationId };
 }

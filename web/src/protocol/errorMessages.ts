@@ -1,5 +1,5 @@
-// The server's refusals of the room, inbox and directory actions, in words for people.
-import { MAX_ROOM_MEMBERS, MAX_USERS_PER_REQUEST, ROOM_NAME_MAX_CHARS } from './chatRules';
+// The server's refusals of the room, inbox, directory and message actions, in words for people.
+import { MAX_ROOM_MEMBERS, MAX_USERS_PER_REQUEST, ROOM_NAME_MAX_CHARS, TEXT_MAX_CHARS } from './chatRules';
 
 const MESSAGES: Record<string, string> = {
   room_full: `This room is full: a room has at most ${MAX_ROOM_MEMBERS.toLocaleString('en-US')} members.`,
@@ -15,6 +15,12 @@ const MESSAGES: Record<string, string> = {
   invalid_conversation: 'That conversation does not exist.',
   invalid_cursor: 'The list changed meanwhile; try again.',
   invalid_limit: 'The server refused the page size.',
+  message_deleted: 'That message was deleted.',
+  not_author: 'Only its author can change that message (in a room, owners and admins can delete it).',
+  invalid_emoji: 'A reaction is one emoji.',
+  too_many_reactions: 'This message already has 20 different reactions: add to one of them.',
+  empty_text: 'A message needs some text (or an attachment).',
+  text_too_long: `Messages can be at most ${TEXT_MAX_CHARS} characters.`,
   service_unavailable: 'The server could not do that just now; try again.',
   timeout: 'The server did not answer in time; try again.',
   offline: 'Not connected to the server; try again once connected.',

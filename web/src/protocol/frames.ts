@@ -29,6 +29,34 @@ export interface ChatMessage {
   clientMessageId: string;
   /** Present when the message carries a file. */
   attachment?: Attachment;
+  /** When its text was last edited (epoch ms). */
+  editedAt?: number;
+  /** When it was deleted (epoch ms): then the text is empty, without attachment, reactions or quote. */
+  deletedAt?: number;
+  /** Who deleted it (the author, or a room's owner or admin). */
+  deletedBy?: string;
+  /** The message it answers, as that message is now. */
+  replyTo?: ReplyQuote;
+  /** Reactions, ordered by emoji; `reacted`: whether I reacted. */
+  reactions?: ReactionView[];
+}
+
+/** The message a reply quotes, as it is now (its text cut to 100 characters). */
+export interface ReplyQuote {
+  messageId: string;
+  /** Absent only when the original cannot be found. */
+  from?: string;
+  text: string;
+  attachmentName?: string;
+  deleted?: boolean;
+}
+
+/** One emoji's reactions on a message, seen by me. */
+export interface ReactionView {
+  emoji: string;
+  count: number;
+  /** Whether I reacted with it. */
+  reacted: boolean;
 }
 
 /** A known user and their presence. `lastSeen` is absent for a user who never left. */
@@ -79,7 +107,11 @@ export type ErrorCode =
   | 'invalid_prefix'
   | 'invalid_role'
   | 'not_a_member'
-  | 'invalid_conversation';
+  | 'invalid_conversation'
+  | 'message_deleted'
+  | 'not_author'
+  | 'invalid_emoji'
+  | 'too_many_reactions';
 
 /** A member's role in a room (a direct conversation's two members are `member`s). */
 export type Role = 'owner' | 'admin' | 'member';
@@ -113,6 +145,8 @@ export interface LastMessageView {
   preview: string;
   attachmentName?: string;
   sentAt: number;
+  /** The last message was deleted (its preview is empty). */
+  deleted?: boolean;
 }
 
 /** One item of my inbox (`getConversations`). */
@@ -266,6 +300,45 @@ export interface DownloadUrlsEvent {
   expiresAt: number;
 }
 
+/** A message's text was edited (also the answer to `editMessage`). */
+export interface MessageEditedEvent {
+  type: 'messageEdited';
+  conversationId: string;
+  messageId: string;
+  text: string;
+  editedAt: number;
+  requestId?: string;
+}
+
+/** A message was deleted (also the answer to `deleteMessage`). */
+export interface MessageDeletedEvent {
+  type: 'messageDeleted';
+  conversationId: string;
+  messageId: string;
+  deletedAt: number;
+  deletedBy: string;
+  requestId?: string;
+}
+
+/** `user` reacted with `emoji` or took it back (`reacted`); `count` is the emoji's count now (also the answer to `react`). */
+export interface ReactionEvent {
+  type: 'reaction';
+  conversationId: string;
+  messageId: string;
+  emoji: string;
+  count: number;
+  user: string;
+  reacted: boolean;
+  requestId?: string;
+}
+
+/** Someone else is typing in a conversation. */
+export interface TypingEvent {
+  type: 'typing';
+  conversationId: string;
+  from: string;
+}
+
 export interface PongEvent {
   type: 'pong';
 }
@@ -296,6 +369,10 @@ export type ServerEvent =
   | ProfileEvent
   | UploadUrlEvent
   | DownloadUrlsEvent
+  | MessageEditedEvent
+  | MessageDeletedEvent
+  | ReactionEvent
+  | TypingEvent
   | PongEvent
   | ErrorEvent;
 
@@ -306,6 +383,41 @@ export interface SendMessageAction {
   text: string;
   clientMessageId: string;
   attachment?: Attachment;
+  /** The id of the message this one answers (same conversation, not deleted). */
+  replyTo?: string;
+}
+
+/** Edits my message's text (empty only when it carries an attachment: the text is removed). */
+export interface EditMessageAction {
+  action: 'editMessage';
+  conversationId: string;
+  messageId: string;
+  text: string;
+  requestId?: string;
+}
+
+/** Deletes a message: mine, or any in a room I own or administer. */
+export interface DeleteMessageAction {
+  action: 'deleteMessage';
+  conversationId: string;
+  messageId: string;
+  requestId?: string;
+}
+
+/** Sets my reaction with one emoji: `reacted` is the state wanted (a retry changes nothing twice). */
+export interface ReactAction {
+  action: 'react';
+  conversationId: string;
+  messageId: string;
+  emoji: string;
+  reacted: boolean;
+  requestId?: string;
+}
+
+/** I am typing (sent at most every 3 s; no answer). */
+export interface TypingAction {
+  action: 'typing';
+  conversationId: string;
 }
 
 export interface GetMessagesAction {
@@ -437,7 +549,11 @@ export type ClientAction =
   | GetConversationsAction
   | MarkReadAction
   | SearchPeopleAction
-  | WatchPresenceAction;
+  | WatchPresenceAction
+  | EditMessageAction
+  | DeleteMessageAction
+  | ReactAction
+  | TypingAction;
 
 /** The actions answered by an event carrying their `requestId`, and that event. */
 export interface RequestAnswers {
@@ -454,6 +570,9 @@ export interface RequestAnswers {
   markRead: ReadStateEvent;
   searchPeople: PeopleEvent;
   watchPresence: WatchedEvent;
+  editMessage: MessageEditedEvent;
+  deleteMessage: MessageDeletedEvent;
+  react: ReactionEvent;
 }
 
 type RequestActions =
@@ -469,7 +588,10 @@ type RequestActions =
   | GetConversationsAction
   | MarkReadAction
   | SearchPeopleAction
-  | WatchPresenceAction;
+  | WatchPresenceAction
+  | EditMessageAction
+  | DeleteMessageAction
+  | ReactAction;
 
 type WithoutRequestId<A> = A extends unknown ? Omit<A, 'requestId'> : never;
 

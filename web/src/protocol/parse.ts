@@ -7,6 +7,8 @@ import type {
   MediaPurpose,
   MemberView,
   MembershipChange,
+  ReactionView,
+  ReplyQuote,
   Role,
   RoomView,
   ServerEvent,
@@ -31,15 +33,16 @@ export function parseAttachment(v: unknown): Attachment | null {
 
 export function parseMessage(v: unknown): ChatMessage | null {
   if (!isObject(v)) return null;
-  const { id, conversationId, from, to, text, sentAt, clientMessageId, attachment } = v;
+  const { id, conversationId, from, to, text, sentAt, clientMessageId, attachment, editedAt, deletedAt, deletedBy } = v;
   if (!isString(id) || !isString(conversationId) || !isString(from)) return null;
   // A room message has no `to`.
   if (to !== undefined && to !== null && !isString(to)) return null;
   if (!isNumber(sentAt)) return null;
-  // Text may be empty (or absent) only beside an attachment; a malformed attachment refuses the message.
-  const file = attachment === undefined || attachment === null ? undefined : parseAttachment(attachment);
+  const deleted = isNumber(deletedAt);
+  // Text may be empty (or absent) only beside an attachment (or when deleted); a malformed attachment refuses the message.
+  const file = deleted || attachment === undefined || attachment === null ? undefined : parseAttachment(attachment);
   if (file === null) return null;
-  if (!isString(text) && !(file && (text === undefined || text === null))) return null;
+  if (!isString(text) && !((file || deleted) && (text === undefined || text === null))) return null;
   const message: ChatMessage = {
     id,
     conversationId,
@@ -50,7 +53,41 @@ export function parseMessage(v: unknown): ChatMessage | null {
   };
   if (isString(to)) message.to = to;
   if (file) message.attachment = file;
+  if (isNumber(editedAt)) message.editedAt = editedAt;
+  if (deleted) {
+    // A tombstone: nothing of what it said is kept.
+    message.text = '';
+    message.deletedAt = deletedAt;
+    if (isString(deletedBy)) message.deletedBy = deletedBy;
+    return message;
+  }
+  if (v.replyTo !== undefined && v.replyTo !== null) {
+    const quote = parseReplyQuote(v.replyTo);
+    if (!quote) return null;
+    message.replyTo = quote;
+  }
+  if (v.reactions !== undefined && v.reactions !== null) {
+    const reactions = parseList(v.reactions, parseReaction);
+    if (!reactions) return null;
+    if (reactions.length > 0) message.reactions = reactions;
+  }
   return message;
+}
+
+function parseReplyQuote(v: unknown): ReplyQuote | null {
+  if (!isObject(v) || !isNonEmptyString(v.messageId)) return null;
+  if (!optionalString(v.from) || !optionalString(v.text) || !optionalString(v.attachmentName)) return null;
+  const deleted = v.deleted === true;
+  const quote: ReplyQuote = { messageId: v.messageId, text: deleted || !isString(v.text) ? '' : v.text };
+  if (isNonEmptyString(v.from)) quote.from = v.from;
+  if (!deleted && isNonEmptyString(v.attachmentName)) quote.attachmentName = v.attachmentName;
+  if (deleted) quote.deleted = true;
+  return quote;
+}
+
+function parseReaction(v: unknown): ReactionView | null {
+  if (!isObject(v) || !isNonEmptyString(v.emoji) || !isCount(v.count)) return null;
+  return { emoji: v.emoji, count: v.count, reacted: v.reacted === true };
 }
 
 export function parseUser(v: unknown): UserPresence | null {
@@ -94,6 +131,7 @@ function parseLastMessage(v: unknown): LastMessageView | null {
   const { messageId, from, preview, attachmentName, sentAt } = v;
   if (!isNonEmptyString(messageId) || !isString(from) || !isNumber(sentAt)) return null;
   if (!optionalString(preview) || !optionalString(attachmentName)) return null;
+  if (v.deleted === true) return { messageId, from, preview: '', sentAt, deleted: true };
   const last: LastMessageView = { messageId, from, preview: isString(preview) ? preview : '', sentAt };
   if (isNonEmptyString(attachmentName)) last.attachmentName = attachmentName;
   return last;
@@ -267,6 +305,27 @@ export function parseServerEvent(raw: string): ServerEvent | null {
       const event: ServerEvent = { type: 'downloadUrls', urls, expiresAt: data.expiresAt };
       if (isString(data.requestId)) event.requestId = data.requestId;
       return event;
+    }
+    case 'messageEdited': {
+      const { conversationId, messageId, text, editedAt } = data;
+      if (!isNonEmptyString(conversationId) || !isNonEmptyString(messageId) || !isString(text) || !isNumber(editedAt)) return null;
+      return withRequestId({ type: 'messageEdited', conversationId, messageId, text, editedAt }, data);
+    }
+    case 'messageDeleted': {
+      const { conversationId, messageId, deletedAt, deletedBy } = data;
+      if (!isNonEmptyString(conversationId) || !isNonEmptyString(messageId) || !isNumber(deletedAt) || !isString(deletedBy)) return null;
+      return withRequestId({ type: 'messageDeleted', conversationId, messageId, deletedAt, deletedBy }, data);
+    }
+    case 'reaction': {
+      const { conversationId, messageId, emoji, count, user, reacted } = data;
+      if (!isNonEmptyString(conversationId) || !isNonEmptyString(messageId) || !isNonEmptyString(emoji)) return null;
+      if (!isCount(count) || !isNonEmptyString(user) || typeof reacted !== 'boolean') return null;
+      return withRequestId({ type: 'reaction', conversationId, messageId, emoji, count, user, reacted }, data);
+    }
+    case 'typing': {
+      const { conversationId, from } = data;
+      if (!isNonEmptyString(conversationId) || !isNonEmptyString(from)) return null;
+      return { type: 'typing', conversationId, from };
     }
     case 'pong':
       return { type: 'pong' };

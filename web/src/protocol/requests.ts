@@ -32,6 +32,9 @@ const ANSWER_TYPE: { [K in RequestKind]: RequestAnswers[K]['type'] } = {
   markRead: 'readState',
   searchPeople: 'people',
   watchPresence: 'watched',
+  editMessage: 'messageEdited',
+  deleteMessage: 'messageDeleted',
+  react: 'reaction',
 };
 
 /** The event types that answer a request. */

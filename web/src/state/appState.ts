@@ -3,7 +3,7 @@
 import { sameUser, userKey } from '../protocol/chatRules';
 import { errorText } from '../protocol/errorMessages';
 import { conversationTitle, isRoomId, roomConversation, type Conversation } from '../protocol/conversations';
-import type { Attachment, ChatMessage, ConversationsEvent, MembersEvent, MembershipEvent, RoomView, ServerEvent, UserPresence } from '../protocol/frames';
+import type { Attachment, ChatMessage, ConversationsEvent, MembersEvent, MembershipEvent, ReplyQuote, RoomView, ServerEvent, UserPresence } from '../protocol/frames';
 import {
   directItem,
   emptyInbox,
@@ -17,6 +17,7 @@ import {
   type InboxItem,
   type InboxState,
 } from './inboxItems';
+import { expireTyping, messageDeleted, messageEdited, previewOf, reactionChanged, withoutTyper, withTyper, type TypingState } from './lifecycle';
 import { emptyMembers, mergeMembersPage, membersWithChange, membersWithRead, type MembersState } from './members';
 
 export type ConnectionState = 'signedOut' | 'connecting' | 'online' | 'reconnecting' | 'offline';
@@ -30,6 +31,8 @@ export interface OutgoingMessage {
   text: string;
   /** A file already uploaded: re-sent as is (same key) with every retry. */
   attachment?: Attachment;
+  /** The message it answers (its id is sent as `replyTo`), as it was quoted. */
+  replyTo?: ReplyQuote;
   /** Local time it was composed, for ordering and display. */
   createdAt: number;
   status: 'pending' | 'failed';
@@ -100,6 +103,8 @@ export interface AppState {
   openConversationId: string | null;
   /** Last error not tied to one message, for a dismissible banner. */
   notice: { code: string; message: string } | null;
+  /** Who is typing where (never me), by conversationId: see lifecycle.ts. */
+  typing: TypingState;
 }
 
 export type Action =
@@ -120,6 +125,9 @@ export type Action =
   | { type: 'send'; conversation: Conversation; message: OutgoingMessage }
   | { type: 'retry'; clientMessageId: string }
   | { type: 'discard'; clientMessageId: string }
+  /** Typing shown until before `at` is over (a timer of the session). */
+  | { type: 'typingExpired'; at: number }
+  | { type: 'notice'; code: string; message: string }
   | { type: 'dismissNotice' };
 
 export const initialState: AppState = {
@@ -135,6 +143,7 @@ export const initialState: AppState = {
   outbox: {},
   openConversationId: null,
   notice: null,
+  typing: {},
 };
 
 /** Error codes after which the message stays pending: the session reconnects and sends it again. */
@@ -151,6 +160,10 @@ const EXPLAINED_CODES = new Set([
   'too_many_members',
   'invalid_role',
   'invalid_prefix',
+  'message_deleted',
+  'not_author',
+  'invalid_emoji',
+  'too_many_reactions',
 ]);
 
 /** Requests answered through a promise (RequestTracker): their errors are shown where they were made. */
@@ -168,6 +181,10 @@ const REQUEST_ACTIONS = new Set([
   'markRead',
   'searchPeople',
   'watchPresence',
+  'editMessage',
+  'deleteMessage',
+  'react',
+  'typing',
 ]);
 
 export function compareMessages(a: ChatMessage, b: ChatMessage): number {
@@ -382,7 +399,10 @@ function receiveMessage(state: AppState, message: ChatMessage): AppState {
   const members = next.members[conv.id];
   if (members) next = { ...next, members: { ...next.members, [conv.id]: membersWithRead(members, message.from, message.id) } };
   const outbox = removeConfirmed(next.outbox, [message], next.me);
-  return outbox === next.outbox ? next : { ...next, outbox };
+  if (outbox !== next.outbox) next = { ...next, outbox };
+  // Their message is here: they are not typing it any more.
+  const typing = withoutTyper(next.typing, conv.id, message.from);
+  return typing === next.typing ? next : { ...next, typing };
 }
 
 /**
@@ -471,6 +491,38 @@ function reduceServer(state: AppState, event: ServerEvent, at: number): AppState
     }
     case 'watched':
       return withPresences(state, event.users);
+    case 'messageEdited':
+    case 'messageDeleted':
+    case 'reaction': {
+      const conversations = { ...state.conversations };
+      const conv = state.conversations[event.conversationId];
+      const apply =
+        event.type === 'messageEdited' ? messageEdited(event) : event.type === 'messageDeleted' ? messageDeleted(event) : reactionChanged(event, state.me);
+      let changed = false;
+      // The message changes, and the quotes of it in its conversation follow (a reply is in its original's conversation).
+      if (conv) {
+        const messages = apply(conv.messages);
+        if (messages !== conv.messages) {
+          conversations[conv.id] = { ...conv, messages };
+          changed = true;
+        }
+      }
+      let next = changed ? { ...state, conversations } : state;
+      const item = next.inbox.items[event.conversationId];
+      const last = item?.lastMessage;
+      if (item && last && last.messageId === event.messageId && event.type !== 'reaction') {
+        if (event.type === 'messageEdited') next = putItem(next, { ...item, lastMessage: { ...last, preview: previewOf(event.text) } });
+        else {
+          const { attachmentName: _gone, ...rest } = last;
+          next = putItem(next, { ...item, lastMessage: { ...rest, preview: '', deleted: true } });
+        }
+      }
+      return next;
+    }
+    case 'typing': {
+      if (sameUser(event.from, state.me)) return state;
+      return { ...state, typing: withTyper(state.typing, event.conversationId, event.from, at) };
+    }
     case 'uploadUrl':
     case 'downloadUrls':
     case 'pong':
@@ -662,6 +714,12 @@ export function reduce(state: AppState, action: Action): AppState {
       delete outbox[action.clientMessageId];
       return { ...state, outbox };
     }
+    case 'typingExpired': {
+      const typing = expireTyping(state.typing, action.at);
+      return typing === state.typing ? state : { ...state, typing };
+    }
+    case 'notice':
+      return { ...state, notice: { code: action.code, message: action.message } };
     case 'dismissNotice':
       return { ...state, notice: null };
   }

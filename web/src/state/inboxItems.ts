@@ -194,7 +194,7 @@ export function directItem(conversationId: string, withName: string): InboxItem 
 export function previewLine(item: InboxItem, me: string | null): string {
   const last = item.lastMessage;
   if (!last) return item.kind === 'room' ? 'No messages yet' : '';
-  const body = last.preview || (last.attachmentName ? `📎 ${last.attachmentName}` : '');
+  const body = last.deleted ? 'Message deleted' : last.preview || (last.attachmentName ? `📎 ${last.attachmentName}` : '');
   if (sameUser(last.from, me)) return `You: ${body}`;
   return item.kind === 'room' ? `${last.from}: ${body}` : body;
 }

@@ -61,6 +61,7 @@ export class OutboxSender {
       text: m.text,
       clientMessageId: m.clientMessageId,
       ...(m.attachment ? { attachment: m.attachment } : {}),
+      ...(m.replyTo ? { replyTo: m.replyTo.messageId } : {}),
     });
   }
 }

@@ -15,6 +15,7 @@ import type {
   Attachment,
   ChatMessage,
   ClientAction,
+  ReplyQuote,
   MembershipEvent,
   PeopleEvent,
   RequestAction,
@@ -25,7 +26,9 @@ import type {
 } from '../protocol/frames';
 import { RequestError } from '../protocol/requests';
 import { TokenKeeper, type AccessTokenGetter, type AccessTokenSource } from '../protocol/tokens';
+import { errorText } from '../protocol/errorMessages';
 import { createStore, type AppState, type ConnectionState, type OutgoingMessage, type Store } from './appState';
+import { nextTypingExpiry, TypingThrottle } from './lifecycle';
 import { OutboxSender } from './outbox';
 import { ReadMarker } from './readMarker';
 
@@ -72,6 +75,9 @@ export { ANSWER_TIMEOUT_MS } from './outbox';
  * deadline (PROBE_TIMEOUT_MS) a dead socket shows as reconnecting 4 s after the send.
  */
 export const UNANSWERED_SEND_PROBE_MS = 1000;
+
+/** A message just stored may not be found for a moment (see requestOnMessage): asked again after this. */
+export const MESSAGE_INDEX_RETRY_MS = 1000;
 
 /** Members of a room whose presence is watched when it opens (the first of its first page). */
 export const WATCH_ON_OPEN = MAX_USERS_PER_REQUEST;
@@ -120,6 +126,9 @@ export class ChatSession {
   private inboxRefreshing = false;
   /** Rooms whose members' first page is on its way. */
   private readonly membersRefreshing = new Set<string>();
+  private readonly typingThrottle = new TypingThrottle();
+  /** Clears "alice is typing…" when it is over. */
+  private typingTimer: { at: number; timer: ReturnType<typeof setTimeout> } | null = null;
 
   constructor(options: ChatSessionOptions) {
     this.opts = options;
@@ -137,6 +146,7 @@ export class ChatSession {
     this.readMarker = new ReadMarker({ send: (conversationId, messageId) => this.sendMarkRead(conversationId, messageId) });
     // Whatever changes what is on screen (a page, a live message, the conversation opened) may move the read point.
     this.store.subscribe(() => this.noteRead());
+    this.store.subscribe(() => this.scheduleTypingExpiry());
   }
 
   /**
@@ -296,7 +306,7 @@ export class ChatSession {
    * Optimistic send: shown pending at once, sent now if online, else when the socket is back.
    * With an attachment (already uploaded, see uploadAttachment) the text may be empty.
    */
-  sendMessage(conversation: Conversation, rawText: string, attachment?: Attachment): OutgoingMessage | null {
+  sendMessage(conversation: Conversation, rawText: string, attachment?: Attachment, replyTo?: ReplyQuote): OutgoingMessage | null {
     const { text, problem } = checkText(rawText);
     if (this.store.getState().me === null) return null;
     if (problem && !(attachment && problem === 'empty_text')) return null;
@@ -308,10 +318,49 @@ export class ChatSession {
       createdAt: this.now(),
       status: 'pending',
       ...(attachment ? { attachment } : {}),
+      ...(replyTo ? { replyTo } : {}),
     };
     this.store.dispatch({ type: 'send', conversation, message });
     this.outbox.sendNext();
     return message;
+  }
+
+  /**
+   * Edits my message (an empty text only beside an attachment: the text is removed). Resolves once
+   * the server took it (the store has it then); rejects with a RequestError.
+   */
+  async editMessage(conversationId: string, messageId: string, rawText: string): Promise<void> {
+    const { text, problem } = checkText(rawText);
+    const held = this.store.getState().conversations[conversationId]?.messages.find((m) => m.id === messageId);
+    if (problem && !(problem === 'empty_text' && held?.attachment)) throw new RequestError(problem, errorText(problem), 'editMessage');
+    await this.requestOnMessage(actions.editMessage(conversationId, messageId, text));
+  }
+
+  /** Deletes a message (mine, or any in a room I own or administer); rejects with a RequestError. */
+  async deleteMessage(conversationId: string, messageId: string): Promise<void> {
+    await this.requestOnMessage(actions.deleteMessage(conversationId, messageId));
+  }
+
+  /**
+   * Sets my reaction with `emoji` to `reacted` (the UI sends the opposite of what it shows). A
+   * refusal is told in the notice banner.
+   */
+  async react(conversationId: string, messageId: string, emoji: string, reacted: boolean): Promise<void> {
+    try {
+      await this.requestOnMessage(actions.react(conversationId, messageId, emoji, reacted));
+    } catch (error) {
+      if (error instanceof RequestError) this.store.dispatch({ type: 'notice', code: error.code, message: errorText(error.code, error.message) });
+    }
+  }
+
+  /** The composer's text changed: `typing` goes at most every 3 s while it is not empty. */
+  noteTyping(conversationId: string, text: string): void {
+    if (this.typingThrottle.shouldSend(conversationId, text, this.now())) this.send(actions.typing(conversationId));
+  }
+
+  /** Tells a refusal in the notice banner (an edit or a deletion that failed). */
+  tell(code: string, message: string): void {
+    this.store.dispatch({ type: 'notice', code, message });
   }
 
   /** Retries a failed message with the same clientMessageId, so the server cannot store it twice. */
@@ -368,6 +417,22 @@ export class ChatSession {
     };
   }
 
+  /**
+   * A request naming a message. The server finds it through an eventually consistent index: a
+   * message just stored may not be found yet (`invalid_message_id`), so a message this tab holds
+   * is asked about once more a second later.
+   */
+  private async requestOnMessage<A extends RequestAction & { conversationId: string; messageId: string }>(action: A): Promise<RequestAnswers[A['action']]> {
+    try {
+      return await this.request(action);
+    } catch (error) {
+      const held = this.store.getState().conversations[action.conversationId]?.messages.some((m) => m.id === action.messageId);
+      if (!(error instanceof RequestError) || error.code !== 'invalid_message_id' || !held) throw error;
+      await new Promise((resolve) => setTimeout(resolve, MESSAGE_INDEX_RETRY_MS));
+      return this.request(action);
+    }
+  }
+
   private request<A extends RequestAction>(action: A): Promise<RequestAnswers[A['action']]> {
     if (!this.transport) return Promise.reject(new RequestError('offline', 'Not connected to the server.', action.action));
     return this.transport.request(action);
@@ -400,6 +465,21 @@ export class ChatSession {
   private endSession(tokens: TokenKeeper): void {
     if (this.tokens !== tokens) return;
     this.signOut(SESSION_ENDED_MESSAGE);
+  }
+
+  /** One timer for the typer whose "is typing…" ends first. */
+  private scheduleTypingExpiry(): void {
+    const next = nextTypingExpiry(this.store.getState().typing);
+    if (next === this.typingTimer?.at) return;
+    if (this.typingTimer) clearTimeout(this.typingTimer.timer);
+    this.typingTimer = null;
+    if (next === null) return;
+    const timer = setTimeout(() => {
+      this.typingTimer = null;
+      this.store.dispatch({ type: 'typingExpired', at: this.now() });
+      this.scheduleTypingExpiry();
+    }, Math.max(0, next - this.now()));
+    this.typingTimer = { at: next, timer };
   }
 
   private stopTransport(): void {

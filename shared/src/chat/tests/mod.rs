@@ -3,6 +3,7 @@
 //! the inbox and presence in their own modules.
 
 mod inbox;
+mod lifecycle;
 mod presence;
 mod rooms;
 
@@ -103,6 +104,7 @@ fn text_to(recipient: &str, text: &str, client_message_id: &str) -> SendMessage 
         text: Some(MessageText::parse(text).unwrap()),
         attachment: None,
         client_message_id: ClientMessageId::parse(client_message_id).unwrap(),
+        reply_to: None,
     }
 }
 
@@ -159,7 +161,10 @@ async fn a_message_is_stored_then_goes_to_the_recipient_and_the_senders_other_co
     assert_eq!(world.store.messages(), std::slice::from_ref(&sent.message));
     assert_eq!(
         world.notifier.events(),
-        each(&["a2", "b1", "b2"], &ServerEvent::message(&sent.message))
+        each(
+            &["a2", "b1", "b2"],
+            &ServerEvent::message(&sent.message, None)
+        )
     );
     assert_eq!(
         sent.delivery,
@@ -236,7 +241,7 @@ async fn a_gone_recipient_connection_is_removed_and_the_send_still_succeeds() {
     assert_eq!(world.store.messages(), std::slice::from_ref(&sent.message));
     assert_eq!(
         world.notifier.events(),
-        each(&["b1"], &ServerEvent::message(&sent.message))
+        each(&["b1"], &ServerEvent::message(&sent.message, None))
     );
     assert_eq!(world.store.user("bob").unwrap().connection_ids, ["b1"]);
     assert_eq!(world.store.connection("b2"), None);

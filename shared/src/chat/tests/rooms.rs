@@ -20,6 +20,7 @@ pub(super) fn text_in(room: &ConversationId, text: &str, client_message_id: &str
         text: Some(MessageText::parse(text).unwrap()),
         attachment: None,
         client_message_id: ClientMessageId::parse(client_message_id).unwrap(),
+        reply_to: None,
     }
 }
 

@@ -400,6 +400,21 @@ impl ConversationActivity for MemoryStore {
         Ok(())
     }
 
+    async fn revise_last_message(&self, message: &Message) -> Result<(), StoreError> {
+        self.call("revise_last_message", |tables| {
+            let last = tables
+                .metas
+                .get_mut(message.conversation_id.as_str())
+                .and_then(|meta| meta.last.as_mut())
+                .filter(|last| last.message_id == message.id);
+            // Otherwise a later message is the last one by now: nothing to revise.
+            if let Some(last) = last {
+                *last = LastMessage::of(message);
+            }
+        });
+        Ok(())
+    }
+
     async fn advance_read_point(
         &self,
         conversation: &ConversationId,

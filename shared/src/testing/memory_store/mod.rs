@@ -4,6 +4,7 @@
 //! [`conversations`].
 
 mod conversations;
+mod lifecycle;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -45,6 +46,8 @@ struct Tables {
     members: BTreeMap<(String, UserKey), Member>,
     /// Watch items by watched user, then connection id: the watcher and when it expires (secs).
     watches: BTreeMap<(UserKey, String), (UserKey, i64)>,
+    /// Typing gates by conversation id, then user: until when (epoch ms) signals are dropped.
+    typing_gates: BTreeMap<(String, UserKey), i64>,
 }
 
 /// A write DynamoDB refuses with a failed condition the port has no outcome for.
