@@ -41,7 +41,9 @@ pub struct DeleteMessage {
 pub struct React {
     pub conversation: ConversationId,
     pub message_id: String,
-    pub emoji: Emoji,
+    /// As sent: [`Emoji::parse`]d here, not by the protocol decoder, so Unicode's emoji list is
+    /// linked only into the function that serves `react` (docs/decisions.md).
+    pub emoji: String,
     pub reacted: bool,
     pub request_id: Option<RequestId>,
 }
@@ -258,6 +260,7 @@ where
         connection_id: &str,
         request: &React,
     ) -> Result<Reacted, ChatError> {
+        let emoji = Emoji::parse(&request.emoji)?;
         let (access, message) = self
             .member_message(me, &request.conversation, &request.message_id)
             .await?;
@@ -269,7 +272,7 @@ where
             .set_reaction(
                 &message,
                 &me.key(),
-                &request.emoji,
+                &emoji,
                 request.reacted,
                 MAX_DISTINCT_REACTIONS,
             )
@@ -284,7 +287,7 @@ where
         let mut reacted = Reacted {
             conversation: request.conversation.clone(),
             message_id: message.id.clone(),
-            emoji: request.emoji.clone(),
+            emoji,
             user: spelled(me, &access, &message),
             reacted: request.reacted,
             count,

@@ -152,12 +152,13 @@ fn reactions_from(item: &Item) -> Result<Vec<Reaction>, StoreError> {
         .keys()
         .filter_map(|name| name.strip_prefix(attr::REACTION_PREFIX))
         .map(|raw| {
-            let emoji = Emoji::parse(raw)
-                .ok()
-                .filter(|emoji| emoji.as_str() == raw)
-                .ok_or_else(|| {
-                    StoreError::Malformed(format!("{}{raw} is not an emoji", attr::REACTION_PREFIX))
-                })?;
+            if raw.is_empty() {
+                return Err(StoreError::Malformed(format!(
+                    "{} names no emoji",
+                    attr::REACTION_PREFIX
+                )));
+            }
+            let emoji = Emoji::from_stored(raw);
             let users = reaction_users(item, &emoji)?;
             Ok(Reaction { emoji, users })
         })

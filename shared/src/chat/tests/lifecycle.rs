@@ -9,7 +9,7 @@ use crate::events::{MessageView, ReplyView, ServerEvent};
 use crate::media::{Attachment, FileName, MediaKey, MediaType};
 use crate::model::{Member, Message, Room};
 use crate::ports::{MediaDeletion, StoreError};
-use crate::reactions::{Emoji, MAX_DISTINCT_REACTIONS, TYPING_INTERVAL_MS};
+use crate::reactions::{MAX_DISTINCT_REACTIONS, TYPING_INTERVAL_MS};
 use crate::rooms::Role;
 use crate::rules::{MessageText, PageLimit, RuleError};
 use crate::testing::{CallLog, NOW};
@@ -93,7 +93,7 @@ fn react(message: &Message, emoji: &str, reacted: bool) -> React {
     React {
         conversation: message.conversation_id.clone(),
         message_id: message.id.clone(),
-        emoji: Emoji::parse(emoji).unwrap(),
+        emoji: emoji.to_owned(),
         reacted,
         request_id: None,
     }
@@ -574,6 +574,30 @@ async fn room_actions_need_a_membership() {
 }
 
 // --- Reactions ----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_reaction_that_is_not_exactly_one_emoji_is_refused_and_changes_nothing() {
+    let world = World::new();
+    let (room, carols) = team(&world).await;
+    for bad in ["", "x", "👍👍", ":+1:", " 👍"] {
+        let before = world.notifier.posts().len();
+        let error = world
+            .chat()
+            .react(&name("bob"), "b1", &react(&carols, bad, true))
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), "invalid_emoji", "{bad:?}");
+        assert_eq!(posts_since(&world, before), 0);
+    }
+    assert!(
+        world
+            .store
+            .stored_message(&room.id, &carols.id)
+            .unwrap()
+            .reactions
+            .is_empty()
+    );
+}
 
 #[tokio::test]
 async fn reactions_add_and_remove_and_a_retry_changes_nothing_twice() {
